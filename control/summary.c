@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+
+#include "flow.h"
+#include "summary.h"
+
+static uint64_t
+expired_total(const struct stats_lcore *s, unsigned int p)
+{
+	uint64_t n = 0;
+
+	for (unsigned int st = 0; st < FLOW_STATE_COUNT; st++)
+		n += s->flows_expired[p][st];
+	return n;
+}
+
+void
+ctl_summary_print(FILE *out, const struct stats_lcore *s, const struct dp_snapshot *snap,
+		  const struct ctl_port_name *ports, unsigned int n_ports, double uptime_s)
+{
+	const struct cfg_scenario *scn = &snap->scn;
+	uint64_t malformed = 0;
+
+	fprintf(out, "--- idlecut: scenario %s, up %.1f s, time scale %g ---\n", scn->name,
+		uptime_s, snap->time_scale);
+	for (unsigned int i = 0; i < n_ports; i++) {
+		uint16_t p = ports[i].port_id;
+
+		fprintf(out, "  port %-28s rx %12" PRIu64 " pkts %14" PRIu64 " B   tx %12" PRIu64
+			     " pkts %14" PRIu64 " B\n",
+			ports[i].name, s->rx_packets[p], s->rx_bytes[p], s->tx_packets[p],
+			s->tx_bytes[p]);
+	}
+	fprintf(out, "  drops      ");
+	for (unsigned int d = 0; d < STATS_DROP_COUNT; d++)
+		fprintf(out, " %s=%" PRIu64, stats_drop_name(d), s->drops[d]);
+	fprintf(out, "\n  bridged     non_ip=%" PRIu64 " fragments=%" PRIu64 " untracked=%" PRIu64
+		     "\n",
+		s->non_ip, s->fragments, s->untracked);
+	for (unsigned int m = PARSE_MAL_FIRST; m < PARSE_STATUS_COUNT; m++)
+		malformed += s->malformed[m];
+	fprintf(out, "  malformed   total=%" PRIu64, malformed);
+	for (unsigned int m = PARSE_MAL_FIRST; m < PARSE_STATUS_COUNT; m++)
+		if (s->malformed[m] != 0)
+			fprintf(out, " %s=%" PRIu64, parse_status_name(m), s->malformed[m]);
+	fprintf(out, "\n");
+	for (unsigned int p = 1; p < scn->n_profiles; p++) {
+		fprintf(out,
+			"  profile %-20s created=%" PRIu64 " active=%" PRIu64 " expired=%" PRIu64
+			" closed=%" PRIu64,
+			scn->profiles[p].name, s->flows_created[p], s->flows_active[p],
+			expired_total(s, p), s->flows_closed[p]);
+		for (unsigned int st = 0; st < FLOW_STATE_COUNT; st++)
+			if (s->flows_expired[p][st] != 0)
+				fprintf(out, " expired.%s=%" PRIu64, flow_state_name(st),
+					s->flows_expired[p][st]);
+		fprintf(out, "\n");
+	}
+	fprintf(out,
+		"  rst_sent    client=%" PRIu64 " server=%" PRIu64 " stray=%" PRIu64
+		" failed=%" PRIu64 "\n",
+		s->rst_sent[STATS_RST_CLIENT], s->rst_sent[STATS_RST_SERVER],
+		s->rst_sent[STATS_RST_STRAY], s->rst_failed);
+	fprintf(out,
+		"  stray       drop=%" PRIu64 " reset=%" PRIu64 " adopt=%" PRIu64
+		"   flow_table_full=%" PRIu64 "\n",
+		s->stray[CFG_STRAY_DROP], s->stray[CFG_STRAY_RESET], s->stray[CFG_STRAY_ADOPT],
+		s->table_full);
+	if (s->late_count != 0)
+		fprintf(out, "  lateness    expiries=%" PRIu64 " mean=%.3f ms max=%.3f ms\n",
+			s->late_count, (double)s->late_sum_ns / (double)s->late_count / 1e6,
+			(double)s->late_max_ns / 1e6);
+	fflush(out);
+}
+
+static void
+json_u64_array_by_name(FILE *out, const char *key, const uint64_t *v, unsigned int n,
+		       const char *(*name)(unsigned int))
+{
+	fprintf(out, ",\"%s\":{", key);
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(out, "%s\"%s\":%" PRIu64, i ? "," : "", name(i), v[i]);
+	fprintf(out, "}");
+}
+
+static const char *
+drop_name(unsigned int i)
+{
+	return stats_drop_name(i);
+}
+
+static const char *
+rst_name(unsigned int i)
+{
+	return stats_rst_name(i);
+}
+
+static const char *
+stray_name(unsigned int i)
+{
+	return cfg_stray_name(i);
+}
+
+void
+ctl_summary_json(FILE *out, const struct stats_lcore *s, const struct dp_snapshot *snap,
+		 const struct ctl_port_name *ports, unsigned int n_ports, double uptime_s)
+{
+	const struct cfg_scenario *scn = &snap->scn;
+	bool first = true;
+
+	fprintf(out, "{\"scenario\":\"%s\",\"uptime_seconds\":%.3f,\"time_scale\":%g", scn->name,
+		uptime_s, snap->time_scale);
+	fprintf(out, ",\"ports\":[");
+	for (unsigned int i = 0; i < n_ports; i++) {
+		uint16_t p = ports[i].port_id;
+
+		fprintf(out,
+			"%s{\"port\":\"%s\",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 "}",
+			i ? "," : "", ports[i].name, s->rx_packets[p], s->rx_bytes[p],
+			s->tx_packets[p], s->tx_bytes[p]);
+	}
+	fprintf(out, "]");
+	json_u64_array_by_name(out, "drops", s->drops, STATS_DROP_COUNT, drop_name);
+	fprintf(out, ",\"malformed\":{");
+	for (unsigned int m = PARSE_MAL_FIRST; m < PARSE_STATUS_COUNT; m++) {
+		fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", parse_status_name(m),
+			s->malformed[m]);
+		first = false;
+	}
+	fprintf(out, "},\"non_ip\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"untracked\":%" PRIu64,
+		s->non_ip, s->fragments, s->untracked);
+	fprintf(out, ",\"profiles\":{");
+	for (unsigned int p = 1; p < scn->n_profiles; p++) {
+		fprintf(out,
+			"%s\"%s\":{\"created\":%" PRIu64 ",\"active\":%" PRIu64
+			",\"closed\":%" PRIu64 ",\"expired\":{",
+			p > 1 ? "," : "", scn->profiles[p].name, s->flows_created[p],
+			s->flows_active[p], s->flows_closed[p]);
+		for (unsigned int st = 0; st < FLOW_STATE_COUNT; st++)
+			fprintf(out, "%s\"%s\":%" PRIu64, st ? "," : "", flow_state_name(st),
+				s->flows_expired[p][st]);
+		fprintf(out, "}}");
+	}
+	fprintf(out, "}");
+	json_u64_array_by_name(out, "rst_sent", s->rst_sent, STATS_RST_COUNT, rst_name);
+	json_u64_array_by_name(out, "stray", s->stray, 3, stray_name);
+	fprintf(out,
+		",\"rst_failed\":%" PRIu64 ",\"flow_table_full\":%" PRIu64
+		",\"expiry_lateness\":{\"count\":%" PRIu64 ",\"sum_seconds\":%.9f,"
+		"\"max_seconds\":%.9f}}\n",
+		s->rst_failed, s->table_full, s->late_count, (double)s->late_sum_ns / 1e9,
+		(double)s->late_max_ns / 1e9);
+	fflush(out);
+}

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rte_common.h>
+#include <rte_jhash.h>
+#include <rte_prefetch.h>
+
+#include "flow.h"
+
+_Static_assert(sizeof(struct flow_key) == 44, "flow key is 11 words");
+_Static_assert(sizeof(struct flow) == 96, "flow entry is 96 bytes");
+_Static_assert(sizeof(struct flow_bucket) == 64, "bucket is one cache line");
+
+#define PENDING(ft) ((ft)->capacity + FLOW_WHEEL_SLOTS)
+#define SLOT_HEAD(ft, t) ((ft)->capacity + ((t) & (FLOW_WHEEL_SLOTS - 1)))
+
+static uint32_t
+n_buckets_for(uint32_t capacity)
+{
+	uint64_t slots = ((uint64_t)capacity * 100 + FLOW_MAX_LOAD_PCT - 1) / FLOW_MAX_LOAD_PCT;
+	uint64_t n = (slots + FLOW_BUCKET_SLOTS - 1) / FLOW_BUCKET_SLOTS;
+
+	return n < 2 ? 2 : (uint32_t)n;
+}
+
+static size_t
+align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+struct layout {
+	size_t buckets, flows, links, total;
+};
+
+static struct layout
+layout_of(uint32_t capacity)
+{
+	struct layout l;
+
+	l.buckets = 0;
+	l.flows = align_up((size_t)n_buckets_for(capacity) * sizeof(struct flow_bucket), 4096);
+	l.links = align_up(l.flows + (size_t)capacity * sizeof(struct flow), 4096);
+	l.total = align_up(l.links + ((size_t)capacity + FLOW_WHEEL_SLOTS + 1) *
+					      sizeof(struct flow_link),
+			   4096);
+	return l;
+}
+
+size_t
+flow_table_memory(uint32_t capacity)
+{
+	return layout_of(capacity).total + sizeof(struct flow_table);
+}
+
+static inline void
+list_init(struct flow_link *l, uint32_t head)
+{
+	l[head].next = head;
+	l[head].prev = head;
+}
+
+static inline void
+list_add_tail(struct flow_link *l, uint32_t head, uint32_t i)
+{
+	uint32_t prev = l[head].prev;
+
+	l[i].next = head;
+	l[i].prev = prev;
+	l[prev].next = i;
+	l[head].prev = i;
+}
+
+static inline void
+list_del(struct flow_link *l, uint32_t i)
+{
+	l[l[i].prev].next = l[i].next;
+	l[l[i].next].prev = l[i].prev;
+}
+
+/* Move every element of list @src to the tail of list @dst, in O(1). */
+static inline void
+list_splice_tail(struct flow_link *l, uint32_t dst, uint32_t src)
+{
+	uint32_t first = l[src].next, last = l[src].prev;
+
+	if (first == src)
+		return;
+	l[first].prev = l[dst].prev;
+	l[l[dst].prev].next = first;
+	l[last].next = dst;
+	l[dst].prev = last;
+	list_init(l, src);
+}
+
+struct flow_table *
+flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now)
+{
+	struct flow_table *ft;
+	struct layout l;
+	void *map;
+
+	if (capacity == 0 || capacity > CFG_CAPACITY_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	l = layout_of(capacity);
+	ft = calloc(1, sizeof(*ft));
+	if (ft == NULL)
+		return NULL;
+	map = mmap(NULL, l.total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		free(ft);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Huge pages cut TLB misses on large tables; the kernel may refuse, which is fine. */
+	(void)madvise(map, l.total, MADV_HUGEPAGE);
+	/* Pre-fault now so the packet path never takes a page fault. */
+	memset(map, 0, l.total);
+
+	ft->capacity = capacity;
+	ft->n_buckets = n_buckets_for(capacity);
+	ft->seed = seed;
+	ft->wheel_time = now;
+	ft->map = map;
+	ft->map_len = l.total;
+	ft->buckets = (struct flow_bucket *)((char *)map + l.buckets);
+	ft->flows = (struct flow *)((char *)map + l.flows);
+	ft->links = (struct flow_link *)((char *)map + l.links);
+
+	for (uint32_t s = 0; s <= FLOW_WHEEL_SLOTS; s++)
+		list_init(ft->links, capacity + s);
+	/* Free entries chain through links[].next, lowest index first. */
+	for (uint32_t i = 0; i < capacity; i++)
+		ft->links[i].next = i + 1 < capacity ? i + 1 : FLOW_NONE;
+	ft->free_head = 0;
+	return ft;
+}
+
+void
+flow_table_destroy(struct flow_table *ft)
+{
+	if (ft == NULL)
+		return;
+	munmap(ft->map, ft->map_len);
+	free(ft);
+}
+
+uint64_t
+flow_hash(const struct flow_table *ft, const struct flow_key *k)
+{
+	uint32_t pc = ft->seed, pb = ft->seed ^ 0x9e3779b9u;
+
+	rte_jhash_32b_2hashes(k->w, RTE_DIM(k->w), &pc, &pb);
+	return ((uint64_t)pb << 32) | pc;
+}
+
+/* Lemire's multiply-shift: a bucket from 32 hash bits without a power-of-two table. */
+static inline uint32_t
+home_bucket(const struct flow_table *ft, uint64_t hash)
+{
+	return (uint32_t)(((uint64_t)(uint32_t)hash * ft->n_buckets) >> 32);
+}
+
+static inline uint16_t
+sig_of(uint64_t hash)
+{
+	return (uint16_t)(hash >> 48);
+}
+
+void
+flow_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
+{
+	rte_prefetch0(&ft->buckets[home_bucket(ft, hash)]);
+}
+
+static inline bool
+key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	uint32_t d = 0;
+
+	for (unsigned int i = 0; i < RTE_DIM(a->w); i++)
+		d |= a->w[i] ^ b->w[i];
+	return d == 0;
+}
+
+static inline uint32_t
+next_bucket(const struct flow_table *ft, uint32_t b)
+{
+	return b + 1 == ft->n_buckets ? 0 : b + 1;
+}
+
+/* Find @k; on success *bucket and *slot say where its index entry is. */
+static inline uint32_t
+lookup_at(const struct flow_table *ft, const struct flow_key *k, uint64_t hash,
+	  uint32_t *bucket, unsigned int *slot)
+{
+	uint32_t b = home_bucket(ft, hash);
+	uint16_t sig = sig_of(hash);
+
+	for (uint32_t probes = 0; probes < ft->n_buckets; probes++) {
+		const struct flow_bucket *bk = &ft->buckets[b];
+
+		for (unsigned int s = 0; s < FLOW_BUCKET_SLOTS; s++) {
+			uint32_t idx = bk->idx[s];
+
+			if (bk->sig[s] == sig && idx != 0 && key_eq(&ft->flows[idx - 1].key, k)) {
+				*bucket = b;
+				*slot = s;
+				return idx - 1;
+			}
+		}
+		if (bk->overflow == 0)
+			break;
+		b = next_bucket(ft, b);
+	}
+	return FLOW_NONE;
+}
+
+uint32_t
+flow_lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t hash)
+{
+	uint32_t b;
+	unsigned int s;
+
+	return lookup_at(ft, k, hash, &b, &s);
+}
+
+uint32_t
+flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t hash, uint32_t now)
+{
+	uint32_t idx = ft->free_head, b;
+	struct flow *f;
+
+	if (idx == FLOW_NONE)
+		return FLOW_NONE;
+	ft->free_head = ft->links[idx].next;
+
+	/* The pool bounds the load at 85 %, so a free index slot always exists. */
+	b = home_bucket(ft, hash);
+	for (;;) {
+		struct flow_bucket *bk = &ft->buckets[b];
+		unsigned int s;
+
+		for (s = 0; s < FLOW_BUCKET_SLOTS; s++)
+			if (bk->idx[s] == 0)
+				break;
+		if (s < FLOW_BUCKET_SLOTS) {
+			bk->sig[s] = sig_of(hash);
+			bk->idx[s] = idx + 1;
+			break;
+		}
+		bk->overflow++;
+		b = next_bucket(ft, b);
+	}
+
+	f = &ft->flows[idx];
+	memset(f, 0, sizeof(*f));
+	f->key = *k;
+	f->flags = FLOW_F_USED;
+	f->created = now;
+	f->last_seen = now;
+	ft->links[idx].next = idx;
+	ft->links[idx].prev = idx;
+	ft->n_active++;
+	return idx;
+}
+
+void
+flow_remove(struct flow_table *ft, uint32_t idx)
+{
+	struct flow *f = &ft->flows[idx];
+	uint64_t hash = flow_hash(ft, &f->key);
+	uint32_t b = home_bucket(ft, hash), found_b = 0;
+	unsigned int found_s = 0;
+
+	if (lookup_at(ft, &f->key, hash, &found_b, &found_s) != idx)
+		return; /* not in the index: nothing to undo (never happens for a used entry) */
+	/* Every bucket passed on the way from home to where it sits counted it. */
+	while (b != found_b) {
+		ft->buckets[b].overflow--;
+		b = next_bucket(ft, b);
+	}
+	ft->buckets[found_b].idx[found_s] = 0;
+
+	if (f->flags & FLOW_F_ARMED)
+		list_del(ft->links, idx);
+	f->flags = 0;
+	ft->links[idx].next = ft->free_head;
+	ft->free_head = idx;
+	ft->n_active--;
+}
+
+/*
+ * Whether the wheel has reached @due. Measured from the flow's last packet, not as due -
+ * wheel_time: a due is less than 2^31 ticks after last_seen (the loader caps timeouts), but the
+ * wheel lags behind the clock that stamped last_seen while it works off a backlog under its
+ * budget, so due - wheel_time can reach 2^31 and would read as a tick in the past.
+ */
+static inline bool
+due_reached(const struct flow_table *ft, const struct flow *f, uint32_t due)
+{
+	return (int64_t)(int32_t)(due - f->last_seen) <=
+	       (int64_t)(int32_t)(ft->wheel_time - f->last_seen);
+}
+
+void
+flow_arm(struct flow_table *ft, uint32_t idx, uint32_t due)
+{
+	struct flow *f = &ft->flows[idx];
+	uint32_t head;
+
+	if (f->flags & FLOW_F_ARMED)
+		list_del(ft->links, idx);
+	f->due = due;
+	f->flags |= FLOW_F_ARMED;
+	head = due_reached(ft, f, due) ? PENDING(ft) : SLOT_HEAD(ft, due);
+	list_add_tail(ft->links, head, idx);
+}
+
+void
+flow_disarm(struct flow_table *ft, uint32_t idx)
+{
+	struct flow *f = &ft->flows[idx];
+
+	if (f->flags & FLOW_F_ARMED) {
+		list_del(ft->links, idx);
+		f->flags &= (uint16_t)~FLOW_F_ARMED;
+	}
+}
+
+bool
+flow_timer_idle(const struct flow_table *ft, uint32_t now)
+{
+	uint32_t p = PENDING(ft);
+
+	return ft->wheel_time == now && ft->links[p].next == p;
+}
+
+unsigned int
+flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int budget, flow_tmo_fn tmo,
+	       const void *arg, uint32_t *expired, uint32_t *due_out, unsigned int max)
+{
+	struct flow_link *l = ft->links;
+	uint32_t pending = PENDING(ft);
+	unsigned int n = 0;
+
+	while (budget > 0 && n < max) {
+		uint32_t idx = l[pending].next, t, real;
+		struct flow *f;
+
+		if (idx == pending) {
+			/* Nothing pending: open the next slot, if its time has come. */
+			if ((int32_t)(now - ft->wheel_time) <= 0)
+				break;
+			ft->wheel_time++;
+			list_splice_tail(l, pending, SLOT_HEAD(ft, ft->wheel_time));
+			continue;
+		}
+		budget--;
+		list_del(l, idx);
+		f = &ft->flows[idx];
+		f->flags &= (uint16_t)~FLOW_F_ARMED;
+		if (!due_reached(ft, f, f->due)) {
+			/* Due in a later revolution of the wheel: back into its slot. */
+			flow_arm(ft, idx, f->due);
+			continue;
+		}
+		t = tmo(f, arg);
+		if (t == FLOW_TMO_NEVER)
+			continue; /* indefinite now: stays, unarmed, until a packet re-arms it */
+		real = f->last_seen + (t == 0 ? 1 : t);
+		if (!due_reached(ft, f, real)) {
+			/* Refreshed since it was armed: lazy re-arm at the real due time. */
+			flow_arm(ft, idx, real);
+			continue;
+		}
+		expired[n] = idx;
+		if (due_out != NULL)
+			due_out[n] = real;
+		n++;
+	}
+	return n;
+}
+
+int
+flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *src, uint16_t sport,
+	      const uint8_t *dst, uint16_t dport, uint8_t proto, uint8_t pair, uint16_t vlan0,
+	      uint16_t vlan1)
+{
+	int c = memcmp(src, dst, 16);
+	int swap = c > 0 || (c == 0 && sport > dport);
+
+	if (swap) {
+		memcpy(k->addr[0], dst, 16);
+		memcpy(k->addr[1], src, 16);
+		k->port[0] = dport;
+		k->port[1] = sport;
+	} else {
+		memcpy(k->addr[0], src, 16);
+		memcpy(k->addr[1], dst, 16);
+		k->port[0] = sport;
+		k->port[1] = dport;
+	}
+	k->vlan[0] = vlan0;
+	k->vlan[1] = vlan1;
+	k->proto = proto;
+	k->pair = pair;
+	k->family = family;
+	return swap;
+}
+
+enum cfg_tmo
+flow_state_tmo(enum flow_state s)
+{
+	static const uint8_t map[FLOW_STATE_COUNT] = {
+		[FLOW_TCP_SYN_SENT] = CFG_TMO_TCP_HANDSHAKE,
+		[FLOW_TCP_SYN_RECV] = CFG_TMO_TCP_HANDSHAKE,
+		[FLOW_TCP_ESTABLISHED] = CFG_TMO_TCP_ESTABLISHED,
+		[FLOW_TCP_FIN_WAIT] = CFG_TMO_TCP_CLOSING,
+		[FLOW_TCP_CLOSING] = CFG_TMO_TCP_CLOSING,
+		[FLOW_TCP_TIME_WAIT] = CFG_TMO_TCP_TIME_WAIT,
+		[FLOW_TCP_CLOSED] = CFG_TMO_TCP_CLOSING,
+		[FLOW_UDP_SINGLE] = CFG_TMO_UDP_SINGLE,
+		[FLOW_UDP_STREAM] = CFG_TMO_UDP_STREAM,
+		[FLOW_ACTIVE] = CFG_TMO_OTHER,
+	};
+	return (unsigned)s < FLOW_STATE_COUNT ? (enum cfg_tmo)map[s] : CFG_TMO_OTHER;
+}
+
+const char *
+flow_state_name(enum flow_state s)
+{
+	static const char *const names[FLOW_STATE_COUNT] = {
+		[FLOW_TCP_SYN_SENT] = "syn_sent",   [FLOW_TCP_SYN_RECV] = "syn_recv",
+		[FLOW_TCP_ESTABLISHED] = "established", [FLOW_TCP_FIN_WAIT] = "fin_wait",
+		[FLOW_TCP_CLOSING] = "closing",	    [FLOW_TCP_TIME_WAIT] = "time_wait",
+		[FLOW_TCP_CLOSED] = "closed",	    [FLOW_UDP_SINGLE] = "udp_single",
+		[FLOW_UDP_STREAM] = "udp_stream",   [FLOW_ACTIVE] = "active",
+	};
+	return (unsigned)s < FLOW_STATE_COUNT ? names[s] : "unknown";
+}

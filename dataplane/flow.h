@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow table and idle-timeout wheel.
+ *
+ * CONCURRENCY DESIGN
+ * - One flow table per worker lcore. A worker owns whole port pairs (both ports, both
+ *   directions), so both directions of a flow always reach the same worker and the same
+ *   table: no flow is ever shared between lcores, and the packet path takes no lock and no
+ *   atomic read-modify-write. (On a NIC with several queues per port this becomes symmetric
+ *   RSS onto per-queue workers; the table does not change.)
+ * - Only the owning worker reads or writes a table: lookups, inserts, removals, the timer
+ *   wheel, flushes and sampled dumps (the control thread asks for a dump through the
+ *   worker's mailbox and the worker copies a bounded number of entries at a loop boundary).
+ *   The control thread learns counts from the per-lcore counters (stats.h), never by
+ *   walking a table, so it cannot slow a worker or see a half-written flow, and no flow
+ *   can be freed while another thread holds it: nobody else holds one.
+ * - Memory is allocated once at start (mmap, transparent huge pages where the kernel
+ *   allows, pre-faulted) and never returned until the table is destroyed after the worker
+ *   has stopped.
+ *
+ * LAYOUT (bytes per flow at capacity C: 96 entry + 8 wheel links + 64/(10*0.85) index
+ * ≈ 112, plus 8 bytes per wheel slot, 65536 slots per table)
+ * - struct flow: 96 bytes; key, last_seen, due, state and the sequence numbers in the first
+ *   64 (what every packet touches), MACs and ACK/window in the rest.
+ * - index: buckets of 10 (16-bit signature, 32-bit entry) slots in one cache line, linear
+ *   probing between buckets with per-bucket overflow counts (no tombstones), at most 85 %
+ *   full because the entry pool, not the index, enforces capacity.
+ * - free entries are chained through their wheel links.
+ *
+ * TIMEOUTS: a single-level wheel of 65536 one-millisecond slots, with lazy re-arm. The
+ * packet path stamps last_seen and re-arms only when the flow's timeout got shorter (state
+ * change, timeline "set"); when a slot comes due, each flow in it is checked against its
+ * current timeout and either expires or moves to the slot of its real due time. Flows due
+ * more than 65.5 s ahead wait in their slot for later revolutions (one check per flow per
+ * revolution). The work per call is bounded.
+ *
+ * Times are uint32 milliseconds ("ticks") since the worker started, compared modulo 2^32
+ * (timeouts are capped below 2^31 ms by the loader).
+ */
+#ifndef IDLECUT_FLOW_H
+#define IDLECUT_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define FLOW_NONE UINT32_MAX
+#define FLOW_TMO_NEVER UINT32_MAX /**< timeout in ticks meaning "indefinite" */
+#define FLOW_WHEEL_BITS 16
+#define FLOW_WHEEL_SLOTS (1u << FLOW_WHEEL_BITS)
+#define FLOW_BUCKET_SLOTS 10
+#define FLOW_MAX_LOAD_PCT 85
+
+/** Flow states (SPEC §4); counted as idlecut_flows_expired_total{state}. */
+enum flow_state {
+	FLOW_TCP_SYN_SENT,
+	FLOW_TCP_SYN_RECV,
+	FLOW_TCP_ESTABLISHED,
+	FLOW_TCP_FIN_WAIT,
+	FLOW_TCP_CLOSING,
+	FLOW_TCP_TIME_WAIT,
+	FLOW_TCP_CLOSED,
+	FLOW_UDP_SINGLE, /**< UDP, packets seen from one endpoint only */
+	FLOW_UDP_STREAM, /**< UDP, both endpoints have sent */
+	FLOW_ACTIVE,	 /**< ICMP and other protocols */
+	FLOW_STATE_COUNT
+};
+
+/** Flow flags. Endpoint e is key.addr[e]/key.port[e]. */
+#define FLOW_F_CLIENT_1 (1u << 0)	/**< the client is endpoint 1 (else 0) */
+#define FLOW_F_CLIENT_OUTSIDE (1u << 1) /**< the client's frames arrive on the outside port */
+#define FLOW_F_SEEN0 (1u << 2)		/**< endpoint 0 has sent (seq_next/ack valid) */
+#define FLOW_F_SEEN1 (1u << 3)
+#define FLOW_F_FIN0 (1u << 4) /**< endpoint 0 has sent a FIN */
+#define FLOW_F_FIN1 (1u << 5)
+#define FLOW_F_FINACK0 (1u << 6) /**< endpoint 0's FIN has been acknowledged */
+#define FLOW_F_FINACK1 (1u << 7)
+#define FLOW_F_TAGS_SHIFT 8 /**< 2 bits: VLAN tags carried in the frames (0..2) */
+#define FLOW_F_TAGS_MASK (3u << FLOW_F_TAGS_SHIFT)
+#define FLOW_F_QINQ0 (1u << 10) /**< outer tag TPID is 0x88a8 (else 0x8100) */
+#define FLOW_F_QINQ1 (1u << 11) /**< inner tag TPID is 0x88a8 */
+#define FLOW_F_ARMED (1u << 12) /**< linked in the wheel (else indefinite or pending free) */
+#define FLOW_F_USED (1u << 13)	/**< entry holds a flow */
+#define FLOW_F_ACKED0 (1u << 14) /**< endpoint 0 has sent an ACK (ack[0] is valid) */
+#define FLOW_F_ACKED1 (1u << 15)
+
+#define FLOW_F_SEEN(e) (FLOW_F_SEEN0 << (e))
+#define FLOW_F_FIN(e) (FLOW_F_FIN0 << (e))
+#define FLOW_F_FINACK(e) (FLOW_F_FINACK0 << (e))
+#define FLOW_F_ACKED(e) (FLOW_F_ACKED0 << (e))
+
+/**
+ * Normalised flow key: endpoint 0 is the smaller (address, port), so both directions build
+ * the same key. The access VLAN (if any) stands in vlan[0] for untagged frames.
+ */
+struct flow_key {
+	union {
+		struct {
+			uint8_t addr[2][16];
+			uint16_t port[2];
+			uint16_t vlan[2];
+			uint8_t proto;
+			uint8_t pair;
+			uint16_t family; /**< 4 or 6 */
+		};
+		uint32_t w[11];
+	};
+};
+
+struct flow {
+	struct flow_key key; /**< 44 */
+	uint32_t last_seen;  /**< tick of the last packet, either direction */
+	uint32_t due;	     /**< tick the wheel slot holding it is checked */
+	uint16_t flags;	     /**< FLOW_F_* */
+	uint8_t state;	     /**< enum flow_state */
+	uint8_t profile;     /**< profile index in the dataplane snapshot */
+	uint32_t seq_next[2]; /**< per endpoint: next sequence number it will send */
+	/* --- second cache line --- */
+	uint32_t ack[2];   /**< per endpoint: last ACK number it sent */
+	uint16_t win[2];   /**< per endpoint: last raw window it advertised */
+	uint8_t mac[2][6]; /**< per endpoint: source MAC of its frames */
+	uint32_t created;  /**< tick of creation */
+	uint32_t packets;  /**< packets seen, saturating */
+};
+
+struct flow_link {
+	uint32_t next;
+	uint32_t prev;
+};
+
+struct flow_bucket {
+	uint16_t sig[FLOW_BUCKET_SLOTS];
+	uint32_t overflow; /**< entries whose home is at or before this bucket, stored after */
+	uint32_t idx[FLOW_BUCKET_SLOTS]; /**< entry index + 1; 0 = empty slot */
+};
+
+struct flow_table {
+	uint32_t capacity;
+	uint32_t n_buckets;
+	uint32_t n_active;
+	uint32_t free_head; /**< first free entry, FLOW_NONE if full */
+	uint32_t seed;
+	uint32_t wheel_time; /**< last tick whose slot was moved to pending */
+	struct flow_bucket *buckets;
+	struct flow *flows;
+	struct flow_link *links; /**< capacity entries + FLOW_WHEEL_SLOTS heads + pending */
+	size_t map_len;
+	void *map;
+};
+
+/** Bytes a table of @p capacity flows takes, all included. */
+size_t flow_table_memory(uint32_t capacity);
+
+/**
+ * Create a table. Memory is mapped, pre-faulted and zeroed here, never on the packet path.
+ *
+ * @param capacity  maximum number of flows (>= 1).
+ * @param seed      hash seed; pass a random one (the flow hash must not be predictable).
+ * @param now       current tick: the wheel starts there.
+ * @return the table, or NULL with errno set (EINVAL, ENOMEM).
+ */
+struct flow_table *flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now);
+
+/** Destroy a table (its owner has stopped). NULL is ignored. */
+void flow_table_destroy(struct flow_table *ft);
+
+/** Hash of a normalised key (symmetric by construction). */
+uint64_t flow_hash(const struct flow_table *ft, const struct flow_key *k);
+
+/** Prefetch the index bucket of @p hash (first step of a bulk lookup). */
+void flow_prefetch_bucket(const struct flow_table *ft, uint64_t hash);
+
+/** Find a flow. @return its index or FLOW_NONE. */
+uint32_t flow_lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t hash);
+
+/**
+ * Add a flow with key @p k (which must not be present). The entry is zeroed except key,
+ * flags (FLOW_F_USED), created/last_seen (= @p now); it is not armed.
+ *
+ * @return its index, or FLOW_NONE when the table is full.
+ */
+uint32_t flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t hash,
+		     uint32_t now);
+
+/** Remove flow @p idx: unlink it from the index and the wheel and free the entry. */
+void flow_remove(struct flow_table *ft, uint32_t idx);
+
+/**
+ * (Re-)arm flow @p idx to be checked at tick @p due. A due at or before the wheel's time
+ * goes to the pending list, checked at the next flow_timer_run().
+ */
+void flow_arm(struct flow_table *ft, uint32_t idx, uint32_t due);
+
+/** Take flow @p idx off the wheel (indefinite timeout). */
+void flow_disarm(struct flow_table *ft, uint32_t idx);
+
+/**
+ * Callback giving a flow's current timeout in ticks (FLOW_TMO_NEVER for indefinite),
+ * from its profile and state.
+ */
+typedef uint32_t (*flow_tmo_fn)(const struct flow *f, const void *arg);
+
+/**
+ * Advance the wheel to @p now, doing at most @p budget units of work (one unit per flow
+ * checked). Flows whose timeout has passed are written to @p expired (at most @p max; they
+ * stay in the table, unarmed, for the caller to act on and flow_remove()); flows that were
+ * refreshed move to the slot of their real due time.
+ *
+ * @param due_out  if not NULL, receives each expired flow's due tick (for lateness).
+ * @return number of flows written to @p expired.
+ */
+unsigned int flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int budget,
+			    flow_tmo_fn tmo, const void *arg, uint32_t *expired,
+			    uint32_t *due_out, unsigned int max);
+
+/** Whether the wheel has caught up with @p now and nothing is pending. */
+bool flow_timer_idle(const struct flow_table *ft, uint32_t now);
+
+/** Build a normalised key; returns 1 if the endpoints were swapped (src is endpoint 1). */
+int flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *src, uint16_t sport,
+		  const uint8_t *dst, uint16_t dport, uint8_t proto, uint8_t pair, uint16_t vlan0,
+		  uint16_t vlan1);
+
+/** Timeout class of a state (FLOW_ACTIVE: "other"; see flow_tmo_class for ICMP). */
+enum cfg_tmo flow_state_tmo(enum flow_state s);
+
+/** Timeout class of a flow: its state's, or "icmp" for ICMP/ICMPv6 flows. */
+static inline enum cfg_tmo
+flow_tmo_class(const struct flow *f)
+{
+	if (f->state == FLOW_ACTIVE && (f->key.proto == 1 || f->key.proto == 58))
+		return CFG_TMO_ICMP;
+	return flow_state_tmo((enum flow_state)f->state);
+}
+
+/** Endpoint index of the flow's client (0 or 1). */
+static inline unsigned int
+flow_client(const struct flow *f)
+{
+	return (f->flags & FLOW_F_CLIENT_1) ? 1 : 0;
+}
+
+/** Whether the flow is IPv6 (IPv4 addresses are stored v4-mapped: ::ffff:a.b.c.d). */
+static inline bool
+flow_is_v6(const struct flow *f)
+{
+	return f->key.family == 6;
+}
+
+/** Counter label of a state ("established", "syn_sent", "udp_stream", ...). */
+const char *flow_state_name(enum flow_state s);
+
+/** a is after b in sequence space (RFC 1982 style, modulo 2^32). */
+static inline bool
+flow_seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+#endif /* IDLECUT_FLOW_H */

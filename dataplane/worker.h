@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcore: polls its port pairs, forwards each frame to the other port of its pair,
+ * tracks flows in its own table, expires them and injects RSTs.
+ *
+ * Usage (main lcore):
+ *	w = worker_create(&shared, lcore, capacity, mp, seed);
+ *	worker_add_pair(w, pair_index, port_inside, port_outside) for each pair it owns;
+ *	rte_eal_remote_launch(worker_main, w, lcore);
+ *	... set shared.stop, rte_eal_mp_wait_lcore(), read w->stats, worker_destroy(w).
+ *
+ * Thread safety: after launch, a worker's fields are written by its lcore only. The control
+ * thread reads w->stats (stats.h rules), publishes snapshots through struct dp_shared, and
+ * sets dp_shared.stop; workers check both once per loop, not per packet.
+ *
+ * Shutdown order: set stop, wait for the lcores, then stop the ports, then destroy the
+ * workers (frees their tables and any RST mbufs still buffered).
+ */
+#ifndef IDLECUT_WORKER_H
+#define IDLECUT_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "flow.h"
+#include "snapshot.h"
+#include "stats.h"
+
+#define WORKER_BURST 32
+#define WORKER_MAX_PORTS STATS_MAX_PORTS
+#define WORKER_EXPIRE_BUDGET 256 /**< flows checked per loop: bounds an expiry storm */
+#define WORKER_EXPIRE_BATCH 64
+#define WORKER_RST_BUF 64
+
+/** State shared by the control thread and all workers. */
+struct dp_shared {
+	struct dp_snapshot *snap; /**< RCU-protected; written by control (atomic store) */
+	struct rte_rcu_qsbr *qsbr; /**< one thread id per worker */
+	uint64_t tsc0;		   /**< TSC at tick 0 (written before launch) */
+	uint64_t tsc_per_ms;	   /**< (written before launch) */
+	uint64_t tsc_hz;
+	bool stop;		   /**< written by control (atomic store) */
+	bool idle_sleep;	   /**< back off when idle (not in benchmarks) */
+};
+
+struct worker_port {
+	uint16_t port_id;
+	uint16_t peer;	      /**< index in worker.ports of the other port of the pair */
+	uint8_t pair;	      /**< pair index in the scenario */
+	uint8_t side;	      /**< enum cfg_side */
+	uint16_t access_vlan; /**< 0 = none */
+	struct rte_ether_addr mac;
+};
+
+struct worker {
+	unsigned int lcore;
+	unsigned int qsbr_id;
+	unsigned int n_ports;
+	struct worker_port ports[WORKER_MAX_PORTS];
+	struct dp_shared *shared;
+	struct rte_mempool *mp;
+	struct flow_table *ft;
+	const struct dp_snapshot *snap; /**< the snapshot of the current loop */
+	uint32_t now;			/**< tick of the current burst */
+	uint64_t now_tsc;
+	struct stats_lcore stats;
+	/* RSTs waiting for transmission, per worker port */
+	uint16_t rst_n[WORKER_MAX_PORTS];
+	struct rte_mbuf *rst_buf[WORKER_MAX_PORTS][WORKER_RST_BUF];
+	uint32_t expired[WORKER_EXPIRE_BATCH];
+	uint32_t expired_due[WORKER_EXPIRE_BATCH];
+} __rte_cache_aligned;
+
+/**
+ * Create a worker with a flow table of @p capacity flows.
+ *
+ * @return the worker, or NULL with rte_errno set (ENOMEM, EINVAL).
+ */
+struct worker *worker_create(struct dp_shared *shared, unsigned int lcore, unsigned int qsbr_id,
+			     uint32_t capacity, struct rte_mempool *mp, uint32_t seed);
+
+/**
+ * Give pair @p pair (ports @p inside and @p outside, access VLANs from the scenario) to @p w.
+ *
+ * @return 0, or -ENOSPC when the worker has no room for two more ports.
+ */
+int worker_add_pair(struct worker *w, uint8_t pair, uint16_t inside, uint16_t outside,
+		    uint16_t vlan_inside, uint16_t vlan_outside);
+
+/** The lcore function (rte_lcore_function_t): runs until shared->stop. */
+int worker_main(void *arg);
+
+/**
+ * Process one received burst from worker port @p pi (exposed for the benchmark and tests,
+ * which drive the dataplane without an RX queue). Forwarded mbufs are written to @p out
+ * (returns their count); dropped ones are freed; RSTs are queued on w->rst_buf.
+ */
+uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
+			      uint16_t n, struct rte_mbuf **out);
+
+/** Advance the clock and run expiry once (what each loop does besides polling). */
+void worker_tick(struct worker *w);
+
+/** Send queued RSTs (each loop does this). */
+void worker_flush_rst(struct worker *w);
+
+/** Free the worker, its table and queued RSTs (after its lcore has returned). */
+void worker_destroy(struct worker *w);
+
+#endif /* IDLECUT_WORKER_H */

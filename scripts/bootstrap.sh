@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Install what idlecut needs from Debian 12 (idempotent), then configure and build it.
+#   bash scripts/bootstrap.sh [BUILD_DIR]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+
+PKGS=(
+	# build
+	build-essential meson ninja-build pkg-config
+	libdpdk-dev libyaml-dev libcmocka-dev libmicrohttpd-dev
+	# run: dpdk-testpmd and dpdk-telemetry.py, TAP testbeds, traffic and captures
+	dpdk dpdk-dev iproute2 iputils-ping python3 python3-scapy python3-yaml iperf3 tcpdump
+	nginx-light curl gnuplot-nox
+	# hardening: fuzzing and sanitizers
+	clang valgrind
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || { echo "bootstrap: run as root to install: ${missing[*]}" >&2; exit 1; }
+	echo "bootstrap: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" "$ROOT"
+fi
+ninja -C "$BUILD"
