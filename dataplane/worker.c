@@ -276,9 +276,8 @@ flow_expire(struct worker *w, uint32_t idx, uint32_t due)
 }
 
 void
-worker_tick(struct worker *w)
+worker_tick(struct worker *w, uint64_t tsc)
 {
-	uint64_t tsc = rte_rdtsc();
 	unsigned int budget = WORKER_EXPIRE_BUDGET;
 
 	w->now_tsc = tsc;
@@ -569,7 +568,7 @@ worker_main(void *arg)
 		unsigned int got = 0;
 
 		w->snap = __atomic_load_n(&sh->snap, __ATOMIC_ACQUIRE);
-		worker_tick(w);
+		worker_tick(w, rte_rdtsc());
 		for (unsigned int p = 0; p < w->n_ports; p++)
 			poll_port(w, p, &got);
 		worker_flush_rst(w);

@@ -103,8 +103,11 @@ int worker_main(void *arg);
 uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
 			      uint16_t n, struct rte_mbuf **out);
 
-/** Advance the clock and run expiry once (what each loop does besides polling). */
-void worker_tick(struct worker *w);
+/**
+ * Set the worker's clock to TSC value @p tsc and run expiry once (what each loop does
+ * besides polling). Tests pass a made-up TSC to drive time deterministically.
+ */
+void worker_tick(struct worker *w, uint64_t tsc);
 
 /** Send queued RSTs (each loop does this). */
 void worker_flush_rst(struct worker *w);
