@@ -96,6 +96,35 @@ list_splice_tail(struct flow_link *l, uint32_t dst, uint32_t src)
 	list_init(l, src);
 }
 
+#define HUGE_2M (2u << 20)
+
+/*
+ * Anonymous memory, 2 MiB aligned so transparent huge pages can back it (fewer TLB misses
+ * on a large table; the kernel may refuse, which is fine), populated now so the packet
+ * path never takes a page fault. Fresh anonymous pages are zero.
+ */
+static void *
+map_table(size_t len)
+{
+	size_t span = len + HUGE_2M;
+	uintptr_t base, start;
+	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	base = (uintptr_t)p;
+	start = (base + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1);
+	if (start > base)
+		munmap(p, start - base);
+	if (base + span > start + len)
+		munmap((void *)(start + len), base + span - (start + len));
+	(void)madvise((void *)start, len, MADV_HUGEPAGE);
+	/* The kernel populates far faster than a fault per page; older kernels: touch it. */
+	if (madvise((void *)start, len, MADV_POPULATE_WRITE) != 0)
+		memset((void *)start, 0, len);
+	return (void *)start;
+}
+
 struct flow_table *
 flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now)
 {
@@ -111,16 +140,12 @@ flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now)
 	ft = calloc(1, sizeof(*ft));
 	if (ft == NULL)
 		return NULL;
-	map = mmap(NULL, l.total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (map == MAP_FAILED) {
+	map = map_table(l.total);
+	if (map == NULL) {
 		free(ft);
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* Huge pages cut TLB misses on large tables; the kernel may refuse, which is fine. */
-	(void)madvise(map, l.total, MADV_HUGEPAGE);
-	/* Pre-fault now so the packet path never takes a page fault. */
-	memset(map, 0, l.total);
 
 	ft->capacity = capacity;
 	ft->n_buckets = n_buckets_for(capacity);
@@ -342,14 +367,14 @@ flow_timer_idle(const struct flow_table *ft, uint32_t now)
 }
 
 unsigned int
-flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int budget, flow_tmo_fn tmo,
+flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int *budget, flow_tmo_fn tmo,
 	       const void *arg, uint32_t *expired, uint32_t *due_out, unsigned int max)
 {
 	struct flow_link *l = ft->links;
 	uint32_t pending = PENDING(ft);
 	unsigned int n = 0;
 
-	while (budget > 0 && n < max) {
+	while (*budget > 0 && n < max) {
 		uint32_t idx = l[pending].next, t, real;
 		struct flow *f;
 
@@ -361,7 +386,7 @@ flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int budget, flow_tm
 			list_splice_tail(l, pending, SLOT_HEAD(ft, ft->wheel_time));
 			continue;
 		}
-		budget--;
+		(*budget)--;
 		list_del(l, idx);
 		f = &ft->flows[idx];
 		f->flags &= (uint16_t)~FLOW_F_ARMED;

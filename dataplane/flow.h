@@ -203,15 +203,15 @@ void flow_disarm(struct flow_table *ft, uint32_t idx);
 typedef uint32_t (*flow_tmo_fn)(const struct flow *f, const void *arg);
 
 /**
- * Advance the wheel to @p now, doing at most @p budget units of work (one unit per flow
- * checked). Flows whose timeout has passed are written to @p expired (at most @p max; they
+ * Advance the wheel to @p now, doing at most *@p budget units of work (one unit per flow
+ * checked; *@p budget is decreased by the work done). Flows whose timeout has passed are written to @p expired (at most @p max; they
  * stay in the table, unarmed, for the caller to act on and flow_remove()); flows that were
  * refreshed move to the slot of their real due time.
  *
  * @param due_out  if not NULL, receives each expired flow's due tick (for lateness).
  * @return number of flows written to @p expired.
  */
-unsigned int flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int budget,
+unsigned int flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int *budget,
 			    flow_tmo_fn tmo, const void *arg, uint32_t *expired,
 			    uint32_t *due_out, unsigned int max);
 

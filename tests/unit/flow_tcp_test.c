@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP tracker tests (dataplane/flow_tcp.c), no EAL, no frames: segments are parse_info
+ * structs built here. Every scenario runs twice, once with the client as endpoint 0 of the
+ * key and once as endpoint 1, because the state table is indexed by direction (client or
+ * server) while the per-endpoint numbers are indexed by key position, and mixing the two up
+ * only shows in one of the orientations.
+ *
+ * The expected RST numbers are derived from what each endpoint sent in the scenario (the
+ * test's own bookkeeping), not read back from the flow.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "flow_tcp.h"
+
+#define SYN PARSE_TCP_SYN
+#define ACK PARSE_TCP_ACK
+#define FIN PARSE_TCP_FIN
+#define RST PARSE_TCP_RST
+#define PSH PARSE_TCP_PSH
+
+#define ISN_C 1000u
+#define ISN_S 500000u
+
+/* A connection under test: the flow plus where client and server sit in its key. */
+struct conn {
+	struct flow f;
+	unsigned int c; /* endpoint index of the client */
+	unsigned int s; /* endpoint index of the server */
+};
+
+static struct parse_info
+seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
+{
+	struct parse_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.family = 4;
+	pi.proto = 6;
+	pi.tcp_flags = flags;
+	pi.seq = seq;
+	pi.ack = ack;
+	pi.payload_len = len;
+	pi.tcp_win = (uint16_t)(0x1000 + len);
+	return pi;
+}
+
+/* A flow as flow_create() leaves it before tcpt_start(): used, client side recorded. */
+static void
+conn_init(struct conn *k, unsigned int client)
+{
+	memset(k, 0, sizeof(*k));
+	k->c = client;
+	k->s = client ^ 1;
+	k->f.flags = FLOW_F_USED | (client ? FLOW_F_CLIENT_1 : 0);
+	k->f.key.proto = 6;
+	k->f.key.family = 4;
+}
+
+static enum tcpt_verdict
+from_c(struct conn *k, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
+{
+	struct parse_info pi = seg(flags, seq, ack, len);
+
+	return tcpt_update(&k->f, &pi, k->c, false);
+}
+
+static enum tcpt_verdict
+from_s(struct conn *k, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
+{
+	struct parse_info pi = seg(flags, seq, ack, len);
+
+	return tcpt_update(&k->f, &pi, k->s, false);
+}
+
+/* Client SYN at isn_c; the flow is created from it. */
+static void
+start_syn(struct conn *k, uint32_t isn_c)
+{
+	struct parse_info pi = seg(SYN, isn_c, 0, 0);
+
+	tcpt_start(&k->f, &pi, k->c, false);
+	assert_int_equal(k->f.state, FLOW_TCP_SYN_SENT);
+}
+
+/*
+ * Drive a fresh connection (ISN_C, ISN_S) to @state along the ordinary path, asserting each
+ * step: handshake, client closes first, server closes, last ACK; CLOSED by a client RST.
+ */
+static void
+reach(struct conn *k, unsigned int client, enum flow_state state)
+{
+	conn_init(k, client);
+	start_syn(k, ISN_C);
+	if (state == FLOW_TCP_SYN_SENT)
+		return;
+	assert_int_equal(from_s(k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+	assert_int_equal(k->f.state, FLOW_TCP_SYN_RECV);
+	if (state == FLOW_TCP_SYN_RECV)
+		return;
+	assert_int_equal(from_c(k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+	assert_int_equal(k->f.state, FLOW_TCP_ESTABLISHED);
+	if (state == FLOW_TCP_ESTABLISHED)
+		return;
+	if (state == FLOW_TCP_CLOSED) {
+		assert_int_equal(from_c(k, RST, ISN_C + 1, 0, 0), TCPT_OK);
+		assert_int_equal(k->f.state, FLOW_TCP_CLOSED);
+		return;
+	}
+	assert_int_equal(from_c(k, FIN | ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+	assert_int_equal(k->f.state, FLOW_TCP_FIN_WAIT);
+	if (state == FLOW_TCP_FIN_WAIT)
+		return;
+	assert_int_equal(from_s(k, ACK, ISN_S + 1, ISN_C + 2, 0), TCPT_OK);
+	assert_int_equal(k->f.state, FLOW_TCP_FIN_WAIT);
+	assert_int_equal(from_s(k, FIN | ACK, ISN_S + 1, ISN_C + 2, 0), TCPT_OK);
+	assert_int_equal(k->f.state, FLOW_TCP_CLOSING);
+	if (state == FLOW_TCP_CLOSING)
+		return;
+	assert_int_equal(from_c(k, ACK, ISN_C + 2, ISN_S + 2, 0), TCPT_OK);
+	assert_int_equal(k->f.state, FLOW_TCP_TIME_WAIT);
+}
+
+static void
+expect_rst(const struct conn *k, unsigned int to, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	uint32_t s = 0xdeadbeef, a = 0xdeadbeef;
+
+	assert_int_equal(tcpt_rst_seq(&k->f, to, &s, &a), flags);
+	assert_int_equal(s, seq);
+	assert_int_equal(a, ack);
+}
+
+/* ---------------------------------------------------------------- state machine */
+
+static void
+test_handshake(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		struct parse_info pi = seg(SYN, ISN_C, 0, 0);
+
+		conn_init(&k, cl);
+		pi.tcp_win = 64240;
+		tcpt_start(&k.f, &pi, k.c, false);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_SENT);
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 1); /* the SYN takes one number */
+		assert_int_equal(k.f.win[k.c], 64240);
+		assert_true(k.f.flags & FLOW_F_SEEN(k.c));
+		assert_false(k.f.flags & FLOW_F_SEEN(k.s));
+		assert_false(k.f.flags & FLOW_F_ACKED(k.c)); /* a SYN carries no ACK */
+
+		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_RECV);
+		assert_int_equal(k.f.seq_next[k.s], ISN_S + 1);
+		assert_int_equal(k.f.ack[k.s], ISN_C + 1);
+		assert_true(k.f.flags & FLOW_F_SEEN(k.s));
+		assert_true(k.f.flags & FLOW_F_ACKED(k.s));
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 1);
+
+		assert_int_equal(from_c(&k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(k.f.ack[k.c], ISN_S + 1);
+		assert_true(k.f.flags & FLOW_F_ACKED(k.c));
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 1); /* a bare ACK takes none */
+		assert_int_equal(k.f.flags & (FLOW_F_FIN0 | FLOW_F_FIN1), 0);
+	}
+}
+
+/* Packets that do not complete a handshake leave it where it is. */
+static void
+test_handshake_strays(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_SYN_SENT);
+		/* An ACK or a FIN before the SYN+ACK: ignored. */
+		assert_int_equal(from_s(&k, ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_SENT);
+		assert_int_equal(from_c(&k, FIN | ACK, ISN_C + 1, ISN_S, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_SENT);
+
+		/* SYN_RECV: the server's own ACK does not complete the client's handshake. */
+		reach(&k, cl, FLOW_TCP_SYN_RECV);
+		assert_int_equal(from_s(&k, ACK, ISN_S + 1, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_RECV);
+		/* The client's first ACK carries data: established all the same. */
+		assert_int_equal(from_c(&k, ACK | PSH, ISN_C + 1, ISN_S + 1, 10), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 11);
+
+		/* Simultaneous open: both send a SYN. */
+		reach(&k, cl, FLOW_TCP_SYN_SENT);
+		assert_int_equal(from_s(&k, SYN, ISN_S, 0, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_RECV);
+		assert_int_equal(from_c(&k, SYN | ACK, ISN_C, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_RECV);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+
+		/* The handshake's last ACK comes with a FIN: straight to FIN_WAIT. */
+		reach(&k, cl, FLOW_TCP_SYN_RECV);
+		assert_int_equal(from_c(&k, FIN | ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+	}
+}
+
+static void
+test_data_both_ways(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		uint32_t cs = ISN_C + 1, ss = ISN_S + 1;
+
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		for (unsigned int round = 0; round < 50; round++) {
+			uint16_t cl_len = (uint16_t)(100 + round),
+				 sv_len = (uint16_t)(1460 - round);
+
+			assert_int_equal(from_c(&k, ACK | PSH, cs, ss, cl_len), TCPT_OK);
+			cs += cl_len;
+			assert_int_equal(k.f.seq_next[k.c], cs);
+			assert_int_equal(k.f.win[k.c], 0x1000 + cl_len);
+			assert_int_equal(from_s(&k, ACK, ss, cs, sv_len), TCPT_OK);
+			ss += sv_len;
+			assert_int_equal(k.f.seq_next[k.s], ss);
+			assert_int_equal(k.f.ack[k.s], cs);
+			assert_int_equal(k.f.win[k.s], 0x1000 + sv_len);
+			assert_int_equal(from_c(&k, ACK, cs, ss, 0), TCPT_OK);
+			assert_int_equal(k.f.ack[k.c], ss);
+			assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		}
+		/* A late SYN+ACK retransmission changes nothing. */
+		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(k.f.seq_next[k.s], ss);
+		assert_int_equal(k.f.ack[k.s], cs);
+	}
+}
+
+static void
+test_close_client_first(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(from_c(&k, FIN | ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+		assert_true(k.f.flags & FLOW_F_FIN(k.c));
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 2); /* the FIN takes one number */
+		/* An ACK short of the FIN does not acknowledge it. */
+		assert_int_equal(from_s(&k, ACK, ISN_S + 1, ISN_C + 1, 0), TCPT_OK);
+		assert_false(k.f.flags & FLOW_F_FINACK(k.c));
+		assert_int_equal(from_s(&k, ACK, ISN_S + 1, ISN_C + 2, 0), TCPT_OK);
+		assert_true(k.f.flags & FLOW_F_FINACK(k.c));
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+		/* Half-closed: the server still sends, the client acknowledges. */
+		assert_int_equal(from_s(&k, ACK | PSH, ISN_S + 1, ISN_C + 2, 300), TCPT_OK);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 2, ISN_S + 301, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+		/* The client retransmits its FIN: still FIN_WAIT. */
+		assert_int_equal(from_c(&k, FIN | ACK, ISN_C + 1, ISN_S + 301, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 2);
+		/* The server closes. */
+		assert_int_equal(from_s(&k, FIN | ACK, ISN_S + 301, ISN_C + 2, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+		assert_false(k.f.flags & FLOW_F_FINACK(k.s));
+		/* The last ACK. */
+		assert_int_equal(from_c(&k, ACK, ISN_C + 2, ISN_S + 302, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+		assert_true(k.f.flags & FLOW_F_FINACK(k.s));
+		/* Retransmitted FIN (our last ACK lost) and its ACK: still TIME_WAIT. */
+		assert_int_equal(from_s(&k, FIN | ACK, ISN_S + 301, ISN_C + 2, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 2, ISN_S + 302, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+	}
+}
+
+static void
+test_close_server_first(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(from_s(&k, FIN | ACK, ISN_S + 1, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+		assert_true(k.f.flags & FLOW_F_FIN(k.s));
+		/* The client's FIN also acknowledges the server's. */
+		assert_int_equal(from_c(&k, FIN | ACK, ISN_C + 1, ISN_S + 2, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+		assert_true(k.f.flags & FLOW_F_FINACK(k.s));
+		/* Not yet: the client's FIN is unacknowledged. */
+		assert_int_equal(from_c(&k, ACK, ISN_C + 2, ISN_S + 2, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+		assert_int_equal(from_s(&k, ACK, ISN_S + 2, ISN_C + 2, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+	}
+}
+
+/* Both FINs cross on the wire; each ACK then acknowledges the other's FIN. */
+static void
+test_simultaneous_close(void **state)
+{
+	(void)state;
+	for (unsigned int order = 0; order < 2; order++) {
+		for (unsigned int cl = 0; cl < 2; cl++) {
+			struct conn k;
+
+			reach(&k, cl, FLOW_TCP_ESTABLISHED);
+			assert_int_equal(from_c(&k, FIN | ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+			assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+			/* The server's FIN was sent before the client's arrived: ack ISN_C + 1. */
+			assert_int_equal(from_s(&k, FIN | ACK, ISN_S + 1, ISN_C + 1, 0), TCPT_OK);
+			assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+			assert_false(k.f.flags & FLOW_F_FINACK(k.c));
+			assert_false(k.f.flags & FLOW_F_FINACK(k.s));
+			if (order == 0) {
+				assert_int_equal(from_c(&k, ACK, ISN_C + 2, ISN_S + 2, 0), TCPT_OK);
+				assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+				assert_int_equal(from_s(&k, ACK, ISN_S + 2, ISN_C + 2, 0), TCPT_OK);
+			} else {
+				assert_int_equal(from_s(&k, ACK, ISN_S + 2, ISN_C + 2, 0), TCPT_OK);
+				assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+				assert_int_equal(from_c(&k, ACK, ISN_C + 2, ISN_S + 2, 0), TCPT_OK);
+			}
+			assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+		}
+	}
+}
+
+static void
+test_rst_each_state(void **state)
+{
+	static const enum flow_state states[] = {
+		FLOW_TCP_SYN_SENT, FLOW_TCP_SYN_RECV,  FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
+		FLOW_TCP_CLOSING,  FLOW_TCP_TIME_WAIT, FLOW_TCP_CLOSED,
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		for (unsigned int cl = 0; cl < 2; cl++) {
+			for (unsigned int who = 0; who < 4; who++) {
+				struct conn k;
+				uint8_t fl = (who & 2) ? RST | ACK : RST;
+
+				reach(&k, cl, states[i]);
+				assert_int_equal(k.f.state, states[i]);
+				if (who & 1)
+					assert_int_equal(from_s(&k, fl, ISN_S + 1, ISN_C + 1, 0),
+							 TCPT_OK);
+				else
+					assert_int_equal(from_c(&k, fl, ISN_C + 1, ISN_S + 1, 0),
+							 TCPT_OK);
+				assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
+				/* After an RST everything but a SYN just ages out. */
+				assert_int_equal(from_c(&k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+				assert_int_equal(from_s(&k, FIN | ACK, ISN_S + 1, ISN_C + 1, 0),
+						 TCPT_OK);
+				assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
+			}
+		}
+	}
+}
+
+static void
+test_syn_retransmit(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_SYN_SENT);
+		assert_int_equal(from_c(&k, SYN, ISN_C, 0, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_SENT);
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 1);
+
+		reach(&k, cl, FLOW_TCP_SYN_RECV);
+		assert_int_equal(from_c(&k, SYN, ISN_C, 0, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_RECV);
+		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_RECV);
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 1);
+		assert_int_equal(k.f.seq_next[k.s], ISN_S + 1);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+	}
+}
+
+/* A SYN (no ACK) on a connection past its handshake is a new connection (port reuse). */
+static void
+test_syn_restarts(void **state)
+{
+	static const enum flow_state states[] = {
+		FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT, FLOW_TCP_CLOSING,
+		FLOW_TCP_TIME_WAIT,   FLOW_TCP_CLOSED,
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		for (unsigned int cl = 0; cl < 2; cl++) {
+			struct conn k;
+			struct flow before;
+
+			reach(&k, cl, states[i]);
+			before = k.f;
+			assert_int_equal(from_c(&k, SYN, ISN_C + 100000, 0, 0), TCPT_RESTART);
+			/* The old flow is left as it was for the caller to count and drop. */
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			assert_int_equal(from_s(&k, SYN, ISN_S + 100000, 0, 0), TCPT_RESTART);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			/* The same SYN with loose_close: still a restart, not a close. */
+			{
+				struct parse_info pi = seg(SYN, ISN_C + 7, 0, 0);
+
+				assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_RESTART);
+			}
+		}
+	}
+	/* A SYN+ACK never restarts. */
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_TIME_WAIT);
+		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+	}
+}
+
+static void
+test_loose_close(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		struct parse_info pi;
+
+		/* Anything but a FIN is tracked as usual. */
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		pi = seg(ACK | PSH, ISN_C + 1, ISN_S + 1, 20);
+		assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 21);
+		/* The first FIN, from the client... */
+		pi = seg(FIN | ACK, ISN_C + 21, ISN_S + 1, 0);
+		assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_CLOSE_NOW);
+
+		/* ...or from the server. */
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		pi = seg(FIN | ACK, ISN_S + 1, ISN_C + 1, 0);
+		assert_int_equal(tcpt_update(&k.f, &pi, k.s, true), TCPT_CLOSE_NOW);
+
+		/* A FIN during the handshake. */
+		reach(&k, cl, FLOW_TCP_SYN_RECV);
+		pi = seg(FIN | ACK, ISN_C + 1, ISN_S + 1, 0);
+		assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_CLOSE_NOW);
+
+		/* An RST is not a FIN: the flow goes to CLOSED and ages out. */
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		pi = seg(RST | ACK, ISN_C + 1, ISN_S + 1, 0);
+		assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
+	}
+}
+
+/* stray_tcp: adopt — a flow created from a mid-connection segment starts ESTABLISHED. */
+static void
+test_adopt(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		struct parse_info pi = seg(ACK | PSH, 7000, 90000, 100);
+
+		conn_init(&k, cl);
+		tcpt_start(&k.f, &pi, k.c, true);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(k.f.seq_next[k.c], 7100);
+		assert_int_equal(k.f.ack[k.c], 90000);
+		assert_true(k.f.flags & FLOW_F_SEEN(k.c));
+		assert_true(k.f.flags & FLOW_F_ACKED(k.c));
+		assert_false(k.f.flags & (FLOW_F_SEEN(k.s) | FLOW_F_ACKED(k.s)));
+		/* RST to the server, before it has said anything: seq = what the client sends next,
+		 * ack = what the client acknowledged of the server's stream. */
+		expect_rst(&k, k.s, 7100, 90000, RST | ACK);
+		expect_rst(&k, k.c, 90000, 7100, RST | ACK);
+
+		assert_int_equal(from_s(&k, ACK, 90000, 7100, 50), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(k.f.seq_next[k.s], 90050);
+		/* And it closes like any other. */
+		assert_int_equal(from_c(&k, FIN | ACK, 7100, 90050, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+		assert_int_equal(from_s(&k, FIN | ACK, 90050, 7101, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+		assert_int_equal(from_c(&k, ACK, 7101, 90051, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+
+		/* Adopted from a bare ACK. */
+		conn_init(&k, cl);
+		pi = seg(ACK, 123, 456, 0);
+		tcpt_start(&k.f, &pi, k.c, true);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(k.f.seq_next[k.c], 123);
+		/* A SYN on an adopted flow restarts it. */
+		assert_int_equal(from_c(&k, SYN, 5, 0, 0), TCPT_RESTART);
+	}
+}
+
+/* ---------------------------------------------------------------- sequence numbers */
+
+static void
+test_seq_wraparound(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		const uint32_t isn_c = 0xfffffff0u, isn_s = 0xffffff00u;
+		struct conn k;
+		uint32_t ss;
+
+		conn_init(&k, cl);
+		start_syn(&k, isn_c);
+		assert_int_equal(k.f.seq_next[k.c], 0xfffffff1u);
+		assert_int_equal(from_s(&k, SYN | ACK, isn_s, isn_c + 1, 0), TCPT_OK);
+		assert_int_equal(from_c(&k, ACK, isn_c + 1, isn_s + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+
+		/* 100 bytes from 0xfffffff1: the next number is past zero. */
+		assert_int_equal(from_c(&k, ACK | PSH, 0xfffffff1u, isn_s + 1, 100), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0x55);
+		/* Old segments (before and across the wrap) do not move it back. */
+		assert_int_equal(from_c(&k, ACK | PSH, 0xfffffff1u, isn_s + 1, 10), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0x55);
+		assert_int_equal(from_c(&k, ACK | PSH, 0xfffffff1u, isn_s + 1, 100), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0x55);
+		assert_int_equal(from_c(&k, ACK | PSH, 0x10, isn_s + 1, 0x20), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0x55);
+		/* A segment that only partly overlaps moves it forward. */
+		assert_int_equal(from_c(&k, ACK | PSH, 0x50, isn_s + 1, 0x10), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0x60);
+		assert_int_equal(from_c(&k, ACK | PSH, 0x60, isn_s + 1, 1000), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0x60 + 1000);
+
+		/* The server's ACKs cross zero too, and an old ACK does not move back. */
+		assert_int_equal(from_s(&k, ACK, isn_s + 1, 0x55, 0), TCPT_OK);
+		assert_int_equal(k.f.ack[k.s], 0x55);
+		assert_int_equal(from_s(&k, ACK, isn_s + 1, 0xfffffff5u, 0), TCPT_OK);
+		assert_int_equal(k.f.ack[k.s], 0x55);
+		assert_int_equal(from_s(&k, ACK, isn_s + 1, 0x60 + 1000, 0), TCPT_OK);
+		assert_int_equal(k.f.ack[k.s], 0x60 + 1000);
+
+		/* The server's stream crosses zero with 0x200 bytes. */
+		ss = isn_s + 1;
+		assert_int_equal(from_s(&k, ACK | PSH, ss, 0x60 + 1000, 0x200), TCPT_OK);
+		ss += 0x200;
+		assert_int_equal(k.f.seq_next[k.s], ss);
+		assert_true(ss < 0x200);
+		assert_int_equal(from_c(&k, ACK, 0x60 + 1000, ss, 0), TCPT_OK);
+		assert_int_equal(k.f.ack[k.c], ss);
+		/* A delayed ACK from before the wrap is older. */
+		assert_int_equal(from_c(&k, ACK, 0x60 + 1000, 0xffffff80u, 0), TCPT_OK);
+		assert_int_equal(k.f.ack[k.c], ss);
+
+		/* RSTs at wrapped numbers. */
+		expect_rst(&k, k.c, ss, 0x60 + 1000, RST | ACK);
+		expect_rst(&k, k.s, 0x60 + 1000, ss, RST | ACK);
+
+		/* A FIN at a wrapped number is acknowledged by an ACK past it. */
+		assert_int_equal(from_c(&k, FIN | ACK, 0x60 + 1000, ss, 0), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0x60 + 1001);
+		assert_int_equal(from_s(&k, FIN | ACK, ss, 0x60 + 1001, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSING);
+		assert_true(k.f.flags & FLOW_F_FINACK(k.c));
+		assert_int_equal(from_c(&k, ACK, 0x60 + 1001, ss + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_TIME_WAIT);
+	}
+
+	/* An ISN of 0xffffffff: the SYN's number wraps to 0. */
+	{
+		struct conn k;
+
+		conn_init(&k, 0);
+		start_syn(&k, 0xffffffffu);
+		assert_int_equal(k.f.seq_next[k.c], 0);
+		expect_rst(&k, k.c, 0, 0, RST | ACK);
+	}
+	/* A FIN that takes the last number before zero. */
+	{
+		struct conn k;
+
+		conn_init(&k, 1);
+		start_syn(&k, 0xffffffe0u);
+		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, 0xffffffe1u, 0), TCPT_OK);
+		assert_int_equal(from_c(&k, ACK | PSH, 0xffffffe1u, ISN_S + 1, 0x1e), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0xffffffffu);
+		assert_int_equal(from_c(&k, ACK | FIN, 0xffffffffu, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 0);
+		assert_int_equal(k.f.state, FLOW_TCP_FIN_WAIT);
+		assert_int_equal(from_s(&k, ACK, ISN_S + 1, 0, 0), TCPT_OK);
+		assert_true(k.f.flags & FLOW_F_FINACK(k.c));
+	}
+}
+
+/* ---------------------------------------------------------------- RST numbers */
+
+static void
+test_rst_seq_established(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		expect_rst(&k, k.c, ISN_S + 1, ISN_C + 1, RST | ACK);
+		expect_rst(&k, k.s, ISN_C + 1, ISN_S + 1, RST | ACK);
+
+		/*
+		 * The client sends 100 bytes, the server acknowledges them and sends 200 that the
+		 * client has acknowledged only in part (a lost segment): each endpoint's RCV.NXT
+		 * is what it last acknowledged, not what its peer sent.
+		 */
+		assert_int_equal(from_c(&k, ACK | PSH, ISN_C + 1, ISN_S + 1, 100), TCPT_OK);
+		assert_int_equal(from_s(&k, ACK | PSH, ISN_S + 1, ISN_C + 101, 200), TCPT_OK);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 101, ISN_S + 51, 0), TCPT_OK);
+		expect_rst(&k, k.c, ISN_S + 51, ISN_C + 101, RST | ACK);
+		expect_rst(&k, k.s, ISN_C + 101, ISN_S + 201, RST | ACK);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 101, ISN_S + 201, 0), TCPT_OK);
+		expect_rst(&k, k.c, ISN_S + 201, ISN_C + 101, RST | ACK);
+	}
+}
+
+static void
+test_rst_seq_handshake(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		/*
+		 * SYN_SENT: the client's stack accepts an RST only if it acknowledges the SYN
+		 * (RFC 793 p. 67): ack = ISN + 1 with ACK set; seq = 0, nothing is known of the
+		 * server. To the server: seq = the client's next number (its RCV.NXT if it got the
+		 * SYN); no ACK number is known, so a bare RST.
+		 */
+		reach(&k, cl, FLOW_TCP_SYN_SENT);
+		expect_rst(&k, k.c, 0, ISN_C + 1, RST | ACK);
+		expect_rst(&k, k.s, ISN_C + 1, 0, RST);
+
+		/* SYN_RECV: the client has not ACKed yet, so its RCV.NXT is the server's ISN+1. */
+		reach(&k, cl, FLOW_TCP_SYN_RECV);
+		expect_rst(&k, k.c, ISN_S + 1, ISN_C + 1, RST | ACK);
+		expect_rst(&k, k.s, ISN_C + 1, ISN_S + 1, RST | ACK);
+	}
+}
+
+static void
+test_rst_seq_closing(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		/* FIN_WAIT, the client's FIN not yet acknowledged. */
+		reach(&k, cl, FLOW_TCP_FIN_WAIT);
+		expect_rst(&k, k.c, ISN_S + 1, ISN_C + 2, RST | ACK);
+		expect_rst(&k, k.s, ISN_C + 1, ISN_S + 1, RST | ACK);
+		/* CLOSING: the server's FIN not yet acknowledged. */
+		reach(&k, cl, FLOW_TCP_CLOSING);
+		expect_rst(&k, k.c, ISN_S + 1, ISN_C + 2, RST | ACK);
+		expect_rst(&k, k.s, ISN_C + 2, ISN_S + 2, RST | ACK);
+		/* TIME_WAIT: both FINs counted on both sides. */
+		reach(&k, cl, FLOW_TCP_TIME_WAIT);
+		expect_rst(&k, k.c, ISN_S + 2, ISN_C + 2, RST | ACK);
+		expect_rst(&k, k.s, ISN_C + 2, ISN_S + 2, RST | ACK);
+	}
+}
+
+/* Fallbacks of flow_tcp.h when an endpoint has said nothing. */
+static void
+test_rst_seq_unknown(void **state)
+{
+	struct conn k;
+	struct parse_info pi;
+
+	(void)state;
+	/* Nothing at all: zeros and a bare RST. */
+	conn_init(&k, 0);
+	expect_rst(&k, 0, 0, 0, RST);
+	expect_rst(&k, 1, 0, 0, RST);
+
+	/* Only a segment without ACK from endpoint 1 (adopted from a bare FIN or data). */
+	conn_init(&k, 1);
+	pi = seg(PSH, 3000, 0, 10);
+	tcpt_start(&k.f, &pi, 1, true);
+	/* To 1: its RCV.NXT is unknown (never ACKed, peer silent): 0; ack = its next number. */
+	expect_rst(&k, 1, 0, 3010, RST | ACK);
+	/* To 0: RCV.NXT = what 1 sends next; nothing acknowledged its stream: bare RST. */
+	expect_rst(&k, 0, 3010, 0, RST);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_handshake_strays),
+		cmocka_unit_test(test_data_both_ways),
+		cmocka_unit_test(test_close_client_first),
+		cmocka_unit_test(test_close_server_first),
+		cmocka_unit_test(test_simultaneous_close),
+		cmocka_unit_test(test_rst_each_state),
+		cmocka_unit_test(test_syn_retransmit),
+		cmocka_unit_test(test_syn_restarts),
+		cmocka_unit_test(test_loose_close),
+		cmocka_unit_test(test_adopt),
+		cmocka_unit_test(test_seq_wraparound),
+		cmocka_unit_test(test_rst_seq_established),
+		cmocka_unit_test(test_rst_seq_handshake),
+		cmocka_unit_test(test_rst_seq_closing),
+		cmocka_unit_test(test_rst_seq_unknown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
