@@ -123,8 +123,20 @@ track_endpoint(struct flow *f, const struct parse_info *pi, unsigned int e)
 void
 tcpt_start(struct flow *f, const struct parse_info *pi, unsigned int from, bool adopt)
 {
-	f->state = adopt ? FLOW_TCP_ESTABLISHED : FLOW_TCP_SYN_SENT;
 	track_endpoint(f, pi, from);
+	if (!adopt) {
+		f->state = FLOW_TCP_SYN_SENT;
+	} else if ((pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+		   (PARSE_TCP_SYN | PARSE_TCP_ACK)) {
+		/* Picked up mid-handshake: the sender is the server (the caller knows). */
+		f->state = FLOW_TCP_SYN_RECV;
+	} else if (pi->tcp_flags & PARSE_TCP_FIN) {
+		/* Picked up while closing: the FIN counts, so the close can reach TIME_WAIT. */
+		f->state = FLOW_TCP_FIN_WAIT;
+		f->flags |= FLOW_F_FIN(from);
+	} else {
+		f->state = FLOW_TCP_ESTABLISHED;
+	}
 }
 
 enum tcpt_verdict

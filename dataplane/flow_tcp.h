@@ -27,9 +27,11 @@ enum tcpt_verdict {
 /**
  * Initialise the TCP part of a new flow from its first packet.
  *
- * @param from  endpoint index (0/1 in the key) of the packet's sender, the client.
+ * @param from  endpoint index (0/1 in the key) of the packet's sender.
  * @param adopt true when a non-SYN packet creates the flow (stray_tcp: adopt): the flow
- *              starts ESTABLISHED; else it must be a SYN and starts SYN_SENT.
+ *              starts ESTABLISHED, or SYN_RECV for a SYN+ACK (whose sender is the server:
+ *              the caller marks the other endpoint as client), or FIN_WAIT for a FIN;
+ *              else it must be a SYN and starts SYN_SENT.
  */
 void tcpt_start(struct flow *f, const struct parse_info *pi, unsigned int from, bool adopt);
 

@@ -50,9 +50,16 @@ worker_add_pair(struct worker *w, uint8_t pair, uint16_t inside, uint16_t outsid
 		uint16_t vlan_inside, uint16_t vlan_outside)
 {
 	unsigned int i = w->n_ports;
+	/*
+	 * One access VLAN per pair: both directions of a flow must build the same key. A
+	 * side without one takes the other side's.
+	 */
+	uint16_t vlan = vlan_inside != 0 ? vlan_inside : vlan_outside;
 
 	if (i + 2 > WORKER_MAX_PORTS)
 		return -ENOSPC;
+	vlan_inside = vlan;
+	vlan_outside = vlan;
 	w->ports[i] = (struct worker_port){.port_id = inside,
 					   .peer = (uint16_t)(i + 1),
 					   .pair = pair,
@@ -240,11 +247,13 @@ flow_forget(struct worker *w, uint32_t idx, bool expired, uint32_t due)
 	unsigned int slot = f->profile;
 
 	if (expired) {
-		uint64_t due_tsc = w->shared->tsc0 + (uint64_t)due * w->shared->tsc_per_ms;
-		uint64_t late = w->now_tsc > due_tsc ? w->now_tsc - due_tsc : 0;
+		/* Whole ticks late (modulo 2^32, like every tick), plus the fraction of this one. */
+		uint64_t per_ms = w->shared->tsc_per_ms;
+		uint64_t frac = (w->now_tsc - w->shared->tsc0) % per_ms;
+		uint64_t late = (uint64_t)(uint32_t)(w->now - due) * 1000000 + frac * 1000000 / per_ms;
 
 		STATS_ADD(w->stats.flows_expired[slot][f->state], 1);
-		stats_late_record(&w->stats, late * 1000000 / w->shared->tsc_per_ms);
+		stats_late_record(&w->stats, late);
 	} else {
 		STATS_ADD(w->stats.flows_closed[slot], 1);
 	}
@@ -283,14 +292,13 @@ worker_tick(struct worker *w, uint64_t tsc)
 	w->now_tsc = tsc;
 	w->now = (uint32_t)((tsc - w->shared->tsc0) / w->shared->tsc_per_ms);
 	while (budget > 0) {
-		unsigned int n = flow_timer_run(w->ft, w->now, budget, flow_tmo, w->snap,
+		unsigned int n = flow_timer_run(w->ft, w->now, &budget, flow_tmo, w->snap,
 						w->expired, w->expired_due, WORKER_EXPIRE_BATCH);
 
 		for (unsigned int i = 0; i < n; i++)
 			flow_expire(w, w->expired[i], w->expired_due[i]);
 		if (n < WORKER_EXPIRE_BATCH)
 			break;
-		budget -= n;
 	}
 }
 
@@ -330,6 +338,12 @@ flow_create(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 {
 	const struct parse_info *in = &c->pi;
 	uint32_t idx = flow_insert(w->ft, &c->key, c->hash, w->now);
+	/* An adopted SYN+ACK comes from the server: the client is the other end. */
+	bool from_server = adopt && in->proto == 6 &&
+			   (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+				   (PARSE_TCP_SYN | PARSE_TCP_ACK);
+	unsigned int client = c->from ^ from_server;
+	unsigned int client_side = w->ports[pi].side ^ from_server;
 	struct flow *f;
 
 	if (unlikely(idx == FLOW_NONE)) {
@@ -343,8 +357,8 @@ flow_create(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 	f = &w->ft->flows[idx];
 	f->profile = (uint8_t)profile;
 	f->packets = 1;
-	f->flags |= (uint16_t)((c->from ? FLOW_F_CLIENT_1 : 0) |
-			       (w->ports[pi].side == CFG_SIDE_OUTSIDE ? FLOW_F_CLIENT_OUTSIDE : 0) |
+	f->flags |= (uint16_t)((client ? FLOW_F_CLIENT_1 : 0) |
+			       (client_side == CFG_SIDE_OUTSIDE ? FLOW_F_CLIENT_OUTSIDE : 0) |
 			       ((unsigned int)in->n_vlan << FLOW_F_TAGS_SHIFT) |
 			       (in->n_vlan > 0 && in->tpid[0] == PARSE_ETH_QINQ ? FLOW_F_QINQ0 : 0) |
 			       (in->n_vlan > 1 && in->tpid[1] == PARSE_ETH_QINQ ? FLOW_F_QINQ1 : 0));
