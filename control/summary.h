@@ -12,11 +12,7 @@
 
 #include "snapshot.h"
 #include "stats.h"
-
-struct ctl_port_name {
-	uint16_t port_id;
-	char name[64]; /**< "lab/inside (ic-in)" */
-};
+#include "view.h"
 
 /** Print one summary block of @p s to @p out. @p uptime_s is shown in the header. */
 void ctl_summary_print(FILE *out, const struct stats_lcore *s, const struct dp_snapshot *snap,
