@@ -315,10 +315,25 @@ struct pkt_ctx {
 
 /* Profile for a frame that could not be fully parsed: rules on what is known. */
 static uint16_t
-malformed_profile(const struct worker *w, unsigned int pi, const struct parse_info *in)
+malformed_profile(const struct worker *w, unsigned int pi, const struct parse_info *in,
+		  enum parse_status st)
 {
 	struct rules_flow rf = {0};
 
+	/* The IP header was whole when the parser got as far as L4 (l4_off is set). */
+	if (in->family != 0 && in->l4_off != 0) {
+		rf.valid = RULES_F_L3;
+		rf.family = in->family;
+		rf.proto = in->proto;
+		rf.src = in->src;
+		rf.dst = in->dst;
+		if (st == PARSE_MAL_TCP_OFFSET || st == PARSE_MAL_TCP_FLAGS ||
+		    st == PARSE_MAL_UDP_LENGTH) {
+			rf.valid |= RULES_F_L4;
+			rf.sport = in->sport;
+			rf.dport = in->dport;
+		}
+	}
 	rf.pair = w->ports[pi].pair;
 	rf.side = w->ports[pi].side;
 	if (in->n_vlan > 0) {
@@ -363,6 +378,8 @@ flow_create(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 			       (in->n_vlan > 0 && in->tpid[0] == PARSE_ETH_QINQ ? FLOW_F_QINQ0 : 0) |
 			       (in->n_vlan > 1 && in->tpid[1] == PARSE_ETH_QINQ ? FLOW_F_QINQ1 : 0));
 	memcpy(f->mac[c->from], frame + 6, 6);
+	/* The peer's MAC, until it speaks: an RST to a silent peer needs an address. */
+	memcpy(f->mac[c->from ^ 1], frame, 6);
 	switch (in->proto) {
 	case 6:
 		tcpt_start(f, in, c->from, adopt);
@@ -525,7 +542,8 @@ worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, 
 		} else if (c->status == PARSE_FRAGMENT) {
 			STATS_ADD(w->stats.fragments, 1);
 		} else {
-			uint16_t p = malformed_profile(w, pi, &c->pi);
+			uint16_t p = malformed_profile(w, pi, &c->pi,
+						       (enum parse_status)c->status);
 
 			STATS_ADD(w->stats.malformed[c->status], 1);
 			if (w->snap->scn.profiles[p].malformed == CFG_DROP) {

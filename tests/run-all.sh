@@ -8,7 +8,7 @@ BUILD=$ROOT/build
 
 bash "$ROOT/scripts/bootstrap.sh" "$BUILD" || exit 1
 
-meson test -C "$BUILD" --no-rebuild --print-errorlogs --suite unit --suite e2e
+meson test -C "$BUILD" --no-rebuild --print-errorlogs --suite unit --suite dataplane --suite e2e
 rc=$?
 
 # One closing line that any CI reads: counted from meson's own test log.
