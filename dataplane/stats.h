@@ -60,6 +60,7 @@ struct stats_lcore {
 	/* Flow engine; indexed by profile statistics slot (see snapshot.h). */
 	uint64_t flows_created[CFG_MAX_PROFILES];
 	uint64_t flows_active[CFG_MAX_PROFILES]; /**< gauge, written by the owner only */
+	uint64_t flows_state[CFG_MAX_PROFILES][STATS_FLOW_STATES]; /**< gauge: active by state */
 	uint64_t flows_expired[CFG_MAX_PROFILES][STATS_FLOW_STATES];
 	uint64_t flows_closed[CFG_MAX_PROFILES]; /**< removed without a timeout (RST seen, flush) */
 	uint64_t rst_sent[STATS_RST_COUNT];
@@ -70,6 +71,8 @@ struct stats_lcore {
 	uint64_t late_sum_ns;
 	uint64_t late_count;
 	uint64_t late_max_ns;
+	uint64_t events_dropped;		/**< event ring full: the line is lost */
+	uint64_t flushed;			/**< flows expired by a flush request */
 	uint64_t loops;				/**< worker loop iterations (liveness) */
 } __rte_cache_aligned;
 

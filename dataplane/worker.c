@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -9,6 +10,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_ring_elem.h>
 
 #include "flow_tcp.h"
 #include "parse.h"
@@ -20,11 +22,14 @@
 #define IDLE_LOOPS_BEFORE_SLEEP 2048
 #define IDLE_SLEEP_US 20
 
+static uint32_t ring_seq;
+
 struct worker *
 worker_create(struct dp_shared *shared, unsigned int lcore, unsigned int qsbr_id,
 	      uint32_t capacity, struct rte_mempool *mp, uint32_t seed)
 {
 	struct worker *w;
+	char name[RTE_RING_NAMESIZE];
 
 	w = rte_zmalloc_socket("idlecut_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 			       (int)rte_lcore_to_socket_id(lcore));
@@ -40,6 +45,20 @@ worker_create(struct dp_shared *shared, unsigned int lcore, unsigned int qsbr_id
 	if (w->ft == NULL) {
 		rte_errno = errno;
 		rte_free(w);
+		return NULL;
+	}
+	/* Ring names are global to the process: number them. */
+	snprintf(name, sizeof(name), "idlecut_ev%u",
+		 __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED));
+	w->events = rte_ring_create_elem(name, sizeof(struct flow_event), WORKER_EVENT_RING,
+					 (int)rte_lcore_to_socket_id(lcore),
+					 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->events == NULL) {
+		int e = rte_errno;
+
+		flow_table_destroy(w->ft);
+		rte_free(w);
+		rte_errno = e;
 		return NULL;
 	}
 	return w;
@@ -84,6 +103,7 @@ worker_destroy(struct worker *w)
 		return;
 	for (unsigned int p = 0; p < w->n_ports; p++)
 		rte_pktmbuf_free_bulk(w->rst_buf[p], w->rst_n[p]);
+	rte_ring_free(w->events);
 	flow_table_destroy(w->ft);
 	rte_free(w);
 }
@@ -258,28 +278,76 @@ flow_forget(struct worker *w, uint32_t idx, bool expired, uint32_t due)
 		STATS_ADD(w->stats.flows_closed[slot], 1);
 	}
 	STATS_SET(w->stats.flows_active[slot], w->stats.flows_active[slot] - 1);
+	STATS_SET(w->stats.flows_state[slot][f->state], w->stats.flows_state[slot][f->state] - 1);
 	flow_remove(w->ft, idx);
 }
 
+/* Keep the per-state gauges right when a packet moved a flow to another state. */
+static inline void
+state_moved(struct worker *w, const struct flow *f, uint8_t old)
+{
+	if (f->state == old)
+		return;
+	STATS_SET(w->stats.flows_state[f->profile][old], w->stats.flows_state[f->profile][old] - 1);
+	STATS_SET(w->stats.flows_state[f->profile][f->state],
+		  w->stats.flows_state[f->profile][f->state] + 1);
+}
+
 static void
-flow_expire(struct worker *w, uint32_t idx, uint32_t due)
+event_put(struct worker *w, const struct flow *f, uint8_t action, uint8_t rsts, uint8_t reason)
+{
+	struct flow_event ev;
+
+	ev.tsc = w->now_tsc;
+	ev.key = f->key;
+	ev.idle_ms = w->now - f->last_seen;
+	ev.flags = f->flags;
+	ev.state = f->state;
+	ev.profile = f->profile;
+	ev.action = action;
+	ev.rsts = rsts;
+	ev.reason = reason;
+	ev.pad = 0;
+	if (unlikely(rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) != 0))
+		STATS_ADD(w->stats.events_dropped, 1);
+}
+
+/*
+ * Forget flow @idx now: apply its profile's on_timeout action (unless @silent), hand an
+ * event to the control thread, count it.
+ */
+static void
+flow_expire(struct worker *w, uint32_t idx, uint32_t due, enum flow_event_reason reason,
+	    bool silent)
 {
 	struct flow *f = &w->ft->flows[idx];
 	const struct cfg_profile *prof = &w->snap->scn.profiles[f->profile];
 	unsigned int client = flow_client(f);
+	uint8_t action = silent ? FLOW_EV_NO_ACTION : (uint8_t)prof->on_timeout;
+	uint8_t rsts = 0;
 	/* Any port of the flow's pair: rst_to_endpoint picks the side. */
 	unsigned int pi = 0;
 
 	while (pi < w->n_ports && w->ports[pi].pair != f->key.pair)
 		pi++;
 	/* Only a live TCP connection gets RSTs: after TIME_WAIT or an RST it is gone anyway. */
-	if (pi < w->n_ports && f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING) {
+	if (!silent && pi < w->n_ports && f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING) {
 		enum cfg_on_timeout a = prof->on_timeout;
 
-		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT)
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT) {
 			rst_to_endpoint(w, pi, f, client);
-		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER)
+			rsts++;
+		}
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER) {
 			rst_to_endpoint(w, pi, f, client ^ 1);
+			rsts++;
+		}
+	}
+	if (w->shared->events_on)
+		event_put(w, f, action, rsts, (uint8_t)reason);
+	if (reason == FLOW_EV_FLUSH) {
+		STATS_ADD(w->stats.flushed, 1);
+		due = w->now; /* a flush is on time by definition */
 	}
 	flow_forget(w, idx, true, due);
 }
@@ -296,7 +364,7 @@ worker_tick(struct worker *w, uint64_t tsc)
 						w->expired, w->expired_due, WORKER_EXPIRE_BATCH);
 
 		for (unsigned int i = 0; i < n; i++)
-			flow_expire(w, w->expired[i], w->expired_due[i]);
+			flow_expire(w, w->expired[i], w->expired_due[i], FLOW_EV_TIMEOUT, false);
 		if (n < WORKER_EXPIRE_BATCH)
 			break;
 	}
@@ -395,6 +463,8 @@ flow_create(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 	}
 	STATS_ADD(w->stats.flows_created[profile], 1);
 	STATS_SET(w->stats.flows_active[profile], w->stats.flows_active[profile] + 1);
+	STATS_SET(w->stats.flows_state[profile][f->state],
+		  w->stats.flows_state[profile][f->state] + 1);
 	flow_rearm(w, idx, f);
 	return true;
 }
@@ -455,6 +525,7 @@ handle_known(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t
 {
 	struct flow *f = &w->ft->flows[idx];
 	unsigned int from = c->from;
+	uint8_t old_state = f->state;
 
 	f->last_seen = w->now;
 	f->packets += f->packets != UINT32_MAX;
@@ -483,6 +554,7 @@ handle_known(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t
 	default:
 		break;
 	}
+	state_moved(w, f, old_state);
 	flow_rearm(w, idx, f);
 	return true;
 }
@@ -587,6 +659,93 @@ poll_port(struct worker *w, unsigned int pi, unsigned int *got)
 	STATS_ADD(w->stats.tx_bytes[peer->port_id], bytes);
 }
 
+/* Expire the flows of the profiles in the flush masks, a bounded step per loop. */
+static void
+flush_step(struct worker *w)
+{
+	struct flow_table *ft = w->ft;
+	uint32_t end = w->flush_cursor + WORKER_FLUSH_STEP;
+
+	if (end > ft->capacity)
+		end = ft->capacity;
+	for (uint32_t i = w->flush_cursor; i < end; i++) {
+		const struct flow *f = &ft->flows[i];
+		uint64_t bit = 1ull << f->profile;
+
+		if ((f->flags & FLOW_F_USED) && (w->flush_mask & bit))
+			flow_expire(w, i, w->now, FLOW_EV_FLUSH, (w->flush_silent_mask & bit) != 0);
+	}
+	w->flush_cursor = end;
+	if (end == ft->capacity) {
+		w->flush_mask = 0;
+		w->flush_silent_mask = 0;
+		__atomic_store_n(&w->flush_done, w->flush_seen, __ATOMIC_RELEASE);
+	}
+}
+
+/* Copy up to dump_max flows, scanning a bounded number of entries per loop. */
+static void
+dump_step(struct worker *w)
+{
+	struct flow_table *ft = w->ft;
+	uint32_t max = __atomic_load_n(&w->shared->dump_max, __ATOMIC_RELAXED);
+	uint32_t n = 0;
+
+	if (max > FLOW_DUMP_MAX)
+		max = FLOW_DUMP_MAX;
+	while (n < WORKER_DUMP_STEP && w->dump_scanned < ft->capacity && w->dump_n < max) {
+		const struct flow *f = &ft->flows[w->dump_cursor];
+
+		if (f->flags & FLOW_F_USED) {
+			struct flow_dump *d = &w->dump[w->dump_n++];
+			uint32_t t = flow_tmo(f, w->snap);
+
+			d->key = f->key;
+			d->flags = f->flags;
+			d->state = f->state;
+			d->profile = f->profile;
+			d->idle_ms = w->now - f->last_seen;
+			d->packets = f->packets;
+			if (t == FLOW_TMO_NEVER)
+				d->left_ms = UINT32_MAX;
+			else
+				d->left_ms = d->idle_ms >= t ? 0 : t - d->idle_ms;
+		}
+		w->dump_cursor = w->dump_cursor + 1 == ft->capacity ? 0 : w->dump_cursor + 1;
+		w->dump_scanned++;
+		n++;
+	}
+	if (w->dump_scanned == ft->capacity || w->dump_n >= max)
+		__atomic_store_n(&w->dump_done, w->dump_seen, __ATOMIC_RELEASE);
+}
+
+void
+worker_requests(struct worker *w)
+{
+	struct dp_shared *sh = w->shared;
+	uint32_t seq = __atomic_load_n(&sh->flush_seq, __ATOMIC_ACQUIRE);
+
+	if (seq != w->flush_seen) {
+		/* A new request joins any in progress and restarts the walk. */
+		w->flush_seen = seq;
+		w->flush_mask |= __atomic_load_n(&sh->flush_mask, __ATOMIC_RELAXED);
+		w->flush_silent_mask |= __atomic_load_n(&sh->flush_silent_mask, __ATOMIC_RELAXED);
+		w->flush_cursor = 0;
+	}
+	if (w->flush_done != w->flush_seen)
+		flush_step(w);
+
+	seq = __atomic_load_n(&sh->dump_seq, __ATOMIC_ACQUIRE);
+	if (seq != w->dump_seen) {
+		w->dump_seen = seq;
+		w->dump_n = 0;
+		w->dump_scanned = 0;
+		/* Start where the last dump stopped, so repeated dumps sample other flows. */
+	}
+	if (w->dump_done != w->dump_seen)
+		dump_step(w);
+}
+
 int
 worker_main(void *arg)
 {
@@ -603,6 +762,7 @@ worker_main(void *arg)
 		worker_tick(w, rte_rdtsc());
 		for (unsigned int p = 0; p < w->n_ports; p++)
 			poll_port(w, p, &got);
+		worker_requests(w);
 		worker_flush_rst(w);
 		rte_rcu_qsbr_quiescent(sh->qsbr, w->qsbr_id);
 		STATS_ADD(w->stats.loops, 1);

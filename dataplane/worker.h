@@ -27,6 +27,7 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
+#include "event.h"
 #include "flow.h"
 #include "snapshot.h"
 #include "stats.h"
@@ -46,6 +47,13 @@ struct dp_shared {
 	uint64_t tsc_hz;
 	bool stop;		   /**< written by control (atomic store) */
 	bool idle_sleep;	   /**< back off when idle (not in benchmarks) */
+	bool events_on;		   /**< enqueue flow events (written before launch) */
+	/* Requests from the control thread: it writes the arguments, then bumps the seq. */
+	uint32_t flush_seq;	    /**< a new flush request */
+	uint64_t flush_mask;	    /**< profiles (bit per index) to expire now */
+	uint64_t flush_silent_mask; /**< of those, the ones to expire without RSTs */
+	uint32_t dump_seq;	    /**< a new dump request */
+	uint32_t dump_max;	    /**< flows to copy, <= FLOW_DUMP_MAX */
 };
 
 struct worker_port {
@@ -74,7 +82,25 @@ struct worker {
 	struct rte_mbuf *rst_buf[WORKER_MAX_PORTS][WORKER_RST_BUF];
 	uint32_t expired[WORKER_EXPIRE_BATCH];
 	uint32_t expired_due[WORKER_EXPIRE_BATCH];
+	struct rte_ring *events; /**< SP/SC ring of struct flow_event to the control thread */
+	/* Flush in progress: walks the table in bounded steps. */
+	uint32_t flush_seen;	 /**< last flush_seq taken */
+	uint32_t flush_done;	 /**< last flush_seq completed (read by control) */
+	uint32_t flush_cursor;
+	uint64_t flush_mask;
+	uint64_t flush_silent_mask;
+	/* Dump in progress. */
+	uint32_t dump_seen;
+	uint32_t dump_done; /**< last dump_seq completed: dump[] is valid (read by control) */
+	uint32_t dump_cursor;
+	uint32_t dump_scanned;
+	uint32_t dump_n;
+	struct flow_dump dump[FLOW_DUMP_MAX];
 } __rte_cache_aligned;
+
+#define WORKER_EVENT_RING 8192
+#define WORKER_FLUSH_STEP 4096 /**< table entries a flush examines per loop */
+#define WORKER_DUMP_STEP 65536 /**< table entries a dump examines per loop */
 
 /**
  * Create a worker with a flow table of @p capacity flows.
@@ -111,6 +137,12 @@ void worker_tick(struct worker *w, uint64_t tsc);
 
 /** Send queued RSTs (each loop does this). */
 void worker_flush_rst(struct worker *w);
+
+/**
+ * Serve the control thread's flush and dump requests, a bounded step at a time (each loop
+ * does this; exposed for tests).
+ */
+void worker_requests(struct worker *w);
 
 /** Free the worker, its table and queued RSTs (after its lcore has returned). */
 void worker_destroy(struct worker *w);

@@ -1908,7 +1908,9 @@ t10_read(void *arg)
 	struct t10_reader *tr = arg;
 	const size_t words = sizeof(struct stats_lcore) / sizeof(uint64_t);
 	const size_t g0 = offsetof(struct stats_lcore, flows_active) / sizeof(uint64_t);
-	const size_t g1 = g0 + CFG_MAX_PROFILES; /* the gauges may go down */
+	/* The gauges (flows_active, then flows_state) may go down. */
+	const size_t g1 = offsetof(struct stats_lcore, flows_state) / sizeof(uint64_t) +
+			  CFG_MAX_PROFILES * STATS_FLOW_STATES;
 	struct stats_lcore *a = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*a));
 	struct stats_lcore *b = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*b));
 
