@@ -29,11 +29,15 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
+#include "ctl.h"
+#include "metrics.h"
 #include "port.h"
 #include "scenario.h"
+#include "telemetry.h"
 #include "snapshot.h"
 #include "summary.h"
 #include "worker.h"
@@ -60,8 +64,7 @@ struct app {
 	struct dp_shared shared;
 	struct worker *workers[RTE_MAX_LCORE];
 	unsigned int n_workers;
-	struct ctl_port_name port_names[STATS_MAX_PORTS];
-	unsigned int n_ports;
+	struct ctl ctl;
 	uint16_t pair_port[CFG_MAX_PAIRS][2];
 	struct rte_mempool *mp;
 	uint64_t start_tsc;
@@ -368,11 +371,11 @@ setup_ports(struct app *a)
 				    scn->pairs[p].name, s ? "outside" : "inside", port_label(port),
 				    rte_strerror(-ret));
 			a->pair_port[p][s] = id;
-			a->port_names[a->n_ports].port_id = id;
-			snprintf(a->port_names[a->n_ports].name,
-				 sizeof(a->port_names[a->n_ports].name), "%s/%s",
+			a->ctl.ports[a->ctl.n_ports].port_id = id;
+			snprintf(a->ctl.ports[a->ctl.n_ports].name,
+				 sizeof(a->ctl.ports[a->ctl.n_ports].name), "%s/%s",
 				 scn->pairs[p].name, s ? "outside" : "inside");
-			a->n_ports++;
+			a->ctl.n_ports++;
 		}
 	}
 }
@@ -461,25 +464,17 @@ reserve_rt_signals(void)
 /* ------------------------------------------------------------------ control loop */
 
 static void
-sum_stats(struct app *a, struct stats_lcore *out)
-{
-	const struct stats_lcore *in[RTE_MAX_LCORE];
-
-	for (unsigned int i = 0; i < a->n_workers; i++)
-		in[i] = &a->workers[i]->stats;
-	stats_sum(out, in, a->n_workers);
-}
-
-static void
 print_summary(struct app *a)
 {
-	struct stats_lcore s;
-	double up = (double)(rte_rdtsc() - a->start_tsc) / (double)rte_get_tsc_hz();
+	struct ctl_view *v = malloc(sizeof(*v));
 
-	sum_stats(a, &s);
-	ctl_summary_print(stdout, &s, a->shared.snap, a->port_names, a->n_ports, up);
+	if (v == NULL)
+		return;
+	ctl_view(v, &a->ctl);
+	ctl_summary_print(stdout, v);
 	if (a->opt.stats_json)
-		ctl_summary_json(stdout, &s, a->shared.snap, a->port_names, a->n_ports, up);
+		ctl_summary_json(stdout, v);
+	free(v);
 }
 
 static void
@@ -493,15 +488,16 @@ control_loop(struct app *a, int sfd)
 	for (;;) {
 		struct pollfd pfd = {.fd = sfd, .events = POLLIN};
 		struct signalfd_siginfo si;
-		int r = poll(&pfd, 1, 100);
+		/* 10 ms: timeline precision, and event rings drained before they fill. */
+		int r = poll(&pfd, 1, 10);
 
-		/* The TAP PMD's SIGIO lands here and interrupts poll(): that is expected. */
 		if (r > 0 && read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 				return;
 			if (si.ssi_signo == SIGHUP)
-				fprintf(stderr, "idlecut: SIGHUP: reload is not available yet\n");
+				ctl_reload(&a->ctl, "SIGHUP");
 		}
+		ctl_poll(&a->ctl);
 		if (rte_rdtsc() >= next_stats) {
 			print_summary(a);
 			next_stats += (uint64_t)(a->opt.stats_interval * (double)hz);
@@ -520,6 +516,7 @@ main(int argc, char **argv)
 	char **app_argv;
 	sigset_t sigs;
 	struct timespec ts0;
+	struct metrics_server *metrics = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts0);
 	for (int i = 1; i < argc; i++)
@@ -555,8 +552,6 @@ main(int argc, char **argv)
 		       a->scn->n_rules, a->scn->n_events);
 		return 0;
 	}
-	if (a->opt.metrics != NULL || a->opt.events != NULL)
-		fprintf(stderr, "idlecut: --metrics and --events are not available yet: ignored\n");
 
 	/*
 	 * Every thread EAL creates inherits this mask: stop and reload signals go to sfd. A
@@ -587,12 +582,27 @@ main(int argc, char **argv)
 	setup_workers(a);
 	setup_ports(a);
 	assign_pairs(a);
+	/* dpdk-dumpcap attaches as a secondary process: that needs hugepages (see README). */
+	if (rte_pdump_init() != 0)
+		fprintf(stderr, "idlecut: packet capture (rte_pdump) unavailable: %s\n",
+			rte_strerror(rte_errno));
 
 	a->shared.tsc_hz = rte_get_tsc_hz();
 	a->shared.tsc_per_ms = a->shared.tsc_hz / 1000;
 	a->shared.tsc0 = rte_rdtsc();
 	a->shared.idle_sleep = true;
 	a->start_tsc = a->shared.tsc0;
+	if (ctl_init(&a->ctl, &a->shared, a->workers, a->n_workers, a->opt.scenario,
+		     a->opt.time_scale, a->opt.events, err, sizeof(err)) < 0)
+		die(EXIT_USAGE, "%s", err);
+	if (ctl_telemetry_register(&a->ctl) < 0)
+		fprintf(stderr, "idlecut: cannot register telemetry commands\n");
+	if (a->opt.metrics != NULL) {
+		/* Before any worker runs: a bad address is a start-up error, not a partial start. */
+		metrics = metrics_start(a->opt.metrics, ctl_view, &a->ctl, err, sizeof(err));
+		if (metrics == NULL)
+			die(errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s", err);
+	}
 	{
 		struct timespec ts1;
 		uint64_t table = 0;
@@ -620,6 +630,8 @@ main(int argc, char **argv)
 
 	__atomic_store_n(&a->shared.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
+	metrics_stop(metrics);
+	ctl_fini(&a->ctl);
 	print_summary(a);
 	port_close_all();
 	for (unsigned int i = 0; i < a->n_workers; i++)

@@ -15,14 +15,15 @@ expired_total(const struct stats_lcore *s, unsigned int p)
 }
 
 void
-ctl_summary_print(FILE *out, const struct stats_lcore *s, const struct dp_snapshot *snap,
-		  const struct ctl_port_name *ports, unsigned int n_ports, double uptime_s)
+ctl_summary_print(FILE *out, const struct ctl_view *v)
 {
-	const struct cfg_scenario *scn = &snap->scn;
+	const struct stats_lcore *s = &v->s;
+	const struct ctl_port_name *ports = v->ports;
+	unsigned int n_ports = v->n_ports;
 	uint64_t malformed = 0;
 
-	fprintf(out, "--- idlecut: scenario %s, up %.1f s, time scale %g ---\n", scn->name,
-		uptime_s, snap->time_scale);
+	fprintf(out, "--- idlecut: scenario %s, up %.1f s, time scale %g ---\n", v->scenario,
+		v->uptime_s, v->time_scale);
 	for (unsigned int i = 0; i < n_ports; i++) {
 		uint16_t p = ports[i].port_id;
 
@@ -44,11 +45,11 @@ ctl_summary_print(FILE *out, const struct stats_lcore *s, const struct dp_snapsh
 		if (s->malformed[m] != 0)
 			fprintf(out, " %s=%" PRIu64, parse_status_name(m), s->malformed[m]);
 	fprintf(out, "\n");
-	for (unsigned int p = 1; p < scn->n_profiles; p++) {
+	for (unsigned int p = 1; p < v->n_profiles; p++) {
 		fprintf(out,
 			"  profile %-20s created=%" PRIu64 " active=%" PRIu64 " expired=%" PRIu64
 			" closed=%" PRIu64,
-			scn->profiles[p].name, s->flows_created[p], s->flows_active[p],
+			v->profile[p], s->flows_created[p], s->flows_active[p],
 			expired_total(s, p), s->flows_closed[p]);
 		for (unsigned int st = 0; st < FLOW_STATE_COUNT; st++)
 			if (s->flows_expired[p][st] != 0)
@@ -70,7 +71,29 @@ ctl_summary_print(FILE *out, const struct stats_lcore *s, const struct dp_snapsh
 		fprintf(out, "  lateness    expiries=%" PRIu64 " mean=%.3f ms max=%.3f ms\n",
 			s->late_count, (double)s->late_sum_ns / (double)s->late_count / 1e6,
 			(double)s->late_max_ns / 1e6);
+	fprintf(out,
+		"  control     reloads ok=%" PRIu64 " error=%" PRIu64 "   timeline events=%" PRIu64
+		"   event lines=%" PRIu64 " dropped=%" PRIu64 "   flushed flows=%" PRIu64 "\n",
+		v->reloads_ok, v->reloads_error, v->timeline_applied, v->events_written,
+		v->events_dropped, s->flushed);
 	fflush(out);
+}
+
+void
+ctl_json_string(FILE *out, const char *str)
+{
+	fputc('"', out);
+	for (; *str; str++) {
+		unsigned char ch = (unsigned char)*str;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
 }
 
 static void
@@ -102,14 +125,16 @@ stray_name(unsigned int i)
 }
 
 void
-ctl_summary_json(FILE *out, const struct stats_lcore *s, const struct dp_snapshot *snap,
-		 const struct ctl_port_name *ports, unsigned int n_ports, double uptime_s)
+ctl_summary_json(FILE *out, const struct ctl_view *v)
 {
-	const struct cfg_scenario *scn = &snap->scn;
+	const struct stats_lcore *s = &v->s;
+	const struct ctl_port_name *ports = v->ports;
+	unsigned int n_ports = v->n_ports;
 	bool first = true;
 
-	fprintf(out, "{\"scenario\":\"%s\",\"uptime_seconds\":%.3f,\"time_scale\":%g", scn->name,
-		uptime_s, snap->time_scale);
+	fprintf(out, "{\"scenario\":");
+	ctl_json_string(out, v->scenario);
+	fprintf(out, ",\"uptime_seconds\":%.3f,\"time_scale\":%g", v->uptime_s, v->time_scale);
 	fprintf(out, ",\"ports\":[");
 	for (unsigned int i = 0; i < n_ports; i++) {
 		uint16_t p = ports[i].port_id;
@@ -131,11 +156,11 @@ ctl_summary_json(FILE *out, const struct stats_lcore *s, const struct dp_snapsho
 	fprintf(out, "},\"non_ip\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"untracked\":%" PRIu64,
 		s->non_ip, s->fragments, s->untracked);
 	fprintf(out, ",\"profiles\":{");
-	for (unsigned int p = 1; p < scn->n_profiles; p++) {
+	for (unsigned int p = 1; p < v->n_profiles; p++) {
 		fprintf(out,
 			"%s\"%s\":{\"created\":%" PRIu64 ",\"active\":%" PRIu64
 			",\"closed\":%" PRIu64 ",\"expired\":{",
-			p > 1 ? "," : "", scn->profiles[p].name, s->flows_created[p],
+			p > 1 ? "," : "", v->profile[p], s->flows_created[p],
 			s->flows_active[p], s->flows_closed[p]);
 		for (unsigned int st = 0; st < FLOW_STATE_COUNT; st++)
 			fprintf(out, "%s\"%s\":%" PRIu64, st ? "," : "", flow_state_name(st),
@@ -148,8 +173,14 @@ ctl_summary_json(FILE *out, const struct stats_lcore *s, const struct dp_snapsho
 	fprintf(out,
 		",\"rst_failed\":%" PRIu64 ",\"flow_table_full\":%" PRIu64
 		",\"expiry_lateness\":{\"count\":%" PRIu64 ",\"sum_seconds\":%.9f,"
-		"\"max_seconds\":%.9f}}\n",
+		"\"max_seconds\":%.9f}",
 		s->rst_failed, s->table_full, s->late_count, (double)s->late_sum_ns / 1e9,
 		(double)s->late_max_ns / 1e9);
+	fprintf(out,
+		",\"reloads\":{\"ok\":%" PRIu64 ",\"error\":%" PRIu64 "},\"timeline_events\":%" PRIu64
+		",\"events_written\":%" PRIu64 ",\"events_dropped\":%" PRIu64
+		",\"flushed\":%" PRIu64 "}\n",
+		v->reloads_ok, v->reloads_error, v->timeline_applied, v->events_written,
+		v->events_dropped, s->flushed);
 	fflush(out);
 }

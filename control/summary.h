@@ -14,12 +14,13 @@
 #include "stats.h"
 #include "view.h"
 
-/** Print one summary block of @p s to @p out. @p uptime_s is shown in the header. */
-void ctl_summary_print(FILE *out, const struct stats_lcore *s, const struct dp_snapshot *snap,
-		       const struct ctl_port_name *ports, unsigned int n_ports, double uptime_s);
+/** Print one summary block of the counters in @p v to @p out. */
+void ctl_summary_print(FILE *out, const struct ctl_view *v);
+
+/** Write @p s as a JSON string (quoted, escaped). */
+void ctl_json_string(FILE *out, const char *s);
 
 /** Print the same counters as one JSON object on one line. */
-void ctl_summary_json(FILE *out, const struct stats_lcore *s, const struct dp_snapshot *snap,
-		      const struct ctl_port_name *ports, unsigned int n_ports, double uptime_s);
+void ctl_summary_json(FILE *out, const struct ctl_view *v);
 
 #endif /* IDLECUT_SUMMARY_H */

@@ -100,6 +100,7 @@ struct cfg_pair {
 struct cfg_profile {
 	char name[CFG_NAME_MAX];
 	bool untracked; /**< only the built-in profile at index 0 */
+	bool retired;	/**< gone from the file after a reload: kept for its counters only */
 	uint64_t timeout_us[CFG_TMO_COUNT];
 	enum cfg_on_timeout on_timeout;
 	enum cfg_stray stray_tcp;

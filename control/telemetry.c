@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * DPDK telemetry commands (SPEC §7), readable with the stock dpdk-telemetry.py:
+ *   /idlecut/stats     every counter, named as in Prometheus and the summary
+ *   /idlecut/flows,N   active flows by profile and state, plus up to N sampled flows
+ *   /idlecut/scenario  name, file, time scale, generation, profiles in force
+ *   /idlecut/reload    re-read the scenario file (as SIGHUP); answers ok or the error
+ *
+ * Callbacks run on DPDK's telemetry thread: they only read per-lcore counters, copy names
+ * through ctl_view(), and reach workers through ctl_dump()/ctl_request_reload().
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "ctl.h"
+#include "telemetry.h"
+
+static struct ctl *tel_ctl;
+
+/*
+ * Telemetry dict keys may hold only letters, digits, '_' and '/': profile names like
+ * "f5-fastl4" and keys like "tcp.established" are written with '_' instead.
+ */
+static const char *
+key(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < len; i++)
+		buf[i] = isalnum((unsigned char)name[i]) || name[i] == '/' ? name[i] : '_';
+	buf[i] = '\0';
+	return buf;
+}
+
+static struct rte_tel_data *
+dict_new(void)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	if (d != NULL)
+		rte_tel_data_start_dict(d);
+	return d;
+}
+
+static void
+dict_put(struct rte_tel_data *parent, const char *name, struct rte_tel_data *child)
+{
+	if (child != NULL && rte_tel_data_add_dict_container(parent, name, child, 0) != 0)
+		rte_tel_data_free(child);
+}
+
+static struct ctl_view *
+view_get(void)
+{
+	struct ctl_view *v = malloc(sizeof(*v));
+
+	if (v != NULL)
+		ctl_view(v, tel_ctl);
+	return v;
+}
+
+static int
+cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl_view *v = view_get();
+	const struct stats_lcore *s;
+	struct rte_tel_data *c;
+	uint64_t mal = 0;
+	char kb[CFG_NAME_MAX];
+
+	(void)cmd;
+	(void)params;
+	if (v == NULL)
+		return -1;
+	s = &v->s;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "scenario", v->scenario);
+	rte_tel_data_add_dict_u64(d, "uptime_ms", (uint64_t)(v->uptime_s * 1000));
+	for (unsigned int k = 0; k < 4; k++) {
+		static const char *const names[4] = {"rx_packets", "rx_bytes", "tx_packets",
+						     "tx_bytes"};
+		const uint64_t *arr[4] = {s->rx_packets, s->rx_bytes, s->tx_packets, s->tx_bytes};
+
+		c = dict_new();
+		for (unsigned int i = 0; c != NULL && i < v->n_ports; i++)
+			rte_tel_data_add_dict_u64(c, v->ports[i].name, arr[k][v->ports[i].port_id]);
+		dict_put(d, names[k], c);
+	}
+	c = dict_new();
+	for (unsigned int r = 0; c != NULL && r < STATS_DROP_COUNT; r++)
+		rte_tel_data_add_dict_u64(c, stats_drop_name(r), s->drops[r]);
+	dict_put(d, "drops", c);
+	c = dict_new();
+	for (unsigned int m = PARSE_MAL_FIRST; c != NULL && m < PARSE_STATUS_COUNT; m++) {
+		rte_tel_data_add_dict_u64(c, parse_status_name(m), s->malformed[m]);
+		mal += s->malformed[m];
+	}
+	dict_put(d, "malformed", c);
+	rte_tel_data_add_dict_u64(d, "malformed_total", mal);
+	rte_tel_data_add_dict_u64(d, "fragments", s->fragments);
+	rte_tel_data_add_dict_u64(d, "non_ip", s->non_ip);
+	rte_tel_data_add_dict_u64(d, "untracked_packets", s->untracked);
+	for (unsigned int k = 0; k < 3; k++) {
+		static const char *const names[3] = {"flows_active", "flows_created",
+						     "flows_closed"};
+		const uint64_t *arr[3] = {s->flows_active, s->flows_created, s->flows_closed};
+
+		c = dict_new();
+		for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++)
+			rte_tel_data_add_dict_u64(c, key(v->profile[p], kb, sizeof(kb)), arr[k][p]);
+		dict_put(d, names[k], c);
+	}
+	c = dict_new();
+	for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++) {
+		struct rte_tel_data *e = dict_new();
+
+		for (unsigned int st = 0; e != NULL && st < FLOW_STATE_COUNT; st++)
+			rte_tel_data_add_dict_u64(e, flow_state_name(st), s->flows_expired[p][st]);
+		dict_put(c, key(v->profile[p], kb, sizeof(kb)), e);
+	}
+	dict_put(d, "flows_expired", c);
+	c = dict_new();
+	for (unsigned int t = 0; c != NULL && t < STATS_RST_COUNT; t++)
+		rte_tel_data_add_dict_u64(c, stats_rst_name(t), s->rst_sent[t]);
+	dict_put(d, "rst_sent", c);
+	rte_tel_data_add_dict_u64(d, "rst_failed", s->rst_failed);
+	c = dict_new();
+	for (unsigned int a = 0; c != NULL && a < 3; a++)
+		rte_tel_data_add_dict_u64(c, cfg_stray_name(a), s->stray[a]);
+	dict_put(d, "stray_packets", c);
+	rte_tel_data_add_dict_u64(d, "flow_table_full", s->table_full);
+	c = dict_new();
+	if (c != NULL) {
+		struct rte_tel_data *b = dict_new();
+		uint64_t cum = 0;
+		char le[40];
+
+		rte_tel_data_add_dict_u64(c, "count", s->late_count);
+		rte_tel_data_add_dict_u64(c, "sum_ns", s->late_sum_ns);
+		rte_tel_data_add_dict_u64(c, "max_ns", s->late_max_ns);
+		for (unsigned int i = 0; b != NULL && i <= STATS_LATE_BUCKETS; i++) {
+			cum += s->late_buckets[i];
+			if (i < STATS_LATE_BUCKETS)
+				snprintf(le, sizeof(le), "le_%" PRIu64 "ns", stats_late_bounds_ns[i]);
+			else
+				snprintf(le, sizeof(le), "le_inf");
+			rte_tel_data_add_dict_u64(b, le, cum);
+		}
+		dict_put(c, "buckets", b);
+	}
+	dict_put(d, "expiry_lateness", c);
+	c = dict_new();
+	if (c != NULL) {
+		rte_tel_data_add_dict_u64(c, "ok", v->reloads_ok);
+		rte_tel_data_add_dict_u64(c, "error", v->reloads_error);
+	}
+	dict_put(d, "reloads", c);
+	rte_tel_data_add_dict_u64(d, "events_written", v->events_written);
+	rte_tel_data_add_dict_u64(d, "events_dropped", v->events_dropped);
+	rte_tel_data_add_dict_u64(d, "timeline_events", v->timeline_applied);
+	free(v);
+	return 0;
+}
+
+static void
+addr_port(const struct flow_key *k, unsigned int e, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (k->family == 4) {
+		inet_ntop(AF_INET, &k->addr[e][12], a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, k->port[e]);
+	} else {
+		inet_ntop(AF_INET6, k->addr[e], a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, k->port[e]);
+	}
+}
+
+static int
+cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl_view *v = view_get();
+	struct flow_dump *dump = calloc(FLOW_DUMP_MAX, sizeof(*dump));
+	struct rte_tel_data *c, *arr;
+	unsigned int want = 16;
+	char kb[CFG_NAME_MAX];
+	int n;
+
+	(void)cmd;
+	if (v == NULL || dump == NULL) {
+		free(v);
+		free(dump);
+		return -1;
+	}
+	if (params != NULL && *params != '\0') {
+		char *end;
+		unsigned long x = strtoul(params, &end, 10);
+
+		if (*end != '\0' || x > FLOW_DUMP_MAX) {
+			free(v);
+			free(dump);
+			return -1;
+		}
+		want = (unsigned int)x;
+	}
+	rte_tel_data_start_dict(d);
+	c = dict_new();
+	for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++) {
+		struct rte_tel_data *e = dict_new();
+
+		for (unsigned int st = 0; e != NULL && st < FLOW_STATE_COUNT; st++)
+			if (v->s.flows_state[p][st] != 0)
+				rte_tel_data_add_dict_u64(e, flow_state_name(st),
+							  v->s.flows_state[p][st]);
+		dict_put(c, key(v->profile[p], kb, sizeof(kb)), e);
+	}
+	dict_put(d, "active", c);
+	n = want > 0 ? ctl_dump(tel_ctl, dump, want) : 0;
+	if (n < 0) {
+		rte_tel_data_add_dict_string(d, "sample_error", "a worker did not answer in time");
+		n = 0;
+	}
+	/* An array of dicts cannot sit in a dict here (22.11): a dict keyed "0", "1", ... */
+	arr = dict_new();
+	if (arr != NULL) {
+		for (int i = 0; i < n; i++) {
+			const struct flow_dump *f = &dump[i];
+			unsigned int client = (f->flags & FLOW_F_CLIENT_1) ? 1 : 0;
+			struct rte_tel_data *e = dict_new();
+			char buf[64];
+
+			if (e == NULL)
+				break;
+			addr_port(&f->key, client, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(e, "client", buf);
+			addr_port(&f->key, client ^ 1, buf, sizeof(buf));
+			rte_tel_data_add_dict_string(e, "server", buf);
+			rte_tel_data_add_dict_int(e, "proto", f->key.proto);
+			rte_tel_data_add_dict_int(e, "vlan", f->key.vlan[0]);
+			rte_tel_data_add_dict_int(e, "inner_vlan", f->key.vlan[1]);
+			rte_tel_data_add_dict_string(e, "state", flow_state_name(f->state));
+			rte_tel_data_add_dict_string(e, "profile", v->profile[f->profile]);
+			rte_tel_data_add_dict_u64(e, "idle_ms", f->idle_ms);
+			if (f->left_ms == UINT32_MAX)
+				rte_tel_data_add_dict_string(e, "left_ms", "indefinite");
+			else
+				rte_tel_data_add_dict_u64(e, "left_ms", f->left_ms);
+			rte_tel_data_add_dict_u64(e, "packets", f->packets);
+			snprintf(kb, sizeof(kb), "%d", i);
+			dict_put(arr, kb, e);
+		}
+		dict_put(d, "sample", arr);
+	}
+	free(v);
+	free(dump);
+	return 0;
+}
+
+static void
+dur_str(uint64_t us, char *buf, size_t len)
+{
+	if (us == CFG_DUR_INDEFINITE)
+		snprintf(buf, len, "indefinite");
+	else if (us == 0)
+		snprintf(buf, len, "immediate");
+	else
+		snprintf(buf, len, "%gs", (double)us / 1e6);
+}
+
+static int
+cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl *c = tel_ctl;
+	struct cfg_scenario *scn = malloc(sizeof(*scn));
+	struct rte_tel_data *profs;
+	uint64_t gen;
+
+	(void)cmd;
+	(void)params;
+	if (scn == NULL)
+		return -1;
+	pthread_mutex_lock(&c->lock);
+	*scn = c->shared->snap->scn;
+	gen = c->shared->snap->generation;
+	pthread_mutex_unlock(&c->lock);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", scn->name);
+	rte_tel_data_add_dict_string(d, "file", c->path);
+	{
+		char ts[32];
+
+		snprintf(ts, sizeof(ts), "%g", c->time_scale);
+		rte_tel_data_add_dict_string(d, "time_scale", ts);
+	}
+	rte_tel_data_add_dict_u64(d, "generation", gen);
+	rte_tel_data_add_dict_u64(d, "pairs", scn->n_pairs);
+	rte_tel_data_add_dict_u64(d, "rules", scn->n_rules);
+	rte_tel_data_add_dict_string(d, "default_profile", scn->profiles[scn->default_profile].name);
+	rte_tel_data_add_dict_u64(d, "flow_table_capacity", scn->capacity);
+	rte_tel_data_add_dict_string(d, "when_full", cfg_verdict_name(scn->when_full));
+	rte_tel_data_add_dict_u64(d, "timeline_events", scn->n_events);
+	rte_tel_data_add_dict_u64(d, "timeline_next", c->next_event);
+	profs = dict_new();
+	for (unsigned int p = 1; profs != NULL && p < scn->n_profiles; p++) {
+		const struct cfg_profile *pr = &scn->profiles[p];
+		struct rte_tel_data *e = dict_new();
+		char buf[CFG_NAME_MAX];
+
+		if (e == NULL)
+			break;
+		for (unsigned int t = 0; t < CFG_TMO_COUNT; t++) {
+			char kt[32];
+
+			dur_str(pr->timeout_us[t], buf, sizeof(buf));
+			rte_tel_data_add_dict_string(e, key(cfg_tmo_name(t), kt, sizeof(kt)), buf);
+		}
+		rte_tel_data_add_dict_string(e, "on_timeout", cfg_on_timeout_name(pr->on_timeout));
+		rte_tel_data_add_dict_string(e, "stray_tcp", cfg_stray_name(pr->stray_tcp));
+		rte_tel_data_add_dict_string(e, "malformed", cfg_verdict_name(pr->malformed));
+		rte_tel_data_add_dict_string(e, "loose_close", pr->loose_close ? "true" : "false");
+		rte_tel_data_add_dict_string(e, "retired", pr->retired ? "true" : "false");
+		dict_put(profs, key(pr->name, buf, sizeof(buf)), e);
+	}
+	dict_put(d, "profiles", profs);
+	free(scn);
+	return 0;
+}
+
+static int
+cmd_reload(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char msg[512];
+	int ret;
+
+	(void)cmd;
+	(void)params;
+	ret = ctl_request_reload(tel_ctl, 5000, msg, sizeof(msg));
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "result", ret == 0 ? "ok" : "error");
+	if (ret != 0)
+		rte_tel_data_add_dict_string(d, "error", msg);
+	return 0;
+}
+
+int
+ctl_telemetry_register(struct ctl *c)
+{
+	tel_ctl = c;
+	if (rte_telemetry_register_cmd("/idlecut/stats", cmd_stats,
+				       "idlecut counters (SPEC section 7). No parameters.") != 0 ||
+	    rte_telemetry_register_cmd("/idlecut/flows", cmd_flows,
+				       "Active flows by profile and state, and a sample. "
+				       "Parameter: sample size (default 16, max 256).") != 0 ||
+	    rte_telemetry_register_cmd("/idlecut/scenario", cmd_scenario,
+				       "The scenario in force. No parameters.") != 0 ||
+	    rte_telemetry_register_cmd("/idlecut/reload", cmd_reload,
+				       "Re-read the scenario file, as SIGHUP does.") != 0)
+		return -1;
+	return 0;
+}
