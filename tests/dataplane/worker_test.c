@@ -36,6 +36,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ring_elem.h>
 #include <rte_mempool.h>
 
 #include <cmocka.h>
@@ -766,6 +767,85 @@ test_tcp_expiry(void **state)
 	EQ("rst_sent{server}", x->w->stats.rst_sent[STATS_RST_SERVER], k->rst_server);
 	EQ("rst_sent{stray}", x->w->stats.rst_sent[STATS_RST_STRAY], 0);
 	flush_and_check(x);
+	fx_free(x);
+}
+
+/* ------------------------------------------------------------------ flush, dump, events */
+
+/*
+ * The control thread's requests: a dump copies the flows with their state and time left; a
+ * flush of one profile expires exactly its flows with the profile's action (RSTs, an event
+ * each with reason "flush"), a silent flush sends nothing; the per-state gauges follow.
+ */
+static void
+test_flush_dump_events(void **state)
+{
+	struct fx *x = fx_new(T1_YAML, 1.0, 1024);
+	int both = profile(x, "both"), silent = profile(x, "silent");
+	struct flow_event ev[8];
+	struct tconn t[5];
+	unsigned int n;
+
+	(void)state;
+	x->sh.events_on = true;
+	for (unsigned int i = 0; i < 5; i++) {
+		tc_init(&t[i], 4, &EP_CLIENT, &EP_SERVER, 0, false);
+		t[i].c.port = (uint16_t)(41000 + i);
+		t[i].s.port = i < 3 ? 80 : 83; /* three under "both", two under "silent" */
+		tc_open(x, &t[i], 100);
+	}
+	EQ("flows", x->w->ft->n_active, 5);
+	EQ("established gauge both", x->w->stats.flows_state[both][FLOW_TCP_ESTABLISHED], 3);
+	EQ("established gauge silent", x->w->stats.flows_state[silent][FLOW_TCP_ESTABLISHED], 2);
+
+	/* Dump, 1 s later: every flow, idle 1 s, 9 s left of its 10 s. */
+	at(x, 1102);
+	x->sh.dump_max = 16;
+	x->sh.dump_seq++;
+	worker_requests(x->w);
+	EQ("dump done", x->w->dump_done, x->sh.dump_seq);
+	EQ("dump flows", x->w->dump_n, 5);
+	for (unsigned int i = 0; i < x->w->dump_n; i++) {
+		EQ("dump state", x->w->dump[i].state, FLOW_TCP_ESTABLISHED);
+		EQ("dump idle", x->w->dump[i].idle_ms, 1000);
+		EQ("dump left", x->w->dump[i].left_ms, 9000);
+	}
+
+	/* Flush "both" with its action: 3 flows, 6 RSTs, 3 events. */
+	x->sh.flush_mask = 1ull << both;
+	x->sh.flush_silent_mask = 0;
+	x->sh.flush_seq++;
+	worker_requests(x->w);
+	EQ("flush done", x->w->flush_done, x->sh.flush_seq);
+	EQ("flows left", x->w->ft->n_active, 2);
+	EQ("flushed", x->w->stats.flushed, 3);
+	EQ("RSTs", rst_queued(x->w), 6);
+	EQ("expired both", x->w->stats.flows_expired[both][FLOW_TCP_ESTABLISHED], 3);
+	EQ("established gauge both", x->w->stats.flows_state[both][FLOW_TCP_ESTABLISHED], 0);
+	n = rte_ring_sc_dequeue_burst_elem(x->w->events, ev, sizeof(ev[0]), 8, NULL);
+	EQ("events", n, 3);
+	for (unsigned int i = 0; i < n; i++) {
+		EQ("event reason", ev[i].reason, FLOW_EV_FLUSH);
+		EQ("event action", ev[i].action, CFG_ON_TIMEOUT_RESET_BOTH);
+		EQ("event rsts", ev[i].rsts, 2);
+		EQ("event profile", ev[i].profile, both);
+		EQ("event idle", ev[i].idle_ms, 1000);
+	}
+	flush_and_check(x);
+
+	/* A silent flush of the rest: no RST, events without an action. */
+	x->sh.flush_mask = 1ull << silent;
+	x->sh.flush_silent_mask = 1ull << silent;
+	x->sh.flush_seq++;
+	worker_requests(x->w);
+	EQ("flows left", x->w->ft->n_active, 0);
+	EQ("RSTs", rst_queued(x->w), 0);
+	n = rte_ring_sc_dequeue_burst_elem(x->w->events, ev, sizeof(ev[0]), 8, NULL);
+	EQ("events", n, 2);
+	for (unsigned int i = 0; i < n; i++)
+		EQ("event action", ev[i].action, FLOW_EV_NO_ACTION);
+	EQ("active both", x->w->stats.flows_active[both], 0);
+	EQ("active silent", x->w->stats.flows_active[silent], 0);
 	fx_free(x);
 }
 
@@ -2135,6 +2215,7 @@ add_tests(void)
 		add_test(fmt("silent_expiry_%s", t6_cases[i].name), test_silent_expiry,
 			 &t6_cases[i]);
 	add_test("timeout_shortened_applies_at_next_packet", test_timeout_shortened, NULL);
+	add_test("flush_dump_events", test_flush_dump_events, NULL);
 	add_test("timeout_lengthened_lazy_rearm", test_timeout_lengthened, NULL);
 	add_preset_tests();
 	add_test("lateness_100k_same_tick", test_lateness_100k, NULL);
