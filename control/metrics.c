@@ -196,14 +196,20 @@ render_profiles(FILE *out, const struct ctl_view *v, const char *name, const cha
 }
 
 static void
-render_expired(FILE *out, const struct ctl_view *v)
+render_scalar(FILE *out, const char *name, const char *type, const char *help, uint64_t v)
 {
-	static const char name[] = "idlecut_flows_expired_total";
+	family(out, name, type, help);
+	sample_u64(out, name, NULL, 0, v);
+}
+
+static void
+render_by_state(FILE *out, const struct ctl_view *v, const char *name, const char *type,
+		const char *help, const uint64_t (*by_state)[STATS_FLOW_STATES])
+{
 	uint8_t rep[CFG_MAX_PROFILES];
 	unsigned int n = profile_slots(v, rep);
 
-	family(out, name, "counter",
-	       "Flows removed by their idle timeout, by profile and by state at expiry.");
+	family(out, name, type, help);
 	for (unsigned int p = 1; p < n; p++) {
 		if (rep[p] != p)
 			continue;
@@ -214,8 +220,7 @@ render_expired(FILE *out, const struct ctl_view *v)
 			};
 
 			sample_u64(out, name, l, 2,
-				   profile_sum(rep, n, p, &v->s.flows_expired[0][st],
-					       STATS_FLOW_STATES));
+				   profile_sum(rep, n, p, &by_state[0][st], STATS_FLOW_STATES));
 		}
 	}
 }
@@ -248,12 +253,6 @@ render_lateness(FILE *out, const struct stats_lcore *s)
 	sample_u64(out, "idlecut_expiry_lateness_seconds_count", NULL, 0, cum);
 }
 
-static void
-render_scalar(FILE *out, const char *name, const char *type, const char *help, uint64_t v)
-{
-	family(out, name, type, help);
-	sample_u64(out, name, NULL, 0, v);
-}
 
 int
 metrics_render(FILE *out, const struct ctl_view *v)
@@ -277,7 +276,15 @@ metrics_render(FILE *out, const struct ctl_view *v)
 			"Flows currently tracked, by profile.", s->flows_active);
 	render_profiles(out, v, "idlecut_flows_created_total", "counter",
 			"Flows created, by profile.", s->flows_created);
-	render_expired(out, v);
+	render_by_state(out, v, "idlecut_flows_expired_total", "counter",
+			"Flows removed by their idle timeout or a flush, by profile and by state "
+			"at expiry.",
+			s->flows_expired);
+	render_by_state(out, v, "idlecut_flows_active_by_state", "gauge",
+			"Flows currently tracked, by profile and state.", s->flows_state);
+	render_scalar(out, "idlecut_flows_flushed_total", "counter",
+		      "Flows expired by a timeline flush or a reload that retired their profile.",
+		      s->flushed);
 	render_profiles(out, v, "idlecut_flows_closed_total", "counter",
 			"Flows removed without a timeout (RST seen, flush), by profile.",
 			s->flows_closed);

@@ -698,6 +698,7 @@ test_render_format(void **state)
 		   + STATS_DROP_COUNT		/* drops */
 		   + 2 * 3			/* active, created, closed x 2 */
 		   + 2 * FLOW_STATE_COUNT	/* expired */
+		   + 2 * FLOW_STATE_COUNT + 1	/* active by state, flushed */
 		   + STATS_RST_COUNT + 1	/* rst sent, failed */
 		   + 3 + 1			/* stray, table full */
 		   + PARSE_MAL_COUNT + 3	/* malformed, fragments, non_ip, untracked */
