@@ -355,7 +355,7 @@ flow_expire(struct worker *w, uint32_t idx, uint32_t due, enum flow_event_reason
 void
 worker_tick(struct worker *w, uint64_t tsc)
 {
-	unsigned int budget = WORKER_EXPIRE_BUDGET;
+	unsigned int budget = w->expire_budget != 0 ? w->expire_budget : WORKER_EXPIRE_BUDGET;
 
 	w->now_tsc = tsc;
 	w->now = (uint32_t)((tsc - w->shared->tsc0) / w->shared->tsc_per_ms);
@@ -762,6 +762,13 @@ worker_main(void *arg)
 		worker_tick(w, rte_rdtsc());
 		for (unsigned int p = 0; p < w->n_ports; p++)
 			poll_port(w, p, &got);
+		/*
+		 * An expiry storm gets the time forwarding does not need: a small budget while
+		 * bursts come in full, a large one when the last loop had room to spare.
+		 */
+		w->expire_budget = got * 2 >= (unsigned int)WORKER_BURST * w->n_ports
+					   ? WORKER_EXPIRE_BUDGET
+					   : WORKER_EXPIRE_BUDGET_SPARE;
 		worker_requests(w);
 		worker_flush_rst(w);
 		rte_rcu_qsbr_quiescent(sh->qsbr, w->qsbr_id);

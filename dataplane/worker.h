@@ -34,7 +34,8 @@
 
 #define WORKER_BURST 32
 #define WORKER_MAX_PORTS STATS_MAX_PORTS
-#define WORKER_EXPIRE_BUDGET 256 /**< flows checked per loop: bounds an expiry storm */
+#define WORKER_EXPIRE_BUDGET 256 /**< flows checked per loop while RX is busy */
+#define WORKER_EXPIRE_BUDGET_SPARE 4096 /**< ... when the last loop left RX capacity spare */
 #define WORKER_EXPIRE_BATCH 64
 #define WORKER_RST_BUF 64
 
@@ -75,6 +76,7 @@ struct worker {
 	struct flow_table *ft;
 	const struct dp_snapshot *snap; /**< the snapshot of the current loop */
 	uint32_t now;			/**< tick of the current burst */
+	unsigned int expire_budget;	/**< flows worker_tick may check; 0: WORKER_EXPIRE_BUDGET */
 	uint64_t now_tsc;
 	struct stats_lcore stats;
 	/* RSTs waiting for transmission, per worker port */
