@@ -186,6 +186,7 @@ parse_app_args(int argc, char **argv, struct options *o)
 struct eal_args {
 	int argc;
 	char *argv[MAX_EAL_ARGS];
+	char *owned[MAX_EAL_ARGS]; /**< what eal_push allocated (EAL reorders argv) */
 	bool has_mem, has_dev, has_lcores, has_prefix;
 };
 
@@ -201,6 +202,7 @@ eal_push(struct eal_args *e, const char *fmt, ...)
 	if (vasprintf(&s, fmt, ap) < 0)
 		die(EXIT_RUNTIME, "out of memory");
 	va_end(ap);
+	e->owned[e->argc] = s;
 	e->argv[e->argc++] = s;
 	e->argv[e->argc] = NULL;
 }
@@ -638,6 +640,8 @@ main(int argc, char **argv)
 		worker_destroy(a->workers[i]);
 	rte_free(a->shared.qsbr);
 	rte_eal_cleanup();
+	for (int i = 0; i < eal.argc; i++)
+		free(eal.owned[i]);
 	free(a->shared.snap);
 	free(a->scn);
 	return 0;

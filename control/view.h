@@ -22,7 +22,7 @@
 
 struct ctl_port_name {
 	uint16_t port_id;
-	char name[64]; /**< "PAIR/inside" or "PAIR/outside": the {port} label */
+	char name[CFG_NAME_MAX + 16]; /**< "PAIR/inside" or "PAIR/outside": the {port} label */
 };
 
 struct ctl_view {

@@ -79,7 +79,18 @@ nsx "$C" "$PY" "$E2E_DIR/tcp_xfer.py" client 198.18.0.2 9101 209715200 >"$WORK/r
 CP=$!
 sleep 0.3
 write_scn 1s
-for _ in 1 2 3 4 5; do kill -HUP "$IC_PID"; sleep 0.1; done
+# Signals of one kind coalesce while pending: wait for each reload before the next.
+hup() {
+	local before
+	before=$(grep -c 'reload (SIGHUP)' "$WORK/idlecut.err")
+	kill -HUP "$IC_PID"
+	for _ in $(seq 1 100); do
+		[ "$(grep -c 'reload (SIGHUP)' "$WORK/idlecut.err")" -gt "$before" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+for _ in 1 2 3 4 5; do hup; done
 wait $CP
 wait $SP
 log "transfer across reloads: sent [$(cat "$WORK/rl.cli")] received [$(tail -1 "$WORK/rl.srv")]"
@@ -96,8 +107,7 @@ check "after the reload, the new 1 s timeout applies" \
 
 # 5. An invalid reload keeps the running scenario and logs FILE:LINE:COL.
 printf 'name: broken\nports: [{name: lab, inside: {tap: i0}, outside: {tap: o0}}]\nprofiles:\n  p: {tcp: {established: -5s}}\n' >"$WORK/scn.yaml"
-kill -HUP "$IC_PID"
-sleep 0.5
+hup
 check "invalid reload: error logged with FILE:LINE:COL" \
 	grep -qE "reload \(SIGHUP\) failed, keeping the running scenario: $WORK/scn.yaml:4:[0-9]+: " "$WORK/idlecut.err"
 tele /idlecut/reload >"$WORK/tele-reload.json"
