@@ -25,7 +25,9 @@ enum flow_event_reason {
 	FLOW_EV_FLUSH,	 /**< timeline "flush" or a profile removed by a reload */
 };
 
-#define FLOW_EV_NO_ACTION 0xff /**< flushed silently: no on_timeout action applied */
+/** No on_timeout action applied: a silent flush, or not a live TCP connection (UDP, ICMP,
+ * other, TCP in TIME_WAIT or CLOSED), which always expires silently. */
+#define FLOW_EV_NO_ACTION 0xff
 
 struct flow_event {
 	uint64_t tsc;	     /**< when it expired */

@@ -323,15 +323,16 @@ flow_expire(struct worker *w, uint32_t idx, uint32_t due, enum flow_event_reason
 	struct flow *f = &w->ft->flows[idx];
 	const struct cfg_profile *prof = &w->snap->scn.profiles[f->profile];
 	unsigned int client = flow_client(f);
-	uint8_t action = silent ? FLOW_EV_NO_ACTION : (uint8_t)prof->on_timeout;
+	/* Only a live TCP connection gets RSTs: after TIME_WAIT or an RST it is gone anyway. */
+	bool live_tcp = f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING;
+	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION : (uint8_t)prof->on_timeout;
 	uint8_t rsts = 0;
 	/* Any port of the flow's pair: rst_to_endpoint picks the side. */
 	unsigned int pi = 0;
 
 	while (pi < w->n_ports && w->ports[pi].pair != f->key.pair)
 		pi++;
-	/* Only a live TCP connection gets RSTs: after TIME_WAIT or an RST it is gone anyway. */
-	if (!silent && pi < w->n_ports && f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING) {
+	if (action != FLOW_EV_NO_ACTION && pi < w->n_ports) {
 		enum cfg_on_timeout a = prof->on_timeout;
 
 		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT) {

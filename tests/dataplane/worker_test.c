@@ -1641,6 +1641,8 @@ static const struct preset presets[] = {
 	{"f5-standard-tcp.yaml", "f5-standard-tcp", 15, 300, 60, 60, 60, RB, CFG_STRAY_RESET},
 	{"gcp-cloud-nat.yaml", "gcp-cloud-nat", 30, 1200, 30, 30, 30, SIL, CFG_STRAY_DROP},
 	{"juniper-srx.yaml", "juniper-srx", 20, 1800, 60, 60, 60, SIL, CFG_STRAY_DROP},
+	{"lab-f5-300s.yaml", "f5-fastl4", 5, 300, 300, 300, 300, RB, CFG_STRAY_DROP},
+	{"lab-f5-fix-timeout.yaml", "f5-fastl4", 5, 3600, 300, 300, 300, RB, CFG_STRAY_DROP},
 	{"linux-conntrack.yaml", "linux-conntrack", 120, 432000, 30, 120, 30, SIL, CFG_STRAY_ADOPT},
 	{"paloalto.yaml", "paloalto", 10, 3600, 30, 30, 6, SIL, CFG_STRAY_DROP},
 };
