@@ -550,6 +550,7 @@ ctl_view(struct ctl_view *v, void *arg)
 	v->timeline_applied = c->timeline_applied;
 	pthread_mutex_unlock(&c->lock);
 	v->events_dropped = v->s.events_dropped;
+	v->mbufs_in_use = c->mp != NULL ? rte_mempool_in_use_count(c->mp) : 0;
 	v->uptime_s = elapsed_s(c);
 }
 

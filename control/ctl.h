@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <rte_mempool.h>
+
 #include "config.h"
 #include "snapshot.h"
 #include "view.h"
@@ -43,6 +45,7 @@ struct ctl {
 	unsigned int next_event; /**< timeline: index of the next event to run */
 	uint64_t retired;	 /**< profile slots retired by reloads (bit per index) */
 	FILE *events;		 /**< --events file or NULL */
+	struct rte_mempool *mp;	 /**< the mbuf pool, for the in-use gauge (set before launch) */
 	pthread_mutex_t lock;
 	/* Guarded by lock: */
 	uint64_t reloads_ok;

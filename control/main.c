@@ -597,6 +597,7 @@ main(int argc, char **argv)
 	if (ctl_init(&a->ctl, &a->shared, a->workers, a->n_workers, a->opt.scenario,
 		     a->opt.time_scale, a->opt.events, err, sizeof(err)) < 0)
 		die(EXIT_USAGE, "%s", err);
+	a->ctl.mp = a->mp;
 	if (ctl_telemetry_register(&a->ctl) < 0)
 		fprintf(stderr, "idlecut: cannot register telemetry commands\n");
 	if (a->opt.metrics != NULL) {

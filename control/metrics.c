@@ -327,6 +327,9 @@ metrics_render(FILE *out, const struct ctl_view *v)
 		      "Expiry events lost because the event ring was full.", v->events_dropped);
 	render_scalar(out, "idlecut_timeline_events_total", "counter",
 		      "Scenario timeline events applied.", v->timeline_applied);
+	render_scalar(out, "idlecut_mbufs_in_use", "gauge",
+		      "Mbufs taken from the pool (RX rings, bursts in flight, RSTs).",
+		      v->mbufs_in_use);
 
 	family(out, "idlecut_uptime_seconds", "gauge", "Seconds since idlecut started.");
 	snprintf(buf, sizeof(buf), "%.3f", v->uptime_s);

@@ -179,8 +179,8 @@ ctl_summary_json(FILE *out, const struct ctl_view *v)
 	fprintf(out,
 		",\"reloads\":{\"ok\":%" PRIu64 ",\"error\":%" PRIu64 "},\"timeline_events\":%" PRIu64
 		",\"events_written\":%" PRIu64 ",\"events_dropped\":%" PRIu64
-		",\"flushed\":%" PRIu64 "}\n",
+		",\"flushed\":%" PRIu64 ",\"mbufs_in_use\":%" PRIu64 "}\n",
 		v->reloads_ok, v->reloads_error, v->timeline_applied, v->events_written,
-		v->events_dropped, s->flushed);
+		v->events_dropped, s->flushed, v->mbufs_in_use);
 	fflush(out);
 }

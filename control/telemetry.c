@@ -164,6 +164,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "events_written", v->events_written);
 	rte_tel_data_add_dict_u64(d, "events_dropped", v->events_dropped);
 	rte_tel_data_add_dict_u64(d, "timeline_events", v->timeline_applied);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", v->mbufs_in_use);
 	free(v);
 	return 0;
 }

@@ -41,6 +41,7 @@ struct ctl_view {
 	uint64_t events_written;
 	uint64_t events_dropped; /**< the event ring was full: the flow expired, its line is lost */
 	uint64_t timeline_applied;
+	uint64_t mbufs_in_use; /**< taken from the pool: RX rings, bursts in flight, RSTs */
 };
 
 /** Fill @p v; @p arg is the collector's context. */

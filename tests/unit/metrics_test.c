@@ -703,7 +703,8 @@ test_render_format(void **state)
 		   + 3 + 1			/* stray, table full */
 		   + PARSE_MAL_COUNT + 3	/* malformed, fragments, non_ip, untracked */
 		   + STATS_LATE_BUCKETS + 1 + 2 /* histogram */
-		   + 2 + 3 + 1 + 1;		/* reloads, events x2, timeline, uptime, info */
+		   + 2 + 3 + 1 + 1		/* reloads, events x2, timeline, uptime, info */
+		   + 1;				/* mbufs in use */
 	assert_int_equal(samples, expected);
 	free(t);
 }
