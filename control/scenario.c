@@ -1329,8 +1329,9 @@ get_profile(struct ctx *c, const struct ynode *n, const char *what, uint16_t *id
 	for (uint16_t j = 0; j < scn->n_profiles && off < sizeof(list); j++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s", j ? ", " : "",
 					scn->profiles[j].name);
+	/* Truncated: end with ", ..." and keep the terminating NUL. */
 	if (off >= sizeof(list))
-		memcpy(list + sizeof(list) - 5, ", ...", 5);
+		memcpy(list + sizeof(list) - 6, ", ...", 6);
 	return fail(c, n, "%s: unknown profile '%s' (defined: %s)", what, show(c, n->str), list);
 }
 

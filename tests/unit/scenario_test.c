@@ -1228,6 +1228,32 @@ load_preset(const char *file)
 }
 
 /* Every .yaml in configs/ loads, and puts all traffic under one of its own profiles. */
+/*
+ * Regression (found by fuzz_scenario): an unknown profile's message lists the defined ones;
+ * when the list was cut, its end lost the terminating NUL and the message read past it.
+ */
+static void
+test_unknown_profile_long_list(void **state)
+{
+	static const char y[] =
+		"name: t\n"
+		"ports: [{inside: {tap: a}, outside: {tap: b}}]\n"
+		"profiles:\n"
+		"  aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa: {}\n"
+		"  bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb: {}\n"
+		"  cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc: {}\n"
+		"default_profile: nope\n";
+	size_t n;
+
+	(void)state;
+	assert_int_equal(load(y), -EINVAL);
+	n = strlen(err);
+	assert_true(n < sizeof(err));
+	assert_non_null(strstr(err, "t.yaml:7:18: default_profile: unknown profile 'nope'"));
+	assert_string_equal(err + n - 6, ", ...)");
+	assert_null(strchr(err, '\n'));
+}
+
 static void
 test_presets_load(void **state)
 {
@@ -1378,6 +1404,7 @@ main(void)
 		cmocka_unit_test(test_small_err_buffer),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_presets_load),
+		cmocka_unit_test(test_unknown_profile_long_list),
 		cmocka_unit_test(test_preset_values),
 	};
 	const size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
