@@ -32,7 +32,8 @@
  * change, timeline "set"); when a slot comes due, each flow in it is checked against its
  * current timeout and either expires or moves to the slot of its real due time. Flows due
  * more than 65.5 s ahead wait in their slot for later revolutions (one check per flow per
- * revolution). The work per call is bounded.
+ * revolution). The flows checked per call are bounded; opening an empty slot is not counted
+ * (after a stall of S seconds one call opens S * 1000 slots, a few microseconds).
  *
  * Times are uint32 milliseconds ("ticks") since the worker started, compared modulo 2^32
  * (timeouts are capped below 2^31 ms by the loader).
