@@ -34,7 +34,7 @@
 
 #define WORKER_BURST 32
 #define WORKER_MAX_PORTS STATS_MAX_PORTS
-#define WORKER_EXPIRE_BUDGET 256 /**< flows checked per loop while RX is busy */
+#define WORKER_EXPIRE_BUDGET 64 /**< flows checked per loop while RX is busy */
 #define WORKER_EXPIRE_BUDGET_SPARE 4096 /**< ... when the last loop left RX capacity spare */
 #define WORKER_EXPIRE_BATCH 64
 #define WORKER_RST_BUF 64
