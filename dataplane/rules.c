@@ -97,3 +97,33 @@ rules_match(const struct cfg_scenario *scn, const struct rules_flow *f)
 			return scn->rules[i].profile;
 	return scn->default_profile;
 }
+
+void
+rules_flow_from_parse(struct rules_flow *rf, const struct parse_info *in, enum parse_status st,
+		      uint16_t pair, enum cfg_side side, uint16_t access_vlan)
+{
+	memset(rf, 0, sizeof(*rf));
+	if (in->family != 0 && in->l4_off != 0) {
+		rf->valid = RULES_F_L3;
+		rf->family = in->family;
+		rf->proto = in->proto;
+		rf->src = in->src;
+		rf->dst = in->dst;
+		if (st == PARSE_MAL_TCP_OFFSET || st == PARSE_MAL_TCP_FLAGS ||
+		    st == PARSE_MAL_UDP_LENGTH) {
+			rf->valid |= RULES_F_L4;
+			rf->sport = in->sport;
+			rf->dport = in->dport;
+		}
+	}
+	rf->pair = pair;
+	rf->side = side;
+	if (in->n_vlan > 0) {
+		rf->n_vlan = in->n_vlan;
+		rf->vlan[0] = in->vlan[0];
+		rf->vlan[1] = in->vlan[1];
+	} else if (access_vlan != 0) {
+		rf->n_vlan = 1;
+		rf->vlan[0] = access_vlan;
+	}
+}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "parse.h"
 
 #define RULES_F_L3 (1u << 0) /**< family, proto, src, dst are valid */
 #define RULES_F_L4 (1u << 1) /**< sport, dport are valid */
@@ -39,6 +40,15 @@ struct rules_flow {
  * @return that rule's profile index, or scn->default_profile when none matches.
  */
 uint16_t rules_match(const struct cfg_scenario *scn, const struct rules_flow *f);
+
+/**
+ * What a frame that did not parse fully shows to the rules: L3 fields once the IP header
+ * was whole (the parser reached L4), ports too for a malformed TCP/UDP header whose ports
+ * were read; the pair, side, and the frame's tags or else the port's @p access_vlan.
+ */
+void rules_flow_from_parse(struct rules_flow *rf, const struct parse_info *in,
+			   enum parse_status st, uint16_t pair, enum cfg_side side,
+			   uint16_t access_vlan);
 
 /** Whether rule match @p m matches @p f (exposed for tests and the loader's checks). */
 int rules_match_one(const struct cfg_match *m, const struct rules_flow *f);

@@ -387,32 +387,10 @@ static uint16_t
 malformed_profile(const struct worker *w, unsigned int pi, const struct parse_info *in,
 		  enum parse_status st)
 {
-	struct rules_flow rf = {0};
+	struct rules_flow rf;
 
-	/* The IP header was whole when the parser got as far as L4 (l4_off is set). */
-	if (in->family != 0 && in->l4_off != 0) {
-		rf.valid = RULES_F_L3;
-		rf.family = in->family;
-		rf.proto = in->proto;
-		rf.src = in->src;
-		rf.dst = in->dst;
-		if (st == PARSE_MAL_TCP_OFFSET || st == PARSE_MAL_TCP_FLAGS ||
-		    st == PARSE_MAL_UDP_LENGTH) {
-			rf.valid |= RULES_F_L4;
-			rf.sport = in->sport;
-			rf.dport = in->dport;
-		}
-	}
-	rf.pair = w->ports[pi].pair;
-	rf.side = w->ports[pi].side;
-	if (in->n_vlan > 0) {
-		rf.n_vlan = in->n_vlan;
-		rf.vlan[0] = in->vlan[0];
-		rf.vlan[1] = in->vlan[1];
-	} else if (w->ports[pi].access_vlan != 0) {
-		rf.n_vlan = 1;
-		rf.vlan[0] = w->ports[pi].access_vlan;
-	}
+	rules_flow_from_parse(&rf, in, st, w->ports[pi].pair, (enum cfg_side)w->ports[pi].side,
+			      w->ports[pi].access_vlan);
 	return rules_match(&w->snap->scn, &rf);
 }
 

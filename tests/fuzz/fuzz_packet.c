@@ -438,37 +438,15 @@ rules_check(const struct rules_flow *rf)
 	CHECK(p < scn.n_profiles);
 }
 
-/* The rules on what a malformed frame shows (the worker's malformed_profile()). */
+/* The rules on what a malformed frame shows (the worker's own function). */
 static void
 malformed_rules(const struct parse_info *in, enum parse_status st, unsigned int pair,
 		unsigned int side)
 {
 	struct rules_flow rf;
 
-	memset(&rf, 0, sizeof(rf));
-	if (in->family != 0 && in->l4_off != 0) {
-		rf.valid = RULES_F_L3;
-		rf.family = in->family;
-		rf.proto = in->proto;
-		rf.src = in->src;
-		rf.dst = in->dst;
-		if (st == PARSE_MAL_TCP_OFFSET || st == PARSE_MAL_TCP_FLAGS ||
-		    st == PARSE_MAL_UDP_LENGTH) {
-			rf.valid |= RULES_F_L4;
-			rf.sport = in->sport;
-			rf.dport = in->dport;
-		}
-	}
-	rf.pair = (uint16_t)pair;
-	rf.side = (enum cfg_side)side;
-	if (in->n_vlan > 0) {
-		rf.n_vlan = in->n_vlan;
-		rf.vlan[0] = in->vlan[0];
-		rf.vlan[1] = in->vlan[1];
-	} else if (pair == 2) {
-		rf.n_vlan = 1;
-		rf.vlan[0] = FUZZ_ACCESS_VLAN;
-	}
+	rules_flow_from_parse(&rf, in, st, (uint16_t)pair, (enum cfg_side)side,
+			      pair == 2 ? FUZZ_ACCESS_VLAN : 0);
 	rules_check(&rf);
 }
 
