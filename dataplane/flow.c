@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 
 #include <rte_common.h>
-#include <rte_jhash.h>
 #include <rte_prefetch.h>
 
 #include "flow.h"
@@ -150,6 +149,14 @@ flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now)
 	ft->capacity = capacity;
 	ft->n_buckets = n_buckets_for(capacity);
 	ft->seed = seed;
+	/* splitmix64 of the seed: six independent-looking 64-bit keys. */
+	for (unsigned int i = 0; i < RTE_DIM(ft->hkey); i++) {
+		uint64_t z = (uint64_t)seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		ft->hkey[i] = z ^ (z >> 31);
+	}
 	ft->wheel_time = now;
 	ft->map = map;
 	ft->map_len = l.total;
@@ -175,84 +182,16 @@ flow_table_destroy(struct flow_table *ft)
 	free(ft);
 }
 
-uint64_t
-flow_hash(const struct flow_table *ft, const struct flow_key *k)
-{
-	uint32_t pc = ft->seed, pb = ft->seed ^ 0x9e3779b9u;
-
-	rte_jhash_32b_2hashes(k->w, RTE_DIM(k->w), &pc, &pb);
-	return ((uint64_t)pb << 32) | pc;
-}
-
-/* Lemire's multiply-shift: a bucket from 32 hash bits without a power-of-two table. */
 static inline uint32_t
 home_bucket(const struct flow_table *ft, uint64_t hash)
 {
-	return (uint32_t)(((uint64_t)(uint32_t)hash * ft->n_buckets) >> 32);
-}
-
-static inline uint16_t
-sig_of(uint64_t hash)
-{
-	return (uint16_t)(hash >> 48);
-}
-
-void
-flow_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
-{
-	rte_prefetch0(&ft->buckets[home_bucket(ft, hash)]);
-}
-
-static inline bool
-key_eq(const struct flow_key *a, const struct flow_key *b)
-{
-	uint32_t d = 0;
-
-	for (unsigned int i = 0; i < RTE_DIM(a->w); i++)
-		d |= a->w[i] ^ b->w[i];
-	return d == 0;
+	return flow_home_bucket_(ft, (uint32_t)hash);
 }
 
 static inline uint32_t
 next_bucket(const struct flow_table *ft, uint32_t b)
 {
 	return b + 1 == ft->n_buckets ? 0 : b + 1;
-}
-
-/* Find @k; on success *bucket and *slot say where its index entry is. */
-static inline uint32_t
-lookup_at(const struct flow_table *ft, const struct flow_key *k, uint64_t hash,
-	  uint32_t *bucket, unsigned int *slot)
-{
-	uint32_t b = home_bucket(ft, hash);
-	uint16_t sig = sig_of(hash);
-
-	for (uint32_t probes = 0; probes < ft->n_buckets; probes++) {
-		const struct flow_bucket *bk = &ft->buckets[b];
-
-		for (unsigned int s = 0; s < FLOW_BUCKET_SLOTS; s++) {
-			uint32_t idx = bk->idx[s];
-
-			if (bk->sig[s] == sig && idx != 0 && key_eq(&ft->flows[idx - 1].key, k)) {
-				*bucket = b;
-				*slot = s;
-				return idx - 1;
-			}
-		}
-		if (bk->overflow == 0)
-			break;
-		b = next_bucket(ft, b);
-	}
-	return FLOW_NONE;
-}
-
-uint32_t
-flow_lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t hash)
-{
-	uint32_t b;
-	unsigned int s;
-
-	return lookup_at(ft, k, hash, &b, &s);
 }
 
 uint32_t
@@ -275,7 +214,7 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t hash, uint
 			if (bk->idx[s] == 0)
 				break;
 		if (s < FLOW_BUCKET_SLOTS) {
-			bk->sig[s] = sig_of(hash);
+			bk->sig[s] = (uint16_t)(hash >> 48);
 			bk->idx[s] = idx + 1;
 			break;
 		}
@@ -287,7 +226,7 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t hash, uint
 	memset(f, 0, sizeof(*f));
 	f->key = *k;
 	f->flags = FLOW_F_USED;
-	f->created = now;
+	f->hash = (uint32_t)hash;
 	f->last_seen = now;
 	ft->links[idx].next = idx;
 	ft->links[idx].prev = idx;
@@ -299,18 +238,27 @@ void
 flow_remove(struct flow_table *ft, uint32_t idx)
 {
 	struct flow *f = &ft->flows[idx];
-	uint64_t hash = flow_hash(ft, &f->key);
-	uint32_t b = home_bucket(ft, hash), found_b = 0;
-	unsigned int found_s = 0;
+	uint32_t home = home_bucket(ft, f->hash), b = home;
+	uint32_t want = idx + 1;
+	unsigned int s = FLOW_BUCKET_SLOTS;
 
-	if (lookup_at(ft, &f->key, hash, &found_b, &found_s) != idx)
-		return; /* not in the index: nothing to undo (never happens for a used entry) */
-	/* Every bucket passed on the way from home to where it sits counted it. */
-	while (b != found_b) {
-		ft->buckets[b].overflow--;
+	/* The entry knows its home bucket: find its slot by index, no hash, no key compare. */
+	for (uint32_t probes = 0; probes < ft->n_buckets; probes++) {
+		const struct flow_bucket *bk = &ft->buckets[b];
+
+		for (s = 0; s < FLOW_BUCKET_SLOTS; s++)
+			if (bk->idx[s] == want)
+				break;
+		if (s < FLOW_BUCKET_SLOTS || bk->overflow == 0)
+			break;
 		b = next_bucket(ft, b);
 	}
-	ft->buckets[found_b].idx[found_s] = 0;
+	if (s == FLOW_BUCKET_SLOTS)
+		return; /* not in the index: nothing to undo (never happens for a used entry) */
+	/* Every bucket passed on the way from home to where it sits counted it. */
+	for (uint32_t p = home; p != b; p = next_bucket(ft, p))
+		ft->buckets[p].overflow--;
+	ft->buckets[b].idx[s] = 0;
 
 	if (f->flags & FLOW_F_ARMED)
 		list_del(ft->links, idx);
@@ -318,6 +266,13 @@ flow_remove(struct flow_table *ft, uint32_t idx)
 	ft->links[idx].next = ft->free_head;
 	ft->free_head = idx;
 	ft->n_active--;
+}
+
+/* The entry remembers its home bucket; flow_remove() will start there. */
+void
+flow_prefetch_home(const struct flow_table *ft, uint32_t idx)
+{
+	rte_prefetch0(&ft->buckets[home_bucket(ft, ft->flows[idx].hash)]);
 }
 
 /*
@@ -412,50 +367,18 @@ flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int *budget, flow_t
 	return n;
 }
 
-int
-flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *src, uint16_t sport,
-	      const uint8_t *dst, uint16_t dport, uint8_t proto, uint8_t pair, uint16_t vlan0,
-	      uint16_t vlan1)
-{
-	int c = memcmp(src, dst, 16);
-	int swap = c > 0 || (c == 0 && sport > dport);
-
-	if (swap) {
-		memcpy(k->addr[0], dst, 16);
-		memcpy(k->addr[1], src, 16);
-		k->port[0] = dport;
-		k->port[1] = sport;
-	} else {
-		memcpy(k->addr[0], src, 16);
-		memcpy(k->addr[1], dst, 16);
-		k->port[0] = sport;
-		k->port[1] = dport;
-	}
-	k->vlan[0] = vlan0;
-	k->vlan[1] = vlan1;
-	k->proto = proto;
-	k->pair = pair;
-	k->family = family;
-	return swap;
-}
-
-enum cfg_tmo
-flow_state_tmo(enum flow_state s)
-{
-	static const uint8_t map[FLOW_STATE_COUNT] = {
-		[FLOW_TCP_SYN_SENT] = CFG_TMO_TCP_HANDSHAKE,
-		[FLOW_TCP_SYN_RECV] = CFG_TMO_TCP_HANDSHAKE,
-		[FLOW_TCP_ESTABLISHED] = CFG_TMO_TCP_ESTABLISHED,
-		[FLOW_TCP_FIN_WAIT] = CFG_TMO_TCP_CLOSING,
-		[FLOW_TCP_CLOSING] = CFG_TMO_TCP_CLOSING,
-		[FLOW_TCP_TIME_WAIT] = CFG_TMO_TCP_TIME_WAIT,
-		[FLOW_TCP_CLOSED] = CFG_TMO_TCP_CLOSING,
-		[FLOW_UDP_SINGLE] = CFG_TMO_UDP_SINGLE,
-		[FLOW_UDP_STREAM] = CFG_TMO_UDP_STREAM,
-		[FLOW_ACTIVE] = CFG_TMO_OTHER,
-	};
-	return (unsigned)s < FLOW_STATE_COUNT ? (enum cfg_tmo)map[s] : CFG_TMO_OTHER;
-}
+const uint8_t flow_state_tmo_map[FLOW_STATE_COUNT] = {
+	[FLOW_TCP_SYN_SENT] = CFG_TMO_TCP_HANDSHAKE,
+	[FLOW_TCP_SYN_RECV] = CFG_TMO_TCP_HANDSHAKE,
+	[FLOW_TCP_ESTABLISHED] = CFG_TMO_TCP_ESTABLISHED,
+	[FLOW_TCP_FIN_WAIT] = CFG_TMO_TCP_CLOSING,
+	[FLOW_TCP_CLOSING] = CFG_TMO_TCP_CLOSING,
+	[FLOW_TCP_TIME_WAIT] = CFG_TMO_TCP_TIME_WAIT,
+	[FLOW_TCP_CLOSED] = CFG_TMO_TCP_CLOSING,
+	[FLOW_UDP_SINGLE] = CFG_TMO_UDP_SINGLE,
+	[FLOW_UDP_STREAM] = CFG_TMO_UDP_STREAM,
+	[FLOW_ACTIVE] = CFG_TMO_OTHER,
+};
 
 const char *
 flow_state_name(enum flow_state s)

@@ -519,7 +519,7 @@ create(const struct parse_info *in, const struct flow_key *key, uint64_t hash, u
 	}
 	CHECK(ft->n_active == n + 1 && idx >= FUZZ_FILLERS && idx < ft->capacity);
 	f = &ft->flows[idx];
-	CHECK(f->flags == FLOW_F_USED && f->created == now && f->last_seen == now);
+	CHECK(f->flags == FLOW_F_USED && f->hash == (uint32_t)hash && f->last_seen == now);
 	f->profile = (uint8_t)profile;
 	f->packets = 1;
 	f->flags |=
