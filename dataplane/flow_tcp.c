@@ -94,36 +94,10 @@ static const uint8_t tcpt_next[FLOW_TCP_CLOSED + 1][EV_COUNT][2] = {
 	},
 };
 
-/* Sequence space taken by a segment: data, plus one each for SYN and FIN. */
-static inline uint32_t
-seg_end(const struct parse_info *pi)
-{
-	return pi->seq + pi->payload_len + !!(pi->tcp_flags & PARSE_TCP_SYN) +
-	       !!(pi->tcp_flags & PARSE_TCP_FIN);
-}
-
-/* Record what endpoint @e said: its next sequence number, ACK, window. */
-static void
-track_endpoint(struct flow *f, const struct parse_info *pi, unsigned int e)
-{
-	uint32_t end = seg_end(pi);
-
-	if (!(f->flags & FLOW_F_SEEN(e)) || flow_seq_after(end, f->seq_next[e])) {
-		f->seq_next[e] = end;
-		f->flags |= FLOW_F_SEEN(e);
-	}
-	if (pi->tcp_flags & PARSE_TCP_ACK) {
-		if (!(f->flags & FLOW_F_ACKED(e)) || flow_seq_after(pi->ack, f->ack[e]))
-			f->ack[e] = pi->ack;
-		f->flags |= FLOW_F_ACKED(e);
-	}
-	f->win[e] = pi->tcp_win;
-}
-
 void
 tcpt_start(struct flow *f, const struct parse_info *pi, unsigned int from, bool adopt)
 {
-	track_endpoint(f, pi, from);
+	tcpt_track(f, pi, from);
 	if (!adopt) {
 		f->state = FLOW_TCP_SYN_SENT;
 	} else if ((pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
@@ -151,7 +125,7 @@ tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from, bool
 	    f->state >= FLOW_TCP_ESTABLISHED)
 		return TCPT_RESTART;
 
-	track_endpoint(f, pi, from);
+	tcpt_track(f, pi, from);
 
 	if (fl & PARSE_TCP_RST) {
 		ev = EV_RST;

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
+
 #include "flow.h"
 #include "parse.h"
 
@@ -43,6 +45,42 @@ void tcpt_start(struct flow *f, const struct parse_info *pi, unsigned int from, 
  */
 enum tcpt_verdict tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from,
 			      bool loose_close);
+
+/** Record what endpoint @p e said in @p pi: its next sequence number, ACK, window. */
+static inline void
+tcpt_track(struct flow *f, const struct parse_info *pi, unsigned int e)
+{
+	/* Sequence space taken by the segment: data, plus one each for SYN and FIN. */
+	uint32_t end = pi->seq + pi->payload_len + !!(pi->tcp_flags & PARSE_TCP_SYN) +
+		       !!(pi->tcp_flags & PARSE_TCP_FIN);
+
+	if (!(f->flags & FLOW_F_SEEN(e)) || flow_seq_after(end, f->seq_next[e])) {
+		f->seq_next[e] = end;
+		f->flags |= FLOW_F_SEEN(e);
+	}
+	if (pi->tcp_flags & PARSE_TCP_ACK) {
+		if (!(f->flags & FLOW_F_ACKED(e)) || flow_seq_after(pi->ack, f->ack[e]))
+			f->ack[e] = pi->ack;
+		f->flags |= FLOW_F_ACKED(e);
+	}
+	f->win[e] = pi->tcp_win;
+}
+
+/**
+ * tcpt_update() with its common case inline: an ACK or data segment of an established
+ * connection changes no state (no FIN has been seen in ESTABLISHED), only the endpoint.
+ */
+static inline enum tcpt_verdict
+tcpt_update_fast(struct flow *f, const struct parse_info *pi, unsigned int from,
+		 bool loose_close)
+{
+	if (likely(f->state == FLOW_TCP_ESTABLISHED &&
+		   !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST)))) {
+		tcpt_track(f, pi, from);
+		return TCPT_OK;
+	}
+	return tcpt_update(f, pi, from, loose_close);
+}
 
 /**
  * Sequence and acknowledgment numbers for an RST sent to endpoint @p to (as if from the

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include <rte_common.h>
+
 #include "flow_tcp.h"
 
 #define SYN PARSE_TCP_SYN
@@ -714,6 +716,46 @@ test_rst_seq_unknown(void **state)
 	expect_rst(&k, 0, 3010, 0, RST);
 }
 
+/*
+ * tcpt_update_fast() (the worker's inline path) must leave every flow exactly as
+ * tcpt_update() does: every state on the ordinary path, both orientations, both senders,
+ * every combination of the six flags, with and without loose_close, old and new numbers.
+ */
+static void
+test_fast_path_same(void **state)
+{
+	static const uint32_t nums[] = {0, ISN_C + 1, ISN_S + 1, ISN_C + 5000, 0x80000000u};
+	unsigned int checked = 0, fast = 0;
+
+	(void)state;
+	for (unsigned int st = FLOW_TCP_SYN_SENT; st <= FLOW_TCP_CLOSED; st++)
+		for (unsigned int client = 0; client < 2; client++)
+			for (unsigned int from = 0; from < 2; from++)
+				for (unsigned int fl = 0; fl < 64; fl++)
+					for (unsigned int n = 0; n < RTE_DIM(nums); n++) {
+						struct conn base;
+						struct flow a, b;
+						struct parse_info pi =
+							seg((uint8_t)fl, nums[n],
+							    nums[(n + 1) % RTE_DIM(nums)],
+							    (uint16_t)(n * 100));
+						bool loose = (fl + n) & 1;
+						enum tcpt_verdict va, vb;
+
+						reach(&base, client, (enum flow_state)st);
+						a = base.f;
+						b = base.f;
+						va = tcpt_update(&a, &pi, from, loose);
+						vb = tcpt_update_fast(&b, &pi, from, loose);
+						assert_int_equal(va, vb);
+						assert_memory_equal(&a, &b, sizeof(a));
+						fast += st == FLOW_TCP_ESTABLISHED && !(fl & (SYN | FIN | RST));
+						checked++;
+					}
+	assert_int_equal(checked, 7 * 2 * 2 * 64 * RTE_DIM(nums));
+	assert_true(fast > 0); /* the inline branch itself was taken */
+}
+
 int
 main(void)
 {
@@ -734,6 +776,7 @@ main(void)
 		cmocka_unit_test(test_rst_seq_handshake),
 		cmocka_unit_test(test_rst_seq_closing),
 		cmocka_unit_test(test_rst_seq_unknown),
+		cmocka_unit_test(test_fast_path_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
