@@ -364,6 +364,9 @@ worker_tick(struct worker *w, uint64_t tsc)
 		unsigned int n = flow_timer_run(w->ft, w->now, &budget, flow_tmo, w->snap,
 						w->expired, w->expired_due, WORKER_EXPIRE_BATCH);
 
+		/* In a storm each removal would wait for its bucket: fetch them all first. */
+		for (unsigned int i = 0; i < n; i++)
+			flow_prefetch_home(w->ft, w->expired[i]);
 		for (unsigned int i = 0; i < n; i++)
 			flow_expire(w, w->expired[i], w->expired_due[i], FLOW_EV_TIMEOUT, false);
 		if (n < WORKER_EXPIRE_BATCH)
@@ -513,7 +516,7 @@ handle_known(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t
 	case 6: {
 		const struct cfg_profile *prof = &w->snap->scn.profiles[f->profile];
 
-		switch (tcpt_update(f, &c->pi, from, prof->loose_close)) {
+		switch (tcpt_update_fast(f, &c->pi, from, prof->loose_close)) {
 		case TCPT_RESTART:
 			flow_forget(w, idx, false, 0);
 			return handle_new(w, pi, c, frame);
@@ -577,7 +580,16 @@ worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, 
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		classify(w, pi, pkts[i], &ctx[i]);
 	}
-	/* Stage 2: look up and act, in order. */
+	/*
+	 * Stage 2: the buckets have arrived; prefetch the entries they point to. Only worth it
+	 * once the entries no longer stay in the near caches: on the bench machine this pass
+	 * cost 7 cycles a packet at 256K flows and saved 8 at 512K, 8 at 1M.
+	 */
+	if (w->ft->n_active >= WORKER_PREFETCH_ENTRY_MIN)
+		for (uint16_t i = 0; i < n; i++)
+			if (likely(ctx[i].tracked))
+				flow_prefetch_entry(w->ft, ctx[i].hash);
+	/* Stage 3: look up and act, in order. */
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_ctx *c = &ctx[i];
 		const uint8_t *frame = rte_pktmbuf_mtod(pkts[i], const uint8_t *);

@@ -37,6 +37,7 @@
 #define WORKER_EXPIRE_BUDGET 64 /**< flows checked per loop while RX is busy */
 #define WORKER_EXPIRE_BUDGET_SPARE 4096 /**< ... when the last loop left RX capacity spare */
 #define WORKER_EXPIRE_BATCH 64
+#define WORKER_PREFETCH_ENTRY_MIN (384u * 1024) /**< flows in the table to prefetch entries */
 #define WORKER_RST_BUF 64
 
 /** State shared by the control thread and all workers. */
