@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,6 +13,13 @@
 _Static_assert(sizeof(struct flow_key) == 44, "flow key is 11 words");
 _Static_assert(sizeof(struct flow) == 96, "flow entry is 96 bytes");
 _Static_assert(sizeof(struct flow_bucket) == 64, "bucket is one cache line");
+/* flow_key_make() writes port[], vlan[], proto, pair and family as whole words. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "flow_key_make assumes little-endian");
+_Static_assert(offsetof(struct flow_key, port) == 32 && offsetof(struct flow_key, vlan) == 36 &&
+		       offsetof(struct flow_key, proto) == 40 &&
+		       offsetof(struct flow_key, pair) == 41 &&
+		       offsetof(struct flow_key, family) == 42,
+	       "flow key word layout");
 
 #define PENDING(ft) ((ft)->capacity + FLOW_WHEEL_SLOTS)
 #define SLOT_HEAD(ft, t) ((ft)->capacity + ((t) & (FLOW_WHEEL_SLOTS - 1)))

@@ -221,14 +221,31 @@ flow_prefetch_bucket(const struct flow_table *ft, uint64_t hash)
 static inline bool
 flow_key_eq_(const struct flow_key *a, const struct flow_key *b)
 {
-	uint64_t x[5], y[5], d;
+	uint64_t a4, b4;
 
-	memcpy(x, a->w, sizeof(x));
-	memcpy(y, b->w, sizeof(y));
-	d = (a->w[10] ^ b->w[10]);
-	for (unsigned int i = 0; i < 5; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
+	memcpy(&a4, &a->w[8], 8);
+	memcpy(&b4, &b->w[8], 8);
+#if defined(__SSE2__)
+	{
+		/* The addresses as two 16-byte compares, ports to family as two scalars. */
+		const __m128i *pa = (const __m128i *)(const void *)a->w;
+		const __m128i *pb = (const __m128i *)(const void *)b->w;
+		__m128i eq = _mm_and_si128(
+			_mm_cmpeq_epi8(_mm_loadu_si128(pa), _mm_loadu_si128(pb)),
+			_mm_cmpeq_epi8(_mm_loadu_si128(pa + 1), _mm_loadu_si128(pb + 1)));
+
+		return _mm_movemask_epi8(eq) == 0xffff && ((a4 ^ b4) | (a->w[10] ^ b->w[10])) == 0;
+	}
+#else
+	{
+		uint64_t x[4], y[4];
+
+		memcpy(x, a->w, sizeof(x));
+		memcpy(y, b->w, sizeof(y));
+		return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (a4 ^ b4) |
+			(a->w[10] ^ b->w[10])) == 0;
+	}
+#endif
 }
 
 /* Bit 2s (and 2s+1) set for every slot s of @p bk whose signature is @p sig. */
@@ -370,7 +387,8 @@ flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *src, uint16_t s
 	      const uint8_t *dst, uint16_t dport, uint8_t proto, uint8_t pair, uint16_t vlan0,
 	      uint16_t vlan1)
 {
-	uint64_t s0, s1, d0, d1;
+	uint64_t s0, s1, d0, d1, pv;
+	uint32_t ports;
 	int swap;
 
 	/* memcmp order, as two big-endian words: no call, no byte loop. */
@@ -386,19 +404,20 @@ flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *src, uint16_t s
 	if (swap) {
 		memcpy(k->addr[0], dst, 16);
 		memcpy(k->addr[1], src, 16);
-		k->port[0] = dport;
-		k->port[1] = sport;
+		ports = (uint32_t)dport | (uint32_t)sport << 16;
 	} else {
 		memcpy(k->addr[0], src, 16);
 		memcpy(k->addr[1], dst, 16);
-		k->port[0] = sport;
-		k->port[1] = dport;
+		ports = (uint32_t)sport | (uint32_t)dport << 16;
 	}
-	k->vlan[0] = vlan0;
-	k->vlan[1] = vlan1;
-	k->proto = proto;
-	k->pair = pair;
-	k->family = family;
+	/*
+	 * Ports and VLANs in one 8-byte store and the last word whole, as flow_hash() reads
+	 * them: a load spanning narrower stores cannot be forwarded and stalls. (Little-endian
+	 * layout: flow.c asserts it.)
+	 */
+	pv = (uint64_t)ports | ((uint64_t)vlan0 | (uint64_t)vlan1 << 16) << 32;
+	memcpy(&k->w[8], &pv, 8);
+	k->w[10] = (uint32_t)proto | (uint32_t)pair << 8 | (uint32_t)family << 16;
 	return swap;
 }
 

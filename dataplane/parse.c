@@ -7,6 +7,7 @@
  * promise and the compiler turns the pattern into a single load plus byte swap.
  */
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "parse.h"
@@ -66,10 +67,26 @@ rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * Both ports in one 4-byte store: the flow key reads them together, and a load spanning two
+ * narrower stores cannot be forwarded from the store buffer.
+ */
+static inline void
+set_ports(struct parse_info *pi, uint16_t sport, uint16_t dport)
+{
+	uint32_t w = (uint32_t)sport | (uint32_t)dport << 16;
+
+	_Static_assert(offsetof(struct parse_info, dport) ==
+			       offsetof(struct parse_info, sport) + 2,
+		       "ports are adjacent");
+	memcpy(&pi->sport, &w, sizeof(w));
+}
+
 static enum parse_status
 parse_ipv4(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 {
-	uint32_t hlen, tot;
+	uint32_t hlen, tot, a4;
+	uint64_t w64;
 	uint16_t frag;
 
 	if (avail < IPV4_HLEN)
@@ -86,11 +103,17 @@ parse_ipv4(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 
 	pi->family = 4;
 	pi->proto = ip[9];
-	/* ::ffff:a.b.c.d; bytes 0..9 are already zero. */
-	pi->src[10] = pi->src[11] = 0xff;
-	pi->dst[10] = pi->dst[11] = 0xff;
-	memcpy(pi->src + 12, ip + 12, 4);
-	memcpy(pi->dst + 12, ip + 16, 4);
+	/*
+	 * ::ffff:a.b.c.d; bytes 0..7 are already zero. Bytes 8..15 go in one 8-byte store: the
+	 * flow key reads them back as one word, and a load that spans several narrower stores
+	 * cannot be forwarded from the store buffer (a stall of about a dozen cycles).
+	 */
+	memcpy(&a4, ip + 12, 4);
+	w64 = 0xffff0000ull | (uint64_t)a4 << 32;
+	memcpy(pi->src + 8, &w64, 8);
+	memcpy(&a4, ip + 16, 4);
+	w64 = 0xffff0000ull | (uint64_t)a4 << 32;
+	memcpy(pi->dst + 8, &w64, 8);
 
 	/* Only the first fragment carries the L4 header: the rest cannot be keyed. */
 	frag = rd16(ip + 6);
@@ -185,8 +208,7 @@ parse_tcp(const uint8_t *th, struct parse_info *pi)
 
 	if (pi->l4_len < TCP_HLEN)
 		return PARSE_MAL_TRUNCATED;
-	pi->sport = rd16(th);
-	pi->dport = rd16(th + 2);
+	set_ports(pi, rd16(th), rd16(th + 2));
 	pi->seq = rd32(th + 4);
 	pi->ack = rd32(th + 8);
 	pi->tcp_win = rd16(th + 14);
@@ -211,8 +233,7 @@ parse_udp(const uint8_t *uh, struct parse_info *pi)
 
 	if (pi->l4_len < UDP_HLEN)
 		return PARSE_MAL_TRUNCATED;
-	pi->sport = rd16(uh);
-	pi->dport = rd16(uh + 2);
+	set_ports(pi, rd16(uh), rd16(uh + 2));
 	/*
 	 * The UDP length covers the whole datagram, of which a first fragment carries only a
 	 * part: there only the lower bound can be checked.
@@ -248,7 +269,7 @@ parse_icmp(const uint8_t *ih, struct parse_info *pi)
 	/* The identifier tells concurrent pings apart the way ports tell sockets apart. */
 	if (pi->l4_len < ICMP_ECHO_HLEN)
 		return PARSE_MAL_TRUNCATED;
-	pi->sport = pi->dport = rd16(ih + 4);
+	set_ports(pi, rd16(ih + 4), rd16(ih + 4));
 	pi->flags |= PARSE_F_ICMP_ECHO;
 	return PARSE_IP;
 }
