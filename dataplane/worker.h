@@ -38,9 +38,7 @@
 #define WORKER_EXPIRE_BUDGET_SPARE 4096 /**< ... when the last loop left RX capacity spare */
 #define WORKER_EXPIRE_BATCH 64
 #define WORKER_PREFETCH_ENTRY_MIN (384u * 1024) /**< flows in the table to prefetch entries */
-#ifndef WORKER_PREFETCH_AHEAD
 #define WORKER_PREFETCH_AHEAD 8 /**< packets between an entry's prefetch and its use */
-#endif
 #define WORKER_RST_BUF 64
 
 /** State shared by the control thread and all workers. */
