@@ -411,7 +411,7 @@ setup_workers(struct app *a)
 	capacity = (scn->capacity + a->n_workers - 1) / a->n_workers;
 	for (unsigned int i = 0; i < a->n_workers; i++) {
 		a->workers[i] = worker_create(&a->shared, lcores[i], i, capacity, a->mp,
-					      (uint32_t)rte_rand());
+					      rte_rand());
 		if (a->workers[i] == NULL)
 			die(EXIT_RUNTIME, "cannot allocate a flow table of %u flows (%zu MiB): %s",
 			    capacity, flow_table_memory(capacity) >> 20, strerror(rte_errno));

@@ -133,7 +133,7 @@ map_table(size_t len)
 }
 
 struct flow_table *
-flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now)
+flow_table_create(uint32_t capacity, uint64_t seed, uint32_t now)
 {
 	struct flow_table *ft;
 	struct layout l;
@@ -159,7 +159,7 @@ flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now)
 	ft->seed = seed;
 	/* splitmix64 of the seed: six independent-looking 64-bit keys. */
 	for (unsigned int i = 0; i < RTE_DIM(ft->hkey); i++) {
-		uint64_t z = (uint64_t)seed + (i + 1) * 0x9e3779b97f4a7c15ull;
+		uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15ull;
 
 		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
 		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;

@@ -148,7 +148,7 @@ struct flow_table {
 	uint32_t n_buckets;
 	uint32_t n_active;
 	uint32_t free_head; /**< first free entry, FLOW_NONE if full */
-	uint32_t seed;
+	uint64_t seed; /**< hkey[] is derived from it */
 	uint32_t wheel_time; /**< last tick whose slot was moved to pending */
 	struct flow_bucket *buckets;
 	struct flow *flows;
@@ -169,7 +169,7 @@ size_t flow_table_memory(uint32_t capacity);
  * @param now       current tick: the wheel starts there.
  * @return the table, or NULL with errno set (EINVAL, ENOMEM).
  */
-struct flow_table *flow_table_create(uint32_t capacity, uint32_t seed, uint32_t now);
+struct flow_table *flow_table_create(uint32_t capacity, uint64_t seed, uint32_t now);
 
 /** Destroy a table (its owner has stopped). NULL is ignored. */
 void flow_table_destroy(struct flow_table *ft);

@@ -26,7 +26,7 @@ static uint32_t ring_seq;
 
 struct worker *
 worker_create(struct dp_shared *shared, unsigned int lcore, unsigned int qsbr_id,
-	      uint32_t capacity, struct rte_mempool *mp, uint32_t seed)
+	      uint32_t capacity, struct rte_mempool *mp, uint64_t seed)
 {
 	struct worker *w;
 	char name[RTE_RING_NAMESIZE];

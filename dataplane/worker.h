@@ -112,7 +112,7 @@ struct worker {
  * @return the worker, or NULL with rte_errno set (ENOMEM, EINVAL).
  */
 struct worker *worker_create(struct dp_shared *shared, unsigned int lcore, unsigned int qsbr_id,
-			     uint32_t capacity, struct rte_mempool *mp, uint32_t seed);
+			     uint32_t capacity, struct rte_mempool *mp, uint64_t seed);
 
 /**
  * Give pair @p pair (ports @p inside and @p outside, access VLANs from the scenario) to @p w.
