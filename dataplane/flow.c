@@ -156,7 +156,6 @@ flow_table_create(uint32_t capacity, uint64_t seed, uint32_t now)
 
 	ft->capacity = capacity;
 	ft->n_buckets = n_buckets_for(capacity);
-	ft->seed = seed;
 	/* splitmix64 of the seed: six independent-looking 64-bit keys. */
 	for (unsigned int i = 0; i < RTE_DIM(ft->hkey); i++) {
 		uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15ull;
@@ -190,18 +189,6 @@ flow_table_destroy(struct flow_table *ft)
 	free(ft);
 }
 
-static inline uint32_t
-home_bucket(const struct flow_table *ft, uint64_t hash)
-{
-	return flow_home_bucket_(ft, (uint32_t)hash);
-}
-
-static inline uint32_t
-next_bucket(const struct flow_table *ft, uint32_t b)
-{
-	return b + 1 == ft->n_buckets ? 0 : b + 1;
-}
-
 uint32_t
 flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t hash, uint32_t now)
 {
@@ -213,7 +200,7 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t hash, uint
 	ft->free_head = ft->links[idx].next;
 
 	/* The pool bounds the load at 85 %, so a free index slot always exists. */
-	b = home_bucket(ft, hash);
+	b = flow_home_bucket_(ft, (uint32_t)hash);
 	for (;;) {
 		struct flow_bucket *bk = &ft->buckets[b];
 		unsigned int s;
@@ -222,12 +209,12 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t hash, uint
 			if (bk->idx[s] == 0)
 				break;
 		if (s < FLOW_BUCKET_SLOTS) {
-			bk->sig[s] = (uint16_t)(hash >> 48);
+			bk->sig[s] = flow_sig_(hash);
 			bk->idx[s] = idx + 1;
 			break;
 		}
 		bk->overflow++;
-		b = next_bucket(ft, b);
+		b = flow_next_bucket_(ft, b);
 	}
 
 	f = &ft->flows[idx];
@@ -246,7 +233,7 @@ void
 flow_remove(struct flow_table *ft, uint32_t idx)
 {
 	struct flow *f = &ft->flows[idx];
-	uint32_t home = home_bucket(ft, f->hash), b = home;
+	uint32_t home = flow_home_bucket_(ft, f->hash), b = home;
 	uint32_t want = idx + 1;
 	unsigned int s = FLOW_BUCKET_SLOTS;
 
@@ -259,12 +246,12 @@ flow_remove(struct flow_table *ft, uint32_t idx)
 				break;
 		if (s < FLOW_BUCKET_SLOTS || bk->overflow == 0)
 			break;
-		b = next_bucket(ft, b);
+		b = flow_next_bucket_(ft, b);
 	}
 	if (s == FLOW_BUCKET_SLOTS)
 		return; /* not in the index: nothing to undo (never happens for a used entry) */
 	/* Every bucket passed on the way from home to where it sits counted it. */
-	for (uint32_t p = home; p != b; p = next_bucket(ft, p))
+	for (uint32_t p = home; p != b; p = flow_next_bucket_(ft, p))
 		ft->buckets[p].overflow--;
 	ft->buckets[b].idx[s] = 0;
 
@@ -274,13 +261,6 @@ flow_remove(struct flow_table *ft, uint32_t idx)
 	ft->links[idx].next = ft->free_head;
 	ft->free_head = idx;
 	ft->n_active--;
-}
-
-/* The entry remembers its home bucket; flow_remove() will start there. */
-void
-flow_prefetch_home(const struct flow_table *ft, uint32_t idx)
-{
-	rte_prefetch0(&ft->buckets[home_bucket(ft, ft->flows[idx].hash)]);
 }
 
 /*

@@ -148,14 +148,13 @@ struct flow_table {
 	uint32_t n_buckets;
 	uint32_t n_active;
 	uint32_t free_head; /**< first free entry, FLOW_NONE if full */
-	uint64_t seed; /**< hkey[] is derived from it */
 	uint32_t wheel_time; /**< last tick whose slot was moved to pending */
 	struct flow_bucket *buckets;
 	struct flow *flows;
 	struct flow_link *links; /**< capacity entries + FLOW_WHEEL_SLOTS heads + pending */
 	size_t map_len;
 	void *map;
-	uint64_t hkey[6]; /**< secret hash keys, derived from the seed */
+	uint64_t hkey[6]; /**< secret hash keys, derived from the creation seed */
 };
 
 /** Bytes a table of @p capacity flows takes, all included. */
@@ -209,6 +208,20 @@ static inline uint32_t
 flow_home_bucket_(const struct flow_table *ft, uint32_t hash32)
 {
 	return (uint32_t)(((uint64_t)hash32 * ft->n_buckets) >> 32);
+}
+
+/* The hash's signature: its top 16 bits, kept in the bucket slot. */
+static inline uint16_t
+flow_sig_(uint64_t hash)
+{
+	return (uint16_t)(hash >> 48);
+}
+
+/* Linear probing: the bucket after @p b, wrapping. */
+static inline uint32_t
+flow_next_bucket_(const struct flow_table *ft, uint32_t b)
+{
+	return b + 1 == ft->n_buckets ? 0 : b + 1;
 }
 
 /** Prefetch the index bucket of @p hash (first step of a bulk lookup). */
@@ -270,39 +283,6 @@ flow_sig_match_(const struct flow_bucket *bk, uint16_t sig)
 }
 
 /**
- * Find @p k; on success *@p bucket and *@p slot say where its index entry is.
- * @return its index or FLOW_NONE.
- */
-static inline uint32_t
-flow_lookup_at(const struct flow_table *ft, const struct flow_key *k, uint64_t hash,
-	       uint32_t *bucket, unsigned int *slot)
-{
-	uint32_t b = flow_home_bucket_(ft, (uint32_t)hash);
-	uint16_t sig = (uint16_t)(hash >> 48);
-
-	for (uint32_t probes = 0; probes < ft->n_buckets; probes++) {
-		const struct flow_bucket *bk = &ft->buckets[b];
-		uint32_t m = flow_sig_match_(bk, sig);
-
-		while (m != 0) {
-			unsigned int s = (unsigned int)__builtin_ctz(m) >> 1;
-			uint32_t idx = bk->idx[s];
-
-			m &= ~(3u << (2 * s));
-			if (idx != 0 && flow_key_eq_(&ft->flows[idx - 1].key, k)) {
-				*bucket = b;
-				*slot = s;
-				return idx - 1;
-			}
-		}
-		if (bk->overflow == 0)
-			break;
-		b = b + 1 == ft->n_buckets ? 0 : b + 1;
-	}
-	return FLOW_NONE;
-}
-
-/**
  * Second step of a bulk lookup, once the bucket is in cache: prefetch both cache lines of
  * the entry whose signature matches (a 96-byte entry may straddle two lines, and a packet
  * touches both).
@@ -311,7 +291,7 @@ static inline void
 flow_prefetch_entry(const struct flow_table *ft, uint64_t hash)
 {
 	const struct flow_bucket *bk = &ft->buckets[flow_home_bucket_(ft, (uint32_t)hash)];
-	uint32_t m = flow_sig_match_(bk, (uint16_t)(hash >> 48));
+	uint32_t m = flow_sig_match_(bk, flow_sig_(hash));
 
 	if (m != 0) {
 		uint32_t idx = bk->idx[(unsigned int)__builtin_ctz(m) >> 1];
@@ -329,10 +309,26 @@ flow_prefetch_entry(const struct flow_table *ft, uint64_t hash)
 static inline uint32_t
 flow_lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t hash)
 {
-	uint32_t b;
-	unsigned int s;
+	uint32_t b = flow_home_bucket_(ft, (uint32_t)hash);
+	uint16_t sig = flow_sig_(hash);
 
-	return flow_lookup_at(ft, k, hash, &b, &s);
+	for (uint32_t probes = 0; probes < ft->n_buckets; probes++) {
+		const struct flow_bucket *bk = &ft->buckets[b];
+		uint32_t m = flow_sig_match_(bk, sig);
+
+		while (m != 0) {
+			unsigned int s = (unsigned int)__builtin_ctz(m) >> 1;
+			uint32_t idx = bk->idx[s];
+
+			m &= ~(3u << (2 * s));
+			if (idx != 0 && flow_key_eq_(&ft->flows[idx - 1].key, k))
+				return idx - 1;
+		}
+		if (bk->overflow == 0)
+			break;
+		b = flow_next_bucket_(ft, b);
+	}
+	return FLOW_NONE;
 }
 
 /**
@@ -348,7 +344,11 @@ uint32_t flow_insert(struct flow_table *ft, const struct flow_key *k, uint64_t h
 void flow_remove(struct flow_table *ft, uint32_t idx);
 
 /** Prefetch the home bucket of flow @p idx (ahead of a batch of flow_remove()). */
-void flow_prefetch_home(const struct flow_table *ft, uint32_t idx);
+static inline void
+flow_prefetch_home(const struct flow_table *ft, uint32_t idx)
+{
+	rte_prefetch0(&ft->buckets[flow_home_bucket_(ft, ft->flows[idx].hash)]);
+}
 
 /**
  * (Re-)arm flow @p idx to be checked at tick @p due. A due at or before the wheel's time

@@ -82,11 +82,23 @@ set_ports(struct parse_info *pi, uint16_t sport, uint16_t dport)
 	memcpy(&pi->sport, &w, sizeof(w));
 }
 
+/* Bytes 8..15 of ::ffff:a.b.c.d (the address at @p v4) as one 8-byte store. */
+static inline void
+set_v4mapped_tail(uint8_t *addr, const uint8_t *v4)
+{
+	uint32_t a;
+	uint64_t w;
+
+	memcpy(&a, v4, 4);
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "word layout assumes LE");
+	w = 0xffff0000ull | (uint64_t)a << 32; /* bytes 10, 11 = 0xff, 12..15 = a.b.c.d */
+	memcpy(addr + 8, &w, 8);
+}
+
 static enum parse_status
 parse_ipv4(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 {
-	uint32_t hlen, tot, a4;
-	uint64_t w64;
+	uint32_t hlen, tot;
 	uint16_t frag;
 
 	if (avail < IPV4_HLEN)
@@ -108,12 +120,8 @@ parse_ipv4(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 	 * flow key reads them back as one word, and a load that spans several narrower stores
 	 * cannot be forwarded from the store buffer (a stall of about a dozen cycles).
 	 */
-	memcpy(&a4, ip + 12, 4);
-	w64 = 0xffff0000ull | (uint64_t)a4 << 32;
-	memcpy(pi->src + 8, &w64, 8);
-	memcpy(&a4, ip + 16, 4);
-	w64 = 0xffff0000ull | (uint64_t)a4 << 32;
-	memcpy(pi->dst + 8, &w64, 8);
+	set_v4mapped_tail(pi->src, ip + 12);
+	set_v4mapped_tail(pi->dst, ip + 16);
 
 	/* Only the first fragment carries the L4 header: the rest cannot be keyed. */
 	frag = rd16(ip + 6);
@@ -249,6 +257,7 @@ static enum parse_status
 parse_icmp(const uint8_t *ih, struct parse_info *pi)
 {
 	uint8_t type;
+	uint16_t id;
 	int echo;
 
 	if (pi->l4_len < ICMP_HLEN)
@@ -269,7 +278,8 @@ parse_icmp(const uint8_t *ih, struct parse_info *pi)
 	/* The identifier tells concurrent pings apart the way ports tell sockets apart. */
 	if (pi->l4_len < ICMP_ECHO_HLEN)
 		return PARSE_MAL_TRUNCATED;
-	set_ports(pi, rd16(ih + 4), rd16(ih + 4));
+	id = rd16(ih + 4);
+	set_ports(pi, id, id);
 	pi->flags |= PARSE_F_ICMP_ECHO;
 	return PARSE_IP;
 }
