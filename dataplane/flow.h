@@ -440,6 +440,15 @@ flow_tmo_class(const struct flow *f)
 	return flow_state_tmo((enum flow_state)f->state);
 }
 
+/** A later UDP packet from endpoint @p from: a stream once both endpoints have sent. */
+static inline void
+flow_udp_update(struct flow *f, unsigned int from)
+{
+	f->flags |= FLOW_F_SEEN(from);
+	if ((f->flags & (FLOW_F_SEEN0 | FLOW_F_SEEN1)) == (FLOW_F_SEEN0 | FLOW_F_SEEN1))
+		f->state = FLOW_UDP_STREAM;
+}
+
 /** Endpoint index of the flow's client (0 or 1). */
 static inline unsigned int
 flow_client(const struct flow *f)

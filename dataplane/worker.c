@@ -529,9 +529,7 @@ handle_known(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t
 		break;
 	}
 	case 17:
-		f->flags |= FLOW_F_SEEN(from);
-		if ((f->flags & (FLOW_F_SEEN0 | FLOW_F_SEEN1)) == (FLOW_F_SEEN0 | FLOW_F_SEEN1))
-			f->state = FLOW_UDP_STREAM;
+		flow_udp_update(f, from);
 		break;
 	default:
 		break;

@@ -597,7 +597,7 @@ handle_known(const struct parse_info *in, const struct flow_key *key, uint64_t h
 	memcpy(f->mac[from], frame + 6, 6);
 	switch (f->key.proto) {
 	case 6:
-		switch (tcpt_update(f, in, from, loose_close)) {
+		switch (tcpt_update_fast(f, in, from, loose_close)) { /* as the worker */
 		case TCPT_RESTART:
 			/* Only a plain SYN restarts a flow, and only past the handshake. */
 			CHECK((in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) ==
@@ -618,9 +618,7 @@ handle_known(const struct parse_info *in, const struct flow_key *key, uint64_t h
 		}
 		break;
 	case 17:
-		f->flags |= FLOW_F_SEEN(from);
-		if ((f->flags & (FLOW_F_SEEN0 | FLOW_F_SEEN1)) == (FLOW_F_SEEN0 | FLOW_F_SEEN1))
-			f->state = FLOW_UDP_STREAM;
+		flow_udp_update(f, from);
 		break;
 	default:
 		break;
