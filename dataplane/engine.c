@@ -325,9 +325,10 @@ malformed_profile(const struct engine *e, unsigned int pi, const struct parse_in
 }
 
 static bool
-flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t *frame,
+flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
 	    uint16_t profile, bool adopt)
 {
+	const uint8_t *frame = pk->data;
 	const struct parse_info *in = &c->pi;
 	uint32_t idx = flow_insert(e->ft, &c->key, c->hash, e->now);
 	/* An adopted SYN+ACK comes from the server: the client is the other end. */
@@ -339,6 +340,7 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 	struct flow *f;
 
 	if (unlikely(idx == FLOW_NONE)) {
+		pk->what = ENGINE_W_TABLE_FULL;
 		STATS_ADD(e->stats.table_full, 1);
 		if (e->snap->scn.when_full == CFG_DROP) {
 			STATS_ADD(e->stats.drops[STATS_DROP_TABLE_FULL], 1);
@@ -346,6 +348,7 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 		}
 		return true;
 	}
+	pk->what = adopt ? ENGINE_W_ADOPTED : ENGINE_W_NEW;
 	f = &e->ft->flows[idx];
 	f->profile = (uint8_t)profile;
 	f->packets = 1;
@@ -380,7 +383,7 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 
 /* A packet with no flow. Returns whether to forward it. */
 static bool
-handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t *frame)
+handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk)
 {
 	const struct parse_info *in = &c->pi;
 	const struct cfg_profile *prof;
@@ -402,36 +405,48 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t *
 	profile = rules_match(&e->snap->scn, &rf);
 	prof = &e->snap->scn.profiles[profile];
 	if (prof->untracked) {
+		pk->what = ENGINE_W_UNTRACKED;
 		STATS_ADD(e->stats.untracked, 1);
 		return true;
 	}
 	if (in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) !=
 				      PARSE_TCP_SYN) {
 		/* Stray: a non-SYN segment of no known connection (SPEC §6). */
-		STATS_ADD(e->stats.stray[prof->stray_tcp], 1);
-		switch (prof->stray_tcp) {
+		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT) ? CFG_STRAY_ADOPT
+									    : prof->stray_tcp;
+
+		STATS_ADD(e->stats.stray[act], 1);
+		switch (act) {
 		case CFG_STRAY_ADOPT:
-			if (in->tcp_flags & PARSE_TCP_RST)
-				return true; /* never build a flow from an RST */
-			return flow_create(e, pi, c, frame, profile, true);
+			if (in->tcp_flags & PARSE_TCP_RST) {
+				pk->what = ENGINE_W_UNTRACKED;
+				return true; /* never build a flow from an RST: forward it */
+			}
+			return flow_create(e, pi, c, pk, profile, true);
 		case CFG_STRAY_RESET:
-			if (!(in->tcp_flags & PARSE_TCP_RST)) /* never answer an RST */
-				rst_stray(e, pi, frame, in);
-			/* fall through */
+			pk->what = ENGINE_W_STRAY_DROP;
+			if (!(in->tcp_flags & PARSE_TCP_RST)) { /* never answer an RST */
+				rst_stray(e, pi, pk->data, in);
+				pk->what = ENGINE_W_STRAY_RST;
+			}
+			STATS_ADD(e->stats.drops[STATS_DROP_STRAY], 1);
+			return false;
 		case CFG_STRAY_DROP:
 		default:
+			pk->what = ENGINE_W_STRAY_DROP;
 			STATS_ADD(e->stats.drops[STATS_DROP_STRAY], 1);
 			return false;
 		}
 	}
-	return flow_create(e, pi, c, frame, profile, false);
+	return flow_create(e, pi, c, pk, profile, false);
 }
 
 /* A packet of flow @idx. Returns whether to forward it. */
 static bool
-handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t *frame,
+handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
 	     uint32_t idx)
 {
+	const uint8_t *frame = pk->data;
 	struct flow *f = &e->ft->flows[idx];
 	unsigned int from = c->from;
 	uint8_t old_state = f->state;
@@ -444,10 +459,17 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t
 		const struct cfg_profile *prof = &e->snap->scn.profiles[f->profile];
 
 		switch (tcpt_update_fast(f, &c->pi, from, prof->loose_close)) {
-		case TCPT_RESTART:
+		case TCPT_RESTART: {
+			bool fwd;
+
 			flow_forget(e, idx, false, 0);
-			return handle_new(e, pi, c, frame);
+			fwd = handle_new(e, pi, c, pk);
+			if (pk->what == ENGINE_W_NEW)
+				pk->what = ENGINE_W_RESTART;
+			return fwd;
+		}
 		case TCPT_CLOSE_NOW:
+			pk->what = ENGINE_W_CLOSED;
 			flow_forget(e, idx, false, 0);
 			return true;
 		case TCPT_OK:
@@ -461,6 +483,7 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, const uint8_t
 	default:
 		break;
 	}
+	pk->what = ENGINE_W_KNOWN;
 	state_moved(e, f, old_state);
 	flow_rearm(e, idx, f);
 	return true;
@@ -516,7 +539,6 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	/* Stage 3: look up and act, in order. */
 	for (unsigned int i = 0; i < n; i++) {
 		struct pkt_ctx *c = &ctx[i];
-		const uint8_t *frame = pk[i].data;
 		bool fwd = true;
 
 		if (ahead != 0 && i + ahead < n && likely(ctx[i + ahead].tracked))
@@ -524,16 +546,19 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		if (likely(c->tracked)) {
 			uint32_t idx = flow_lookup(e->ft, &c->key, c->hash);
 
-			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, frame, idx)
-					       : handle_new(e, pi, c, frame);
+			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
+					       : handle_new(e, pi, c, &pk[i]);
 		} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
 			STATS_ADD(e->stats.non_ip, 1);
 		} else if (c->status == PARSE_FRAGMENT) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
 			STATS_ADD(e->stats.fragments, 1);
 		} else {
 			uint16_t p = malformed_profile(e, pi, &c->pi,
 						       (enum parse_status)c->status);
 
+			pk[i].what = ENGINE_W_MALFORMED;
 			STATS_ADD(e->stats.malformed[c->status], 1);
 			if (e->snap->scn.profiles[p].malformed == CFG_DROP) {
 				STATS_ADD(e->stats.drops[STATS_DROP_MALFORMED], 1);

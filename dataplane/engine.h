@@ -68,11 +68,32 @@ enum engine_verdict {
 	ENGINE_DROP = 1,    /**< free it (already counted under its reason) */
 };
 
+/** What happened to a frame (engine_pkt.what), for callers that report per packet. */
+enum engine_what {
+	ENGINE_W_KNOWN,	    /**< a packet of a tracked flow */
+	ENGINE_W_NEW,	    /**< it created a flow */
+	ENGINE_W_RESTART,   /**< a new connection replaced the flow (port reuse) */
+	ENGINE_W_CLOSED,    /**< it ended its flow (loose_close) */
+	ENGINE_W_ADOPTED,   /**< a stray that created a flow (adopt) */
+	ENGINE_W_STRAY_DROP, /**< a stray, dropped */
+	ENGINE_W_STRAY_RST, /**< a stray, dropped and answered with an RST */
+	ENGINE_W_UNTRACKED, /**< its profile does not track it */
+	ENGINE_W_TABLE_FULL, /**< no room for its new flow */
+	ENGINE_W_NOT_FLOW,  /**< non-IP, fragment or neighbour discovery: bridged */
+	ENGINE_W_MALFORMED, /**< malformed (dropped or not by its profile's policy) */
+};
+
+/** engine_pkt.flags (in). */
+#define ENGINE_PKT_ADOPT (1u << 0) /**< a stray TCP segment is adopted whatever the profile
+				     *   says (the replay's connections open before capture) */
+
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
 	const uint8_t *data; /**< first byte of the Ethernet header */
 	uint32_t len;	     /**< bytes at data */
+	uint8_t flags;	     /**< in: ENGINE_PKT_* */
 	uint8_t verdict;     /**< out: enum engine_verdict */
+	uint8_t what;	     /**< out: enum engine_what */
 };
 
 /** One side of a port pair, as the engine knows it. */

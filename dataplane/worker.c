@@ -192,6 +192,7 @@ worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, 
 	for (uint16_t i = 0; i < n; i++) {
 		pk[i].data = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		pk[i].len = rte_pktmbuf_data_len(pkts[i]);
+		pk[i].flags = 0;
 	}
 	engine_burst(&w->eng, pi, pk, n);
 	for (uint16_t i = 0; i < n; i++) {
