@@ -105,6 +105,7 @@ struct cfg_profile {
 	enum cfg_on_timeout on_timeout;
 	enum cfg_stray stray_tcp;
 	enum cfg_verdict malformed;
+	enum cfg_verdict out_of_window; /**< a segment outside the TCP window: forward or drop */
 	bool loose_close;
 };
 

@@ -32,19 +32,18 @@ engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t v
 		const uint8_t *mac_in, const uint8_t *mac_out)
 {
 	unsigned int i = e->n_ports;
-	uint16_t vlan = vlan_inside != 0 ? vlan_inside : vlan_outside;
 
 	if (i + 2 > ENGINE_MAX_PORTS)
 		return -ENOSPC;
 	e->ports[i] = (struct engine_port){.peer = (uint16_t)(i + 1),
 					   .pair = pair,
 					   .side = CFG_SIDE_INSIDE,
-					   .access_vlan = vlan,
+					   .access_vlan = vlan_inside,
 					   .stat = (uint16_t)i};
 	e->ports[i + 1] = (struct engine_port){.peer = (uint16_t)i,
 					       .pair = pair,
 					       .side = CFG_SIDE_OUTSIDE,
-					       .access_vlan = vlan,
+					       .access_vlan = vlan_outside,
 					       .stat = (uint16_t)(i + 1)};
 	if (mac_in != NULL)
 		memcpy(e->ports[i].mac, mac_in, 6);
@@ -88,41 +87,68 @@ rst_put(struct engine *e, unsigned int port, enum stats_rst_to to)
 	return &r->p;
 }
 
-/* The flow's VLAN tags as they travel in its frames. */
+/*
+ * The flow's VLAN tags as its frames travel on engine port @port: none on an access port
+ * of the flow's VLAN, else the key's tags (as many as its first frame carried, if any).
+ */
 static void
-rst_tags(const struct flow *f, struct rst_params *p)
+rst_tags(const struct engine *e, unsigned int port, const struct flow *f, struct rst_params *p)
 {
-	p->n_vlan = (uint8_t)((f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT);
-	for (unsigned int t = 0; t < p->n_vlan; t++) {
+	unsigned int n = (f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT;
+	uint16_t access = e->ports[port].access_vlan;
+
+	if (access != 0 && f->key.vlan[0] == access && f->key.vlan[1] == 0) {
+		p->n_vlan = 0;
+		return;
+	}
+	if (n == 0)
+		n = f->key.vlan[1] != 0 ? 2 : f->key.vlan[0] != 0 ? 1 : 0;
+	p->n_vlan = (uint8_t)n;
+	for (unsigned int t = 0; t < n; t++) {
 		p->vlan[t] = f->key.vlan[t];
 		p->tpid[t] = (f->flags & (FLOW_F_QINQ0 << t)) ? PARSE_ETH_QINQ : PARSE_ETH_VLAN;
 	}
 }
 
-/* RST to endpoint @to of flow @f, as if from its peer, out of the port @to is behind. */
-static void
+/*
+ * RSTs to endpoint @to of flow @f, as if from its peer, out of the port @to is behind: one
+ * with the receiver's RCV.NXT as idlecut last saw it (its highest ACK), and a second one
+ * when data went towards it that it has not acknowledged yet (its RCV.NXT may be either;
+ * RFC 5961 makes the wrong one draw at most a challenge ACK). Returns how many.
+ */
+static unsigned int
 rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigned int to)
 {
 	unsigned int from = to ^ 1, client = flow_client(f);
 	unsigned int client_side = (f->flags & FLOW_F_CLIENT_OUTSIDE) ? CFG_SIDE_OUTSIDE
 								       : CFG_SIDE_INSIDE;
 	unsigned int out = side_port(e, pi, to == client ? client_side : client_side ^ 1);
-	struct rst_params *p = rst_put(e, out, to == client ? STATS_RST_CLIENT : STATS_RST_SERVER);
+	enum stats_rst_to whom = to == client ? STATS_RST_CLIENT : STATS_RST_SERVER;
+	struct rst_params *p = rst_put(e, out, whom), *q;
 
 	if (p == NULL)
-		return;
+		return 0;
 	memcpy(p->dst_mac, f->mac[to], 6);
 	if (f->flags & FLOW_F_SEEN(from))
 		memcpy(p->src_mac, f->mac[from], 6);
 	else
 		memcpy(p->src_mac, e->ports[e->ports[out].peer].mac, 6);
-	rst_tags(f, p);
-	p->family = f->key.family;
+	rst_tags(e, out, f, p);
+	p->family = (uint8_t)f->key.family;
 	memcpy(p->src, f->key.addr[from], 16);
 	memcpy(p->dst, f->key.addr[to], 16);
 	p->sport = f->key.port[from];
 	p->dport = f->key.port[to];
 	p->tcp_flags = tcpt_rst_seq(f, to, &p->seq, &p->ack);
+	if (!((f->flags & FLOW_F_ACKED(to)) && (f->flags & FLOW_F_SEEN(from)) &&
+	      f->seq_next[from] != p->seq))
+		return 1;
+	q = rst_put(e, out, whom);
+	if (q == NULL)
+		return 1;
+	*q = *p;
+	q->seq = f->seq_next[from];
+	return 2;
 }
 
 /* RFC 793 reset for a segment that belongs to no connection, back to its sender. */
@@ -254,14 +280,10 @@ flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason
 	if (action != FLOW_EV_NO_ACTION && pi < e->n_ports) {
 		enum cfg_on_timeout a = prof->on_timeout;
 
-		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT) {
-			rst_to_endpoint(e, pi, f, client);
-			rsts++;
-		}
-		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER) {
-			rst_to_endpoint(e, pi, f, client ^ 1);
-			rsts++;
-		}
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT)
+			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client));
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER)
+			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client ^ 1));
 	}
 	if (e->events_on)
 		event_put(e, f, action, rsts, (uint8_t)reason);
@@ -331,10 +353,15 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 	const uint8_t *frame = pk->data;
 	const struct parse_info *in = &c->pi;
 	uint32_t idx = flow_insert(e->ft, &c->key, c->hash, e->now);
-	/* An adopted SYN+ACK comes from the server: the client is the other end. */
+	/*
+	 * An adopted SYN+ACK comes from the server: the client is the other end. Any other
+	 * adopted segment: the endpoint on the inside port is the client (SPEC §4).
+	 */
 	bool from_server = adopt && in->proto == 6 &&
-			   (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
-				   (PARSE_TCP_SYN | PARSE_TCP_ACK);
+			   ((in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+				    (PARSE_TCP_SYN | PARSE_TCP_ACK) ||
+			    (!(in->tcp_flags & PARSE_TCP_SYN) &&
+			     e->ports[pi].side == CFG_SIDE_OUTSIDE));
 	unsigned int client = c->from ^ from_server;
 	unsigned int client_side = e->ports[pi].side ^ from_server;
 	struct flow *f;
@@ -402,6 +429,15 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 	rf.dst = in->dst;
 	rf.sport = in->sport;
 	rf.dport = in->dport;
+	if (unlikely(in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+					       (PARSE_TCP_SYN | PARSE_TCP_ACK))) {
+		/* A SYN+ACK comes from the server: the rules see the client as src. */
+		rf.src = in->dst;
+		rf.dst = in->src;
+		rf.sport = in->dport;
+		rf.dport = in->sport;
+		rf.side = (enum cfg_side)(rf.side ^ 1);
+	}
 	profile = rules_match(&e->snap->scn, &rf);
 	prof = &e->snap->scn.profiles[profile];
 	if (prof->untracked) {
@@ -451,14 +487,39 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 	unsigned int from = c->from;
 	uint8_t old_state = f->state;
 
+	uint32_t seen0 = f->last_seen;
+
 	f->last_seen = e->now;
-	f->packets += f->packets != UINT32_MAX;
+	f->packets += f->packets != UINT16_MAX;
 	memcpy(f->mac[from], frame + 6, 6);
 	switch (f->key.proto) {
 	case 6: {
 		const struct cfg_profile *prof = &e->snap->scn.profiles[f->profile];
 
 		switch (tcpt_update_fast(f, &c->pi, from, prof->loose_close)) {
+		case TCPT_OUT_OF_WINDOW:
+			pk->what = ENGINE_W_OUT_OF_WINDOW;
+			STATS_ADD(e->stats.out_of_window[f->profile], 1);
+			if (prof->out_of_window == CFG_DROP) {
+				/* Dropped: it does not refresh the flow either (SPEC §4). */
+				f->last_seen = seen0;
+				STATS_ADD(e->stats.drops[STATS_DROP_OUT_OF_WINDOW], 1);
+				return false;
+			}
+			flow_rearm(e, idx, f);
+			return true;
+		case TCPT_RESTART_SYNACK: {
+			bool fwd;
+
+			/* A new connection on the same ports, confirmed by the server. */
+			flow_forget(e, idx, false, 0);
+			pk->flags |= ENGINE_PKT_ADOPT;
+			fwd = handle_new(e, pi, c, pk);
+			pk->flags &= (uint8_t)~ENGINE_PKT_ADOPT;
+			if (pk->what == ENGINE_W_ADOPTED)
+				pk->what = ENGINE_W_RESTART;
+			return fwd;
+		}
 		case TCPT_RESTART: {
 			bool fwd;
 
@@ -520,6 +581,10 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	struct pkt_ctx ctx[ENGINE_BURST];
 	uint64_t bytes = 0;
 	unsigned int ahead;
+	/* Access side to trunk side: tag untagged frames; trunk to access: untag them. */
+	const struct engine_port *rx = &e->ports[pi], *tx = &e->ports[rx->peer];
+	bool push = rx->access_vlan != 0 && tx->access_vlan == 0;
+	uint16_t pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n; i++) {
@@ -566,6 +631,11 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 			}
 		}
 		pk[i].verdict = fwd ? ENGINE_FORWARD : ENGINE_DROP;
+		pk[i].retag = ENGINE_TAG_KEEP;
+		if (unlikely(push) && c->pi.n_vlan == 0)
+			pk[i].retag = ENGINE_TAG_PUSH;
+		else if (unlikely(pop_vid != 0) && c->pi.n_vlan > 0 && c->pi.vlan[0] == pop_vid)
+			pk[i].retag = ENGINE_TAG_POP;
 	}
 	STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
 	STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);

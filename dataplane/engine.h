@@ -55,7 +55,7 @@
 #define ENGINE_BURST 32		  /**< most frames per engine_burst() */
 #define ENGINE_MAX_PORTS STATS_MAX_PORTS
 #define ENGINE_EXPIRE_BATCH 64	  /**< flows expired per wheel call */
-#define ENGINE_RST_PER_FLOW 2	  /**< RSTs one expiry may write */
+#define ENGINE_RST_PER_FLOW 4	  /**< RSTs one expiry may write (2 candidates x 2 ends) */
 #define ENGINE_BURST_RST ENGINE_BURST /**< RSTs one burst may write (one per stray) */
 #define ENGINE_RST_MAX 512
 #define ENGINE_EV_MAX 256
@@ -81,6 +81,15 @@ enum engine_what {
 	ENGINE_W_TABLE_FULL, /**< no room for its new flow */
 	ENGINE_W_NOT_FLOW,  /**< non-IP, fragment or neighbour discovery: bridged */
 	ENGINE_W_MALFORMED, /**< malformed (dropped or not by its profile's policy) */
+	ENGINE_W_OUT_OF_WINDOW, /**< a TCP segment outside the window: flow unchanged */
+};
+
+/** engine_pkt.retag (out): how a forwarded frame must leave the other port (SPEC §3). */
+enum engine_retag {
+	ENGINE_TAG_KEEP = 0, /**< as it came */
+	ENGINE_TAG_PUSH,     /**< add an 802.1Q tag with the receiving port's access VLAN
+			      *   (access side to trunk side) */
+	ENGINE_TAG_POP,	     /**< remove the outer tag (trunk side to access side) */
 };
 
 /** engine_pkt.flags (in). */
@@ -94,6 +103,7 @@ struct engine_pkt {
 	uint8_t flags;	     /**< in: ENGINE_PKT_* */
 	uint8_t verdict;     /**< out: enum engine_verdict */
 	uint8_t what;	     /**< out: enum engine_what */
+	uint8_t retag;	     /**< out: enum engine_retag, when forwarded */
 };
 
 /** One side of a port pair, as the engine knows it. */
@@ -153,8 +163,9 @@ void engine_fini(struct engine *e);
 
 /**
  * Add pair @p pair. Its inside port becomes engine port N (returned), its outside N + 1.
- * One access VLAN per pair: a side without one takes the other side's (both directions of
- * a flow must build the same key).
+ * A side with an access VLAN (non-zero) takes its untagged frames as that VLAN's and sends
+ * them untagged; a side without one is a trunk: frames keep their tags. Forwarded frames
+ * and RSTs leave each side the way that side's frames arrive (engine_pkt.retag).
  *
  * @param mac_in, mac_out  the ports' MACs (6 bytes each; NULL: none).
  * @return N, or -ENOSPC.

@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_net.h>
 #include <rte_ring_elem.h>
 
 #include "rst.h"
@@ -182,6 +183,29 @@ worker_tick(struct worker *w, uint64_t tsc)
 
 /* ---------------------------------------------------------------- per burst */
 
+/*
+ * Make a forwarded frame leave as the other side's frames do (SPEC §3): tagged with the
+ * access VLAN of port @pi towards a trunk, untagged towards an access port. Returns true
+ * if the frame was dropped (no headroom for the tag: counted as malformed would be wrong,
+ * it is a tx_full-like local failure, counted under drops{tx_full}).
+ */
+static bool
+retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
+{
+	if (op == ENGINE_TAG_PUSH) {
+		(*m)->vlan_tci = w->eng.ports[pi].access_vlan;
+		if (unlikely(rte_vlan_insert(m) != 0)) {
+			rte_pktmbuf_free(*m);
+			STATS_ADD(w->eng.stats.drops[STATS_DROP_TX_FULL], 1);
+			return true;
+		}
+	} else {
+		(void)rte_vlan_strip(*m);
+		(*m)->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+	}
+	return false;
+}
+
 uint16_t
 worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		     struct rte_mbuf **out)
@@ -196,10 +220,13 @@ worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, 
 	}
 	engine_burst(&w->eng, pi, pk, n);
 	for (uint16_t i = 0; i < n; i++) {
-		if (likely(pk[i].verdict == ENGINE_FORWARD))
-			out[n_out++] = pkts[i];
-		else
+		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
 			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		if (unlikely(pk[i].retag != ENGINE_TAG_KEEP) && retag(w, pi, &pkts[i], pk[i].retag))
+			continue;
+		out[n_out++] = pkts[i];
 	}
 	if (unlikely(w->eng.out.n_rst != 0))
 		worker_drain(w);
