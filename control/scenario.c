@@ -30,6 +30,7 @@
 
 /* ---------------------------------------------------------------------------------------- */
 /* The document */
+
 static int
 parse_scenario(struct scn_ctx *c, const struct ynode *root)
 {
@@ -42,19 +43,26 @@ parse_scenario(struct scn_ctx *c, const struct ynode *root)
 		K_RULES,
 		K_DEFAULT,
 		K_TIMELINE,
+		K_STEERING,
 		K_COUNT
 	};
+	static const struct scn_sym steering_syms[] = {
+		{"auto", CFG_STEERING_AUTO},
+		{"software", CFG_STEERING_SOFTWARE},
+	};
 	static const char *const keys[K_COUNT] = {
-		"name",	    "description", "ports",	      "flow_table",
-		"profiles", "rules",	   "default_profile", "timeline",
+		"name",	 "description",	    "ports",	"flow_table", "profiles",
+		"rules", "default_profile", "timeline", "steering",
 	};
 	struct cfg_scenario *scn = c->scn;
 	struct yfield f[K_COUNT];
+	unsigned s;
 	int rc;
 
 	memset(scn, 0, sizeof(*scn));
 	scn->capacity = CFG_CAPACITY_DEFAULT;
-	scn->when_full = CFG_FORWARD;
+	scn->when_full = CFG_WHEN_FULL_FORWARD;
+	scn->steering = CFG_STEERING_AUTO;
 	cfg_profile_init_untracked(&scn->profiles[CFG_PROFILE_UNTRACKED]);
 	scn->n_profiles = 1;
 	scn->default_profile = CFG_PROFILE_UNTRACKED;
@@ -76,6 +84,10 @@ parse_scenario(struct scn_ctx *c, const struct ynode *root)
 	if (rc == 0 && f[K_DESC].val != NULL && !ydoc_is_null(f[K_DESC].val))
 		rc = scn_get_text(c->d, f[K_DESC].val, "description", scn->description,
 				  sizeof(scn->description));
+	if (rc == 0 && f[K_STEERING].val != NULL) {
+		rc = scn_get_sym(c->d, f[K_STEERING].val, "steering", steering_syms, 2, 2, &s);
+		scn->steering = (enum cfg_steering)s;
+	}
 	if (rc == 0)
 		rc = scn_parse_ports(c, f[K_PORTS].val);
 	if (rc == 0 && f[K_FLOW].val != NULL)

@@ -34,12 +34,32 @@ dev_claim(struct scn_ctx *c, const struct ynode *at, enum cfg_port_kind kind, co
 	return 0;
 }
 
+/* devargs: what follows the PCI address in EAL's "-a ADDR,ARGS", for a pci port only. */
+static int
+parse_devargs(struct scn_ctx *c, struct yfield f, struct cfg_port *port)
+{
+	int rc;
+
+	if (port->kind != CFG_PORT_PCI)
+		return ydoc_fail(c->d, f.key,
+				 "devargs: only a pci port takes devargs (a vdev carries its "
+				 "arguments in its string)");
+	rc = scn_get_text(c->d, f.val, "devargs", port->devargs, sizeof(port->devargs));
+	if (rc == 0 && (port->devargs[0] == ',' || port->devargs[0] == '\0' ||
+			strpbrk(port->devargs, " \t") != NULL))
+		rc = ydoc_fail(c->d, f.val,
+			       "devargs: expected device arguments like \"rxq_cqe_comp_en=0\" "
+			       "or \"a=1,b=2\", got '%s'",
+			       ydoc_show(c->d, port->devargs));
+	return rc;
+}
+
 static int
 parse_port(struct scn_ctx *c, const struct ynode *n, const char *what, struct cfg_port *port)
 {
-	static const char *const keys[] = {"tap", "port", "vdev", "pci", "vlan"};
+	static const char *const keys[] = {"tap", "port", "vdev", "pci", "vlan", "devargs"};
 	char key[CFG_DEV_MAX];
-	struct yfield f[5];
+	struct yfield f[6];
 	uint64_t v;
 	size_t which = 0;
 	int rc;
@@ -47,7 +67,7 @@ parse_port(struct scn_ctx *c, const struct ynode *n, const char *what, struct cf
 	if (n->kind != Y_MAP)
 		return ydoc_fail(c->d, n, "%s: expected a mapping such as {tap: ic-in}, got %s",
 				 what, ydoc_kind_name(n));
-	rc = ydoc_map_fields(c->d, n, what, keys, 5, f);
+	rc = ydoc_map_fields(c->d, n, what, keys, 6, f);
 	if (rc == 0)
 		rc = ydoc_exactly_one(c->d, n, what, f, 4, "one of tap, port, vdev or pci", &which);
 	if (rc < 0)
@@ -92,6 +112,11 @@ parse_port(struct scn_ctx *c, const struct ynode *n, const char *what, struct cf
 			return rc;
 		port->vlan = (uint16_t)v;
 	}
+	if (f[5].val != NULL) {
+		rc = parse_devargs(c, f[5], port);
+		if (rc < 0)
+			return rc;
+	}
 	/* The key a device is known by: DPDK names a vdev by what precedes the first comma,
 	 * whatever its arguments; an ethdev by its index. */
 	if (port->kind == CFG_PORT_VDEV)
@@ -106,17 +131,18 @@ parse_port(struct scn_ctx *c, const struct ynode *n, const char *what, struct cf
 static int
 parse_pair(struct scn_ctx *c, const struct ynode *n, uint16_t idx)
 {
-	static const char *const keys[] = {"name", "inside", "outside"};
+	static const char *const keys[] = {"name", "inside", "outside", "mtu"};
 	struct cfg_pair *pair = &c->scn->pairs[idx];
-	struct yfield f[3];
+	struct yfield f[4];
 	char what[32];
+	uint64_t v;
 	int rc;
 
 	snprintf(what, sizeof(what), "ports[%u]", idx);
 	if (n->kind != Y_MAP)
 		return ydoc_fail(c->d, n, "%s: expected a mapping with inside and outside, got %s",
 				 what, ydoc_kind_name(n));
-	rc = ydoc_map_fields(c->d, n, what, keys, 3, f);
+	rc = ydoc_map_fields(c->d, n, what, keys, 4, f);
 	if (rc < 0)
 		return rc;
 	if (f[1].val == NULL)
@@ -149,6 +175,11 @@ parse_pair(struct scn_ctx *c, const struct ynode *n, uint16_t idx)
 	rc = parse_port(c, f[1].val, "inside", &pair->side[CFG_SIDE_INSIDE]);
 	if (rc == 0)
 		rc = parse_port(c, f[2].val, "outside", &pair->side[CFG_SIDE_OUTSIDE]);
+	pair->mtu = CFG_MTU_DEFAULT;
+	if (rc == 0 && f[3].val != NULL) {
+		rc = scn_get_uint(c->d, f[3].val, "mtu", CFG_MTU_MIN, CFG_MTU_MAX, &v);
+		pair->mtu = (uint16_t)v;
+	}
 	return rc;
 }
 

@@ -38,6 +38,7 @@ const char *const scn_field_names[CFG_FIELD_COUNT] = {
 	[CFG_FIELD_STRAY_TCP] = "stray_tcp",
 	[CFG_FIELD_MALFORMED] = "malformed",
 	[CFG_FIELD_LOOSE_CLOSE] = "loose_close",
+	[CFG_FIELD_OUT_OF_WINDOW] = "out_of_window",
 };
 
 int
@@ -55,6 +56,7 @@ scn_get_field(struct scn_ctx *c, const struct ynode *n, enum cfg_field field, co
 		rc = scn_get_sym(c->d, n, what, stray_syms, 3, 3, &s);
 		break;
 	case CFG_FIELD_MALFORMED:
+	case CFG_FIELD_OUT_OF_WINDOW:
 		rc = scn_get_sym(c->d, n, what, verdict_syms, 2, 2, &s);
 		break;
 	case CFG_FIELD_LOOSE_CLOSE:
@@ -129,6 +131,81 @@ parse_profile_udp(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *
 	return rc;
 }
 
+/*
+ * on_timeout by TCP state: {established: reset-both, default: silent}. "default" (itself
+ * reset-both when absent) fills the scalar and every state the map does not name.
+ */
+static int
+parse_on_timeout_map(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *p)
+{
+	const char *keys[CFG_TCP_STATES + 1];
+	struct yfield f[CFG_TCP_STATES + 1];
+	char what[32];
+	unsigned a;
+	int rc;
+
+	for (unsigned s = 0; s < CFG_TCP_STATES; s++)
+		keys[s] = cfg_tcp_state_name(s);
+	keys[CFG_TCP_STATES] = "default";
+	rc = ydoc_map_fields(c->d, n, "on_timeout", keys, CFG_TCP_STATES + 1, f);
+	if (rc < 0)
+		return rc;
+	a = CFG_ON_TIMEOUT_RESET_BOTH;
+	if (f[CFG_TCP_STATES].val != NULL)
+		rc = scn_get_sym(c->d, f[CFG_TCP_STATES].val, "on_timeout.default", on_timeout_syms,
+				 4, 4, &a);
+	cfg_profile_apply_set(p, &(struct cfg_set){.field = CFG_FIELD_ON_TIMEOUT, .value = a});
+	for (unsigned s = 0; rc == 0 && s < CFG_TCP_STATES; s++) {
+		if (f[s].val == NULL)
+			continue;
+		snprintf(what, sizeof(what), "on_timeout.%s", keys[s]);
+		rc = scn_get_sym(c->d, f[s].val, what, on_timeout_syms, 4, 4, &a);
+		p->on_timeout_state[s] = (enum cfg_on_timeout)a;
+	}
+	return rc;
+}
+
+/* stray_tcp by side: {inside: reset, outside: drop}; a side not named drops. */
+static int
+parse_stray_map(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *p)
+{
+	static const char *const keys[] = {"inside", "outside"};
+	static const char *const what[] = {"stray_tcp.inside", "stray_tcp.outside"};
+	struct yfield f[2];
+	unsigned a;
+	int rc = ydoc_map_fields(c->d, n, "stray_tcp", keys, 2, f);
+
+	_Static_assert(CFG_SIDE_INSIDE == 0 && CFG_SIDE_OUTSIDE == 1, "keys[] by enum cfg_side");
+	for (unsigned s = 0; rc == 0 && s < 2; s++) {
+		a = CFG_STRAY_DROP;
+		if (f[s].val != NULL)
+			rc = scn_get_sym(c->d, f[s].val, what[s], stray_syms, 3, 3, &a);
+		p->stray_tcp_side[s] = (enum cfg_stray)a;
+	}
+	p->stray_tcp = p->stray_tcp_side[CFG_SIDE_INSIDE];
+	return rc;
+}
+
+/* rst_payload: printable ASCII, at most CFG_RST_PAYLOAD_MAX - 1 bytes. */
+static int
+parse_rst_payload(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *p)
+{
+	int rc = scn_get_text(c->d, n, "rst_payload", p->rst_payload, sizeof(p->rst_payload));
+	size_t len;
+
+	if (rc < 0)
+		return rc;
+	len = strlen(p->rst_payload);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)p->rst_payload[i] > 0x7e)
+			return ydoc_fail(c->d, n,
+					 "rst_payload: byte %zu (0x%02x) is not printable ASCII "
+					 "(use characters from space to ~)",
+					 i, (unsigned char)p->rst_payload[i]);
+	p->rst_payload_len = (uint16_t)len;
+	return 0;
+}
+
 static int
 parse_profile(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *p)
 {
@@ -141,11 +218,13 @@ parse_profile(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *p)
 		K_STRAY,
 		K_MALFORMED,
 		K_LOOSE_CLOSE,
+		K_OUT_OF_WINDOW,
+		K_RST_PAYLOAD,
 		K_COUNT
 	};
 	static const char *const keys[K_COUNT] = {
-		"tcp",	      "udp",	   "icmp",	"other",
-		"on_timeout", "stray_tcp", "malformed", "loose_close",
+		"tcp",	     "udp",	  "icmp",	 "other",	  "on_timeout",
+		"stray_tcp", "malformed", "loose_close", "out_of_window", "rst_payload",
 	};
 	static const enum cfg_field simple[K_COUNT] = {
 		[K_ICMP] = CFG_FIELD_TMO_FIRST + CFG_TMO_ICMP,
@@ -154,6 +233,7 @@ parse_profile(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *p)
 		[K_STRAY] = CFG_FIELD_STRAY_TCP,
 		[K_MALFORMED] = CFG_FIELD_MALFORMED,
 		[K_LOOSE_CLOSE] = CFG_FIELD_LOOSE_CLOSE,
+		[K_OUT_OF_WINDOW] = CFG_FIELD_OUT_OF_WINDOW,
 	};
 	struct yfield f[K_COUNT];
 	char what[CFG_NAME_MAX + 16];
@@ -165,9 +245,20 @@ parse_profile(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *p)
 		rc = parse_profile_tcp(c, f[K_TCP].val, p);
 	if (rc == 0 && f[K_UDP].val != NULL)
 		rc = parse_profile_udp(c, f[K_UDP].val, p);
-	for (int k = K_ICMP; rc == 0 && k < K_COUNT; k++)
-		if (f[k].val != NULL)
-			rc = set_field(c, f[k].val, simple[k], keys[k], p);
+	for (int k = K_ICMP; rc == 0 && k < K_COUNT; k++) {
+		const struct ynode *v = f[k].val;
+
+		if (v == NULL)
+			continue;
+		if (k == K_ON_TIMEOUT && v->kind == Y_MAP)
+			rc = parse_on_timeout_map(c, v, p);
+		else if (k == K_STRAY && v->kind == Y_MAP)
+			rc = parse_stray_map(c, v, p);
+		else if (k == K_RST_PAYLOAD)
+			rc = parse_rst_payload(c, v, p);
+		else
+			rc = set_field(c, v, simple[k], keys[k], p);
+	}
 	return rc;
 }
 

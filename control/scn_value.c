@@ -58,6 +58,37 @@ scn_get_uint(struct ydoc *d, const struct ynode *n, const char *what, uint64_t l
 	return 0;
 }
 
+/* "95%" or "95": an integer percentage in lo..hi. */
+int
+scn_get_pct(struct ydoc *d, const struct ynode *n, const char *what, unsigned lo, unsigned hi,
+	    uint8_t *out)
+{
+	char digits[8];
+	size_t len;
+	uint64_t v = 0;
+	int rc = ydoc_want_scalar(d, n, what, "a percentage");
+
+	if (rc < 0)
+		return rc;
+	len = strlen(n->str);
+	if (len > 0 && n->str[len - 1] == '%')
+		len--;
+	if (len == 0 || len >= sizeof(digits))
+		rc = len == 0 ? -EINVAL : -ERANGE;
+	if (rc == 0) {
+		snprintf(digits, sizeof(digits), "%.*s", (int)len, n->str);
+		rc = scn_parse_uint(digits, hi, &v);
+	}
+	if (rc == -EINVAL)
+		return ydoc_fail(d, n, "%s: expected a percentage like 95%%, got '%s'", what,
+				 ydoc_show(d, n->str));
+	if (rc < 0 || v < lo)
+		return ydoc_fail(d, n, "%s must be between %u%% and %u%%, got %s", what, lo, hi,
+				 ydoc_show(d, n->str));
+	*out = (uint8_t)v;
+	return 0;
+}
+
 /* A string that fits @p size with its NUL, with no control character. */
 int
 scn_get_text(struct ydoc *d, const struct ynode *n, const char *what, char *out, size_t size)

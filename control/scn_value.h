@@ -34,6 +34,10 @@ bool scn_all_digits(const char *s);
 int scn_get_uint(struct ydoc *d, const struct ynode *n, const char *what, uint64_t lo, uint64_t hi,
 		 uint64_t *out);
 
+/** A percentage, "95%" or "95", in lo..hi (hi <= 100). */
+int scn_get_pct(struct ydoc *d, const struct ynode *n, const char *what, unsigned lo, unsigned hi,
+		uint8_t *out);
+
 /** A string that fits @p size with its NUL, with no control character. */
 int scn_get_text(struct ydoc *d, const struct ynode *n, const char *what, char *out, size_t size);
 

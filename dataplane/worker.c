@@ -413,7 +413,7 @@ flow_create(struct worker *w, unsigned int pi, struct pkt_ctx *c, const uint8_t 
 
 	if (unlikely(idx == FLOW_NONE)) {
 		STATS_ADD(w->stats.table_full, 1);
-		if (w->snap->scn.when_full == CFG_DROP) {
+		if (w->snap->scn.when_full == CFG_WHEN_FULL_DROP) {
 			STATS_ADD(w->stats.drops[STATS_DROP_TABLE_FULL], 1);
 			return false;
 		}

@@ -577,7 +577,7 @@ static const struct err_case err_cases[] = {
 	/* top-level keys */
 	{"unknown top key", HDR "bogus: 1\n", -EINVAL, "3:1",
 	 "unknown key 'bogus' in the scenario (allowed: name, description, ports, flow_table, "
-	 "profiles, rules, default_profile, timeline)"},
+	 "profiles, rules, default_profile, timeline, steering)"},
 	{"duplicate top key", "name: t\nname: u\nports: []\n", -EINVAL, "2:1",
 	 "duplicate key 'name' in the scenario (first at 1:1)"},
 	{"missing name", "ports: [{inside: {tap: a}, outside: {tap: b}}]\n", -EINVAL, "1:1",
@@ -602,8 +602,8 @@ static const struct err_case err_cases[] = {
 	 "missing required key 'outside'"},
 	{"pair missing inside", "name: t\nports:\n  - outside: {tap: a}\n", -EINVAL, "3:5",
 	 "missing required key 'inside'"},
-	{"pair unknown key", "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, mtu: 1}\n",
-	 -EINVAL, "3:43", "unknown key 'mtu' in ports[0] (allowed: name, inside, outside)"},
+	{"pair unknown key", "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, speed: 1}\n",
+	 -EINVAL, "3:43", "unknown key 'speed' in ports[0] (allowed: name, inside, outside, mtu)"},
 	{"port not a mapping", "name: t\nports:\n  - {inside: a, outside: {tap: b}}\n", -EINVAL,
 	 "3:14", "expected a mapping such as {tap: ic-in}"},
 	{"port with two devices",
@@ -613,7 +613,7 @@ static const struct err_case err_cases[] = {
 	 -EINVAL, "3:13", "needs one of tap, port, vdev or pci"},
 	{"port unknown key",
 	 "name: t\nports:\n  - inside: {tap: a, speed: 10}\n    outside: {tap: b}\n", -EINVAL,
-	 "3:22", "unknown key 'speed' in inside (allowed: tap, port, vdev, pci, vlan)"},
+	 "3:22", "unknown key 'speed' in inside (allowed: tap, port, vdev, pci, vlan, devargs)"},
 	{"tap bad characters",
 	 "name: t\nports:\n  - inside: {tap: \"a b\"}\n    outside: {tap: b}\n", -EINVAL, "3:19",
 	 "use only letters"},
@@ -673,9 +673,9 @@ static const struct err_case err_cases[] = {
 	{"capacity not a number", HDR "flow_table: {capacity: lots}\n", -EINVAL, "3:24",
 	 "expected an integer"},
 	{"when_full bad", HDR "flow_table: {when_full: maybe}\n", -EINVAL, "3:25",
-	 "when_full: expected one of forward, drop, got 'maybe'"},
+	 "when_full: expected one of forward, drop, early-drop, got 'maybe'"},
 	{"flow_table unknown key", HDR "flow_table: {size: 5}\n", -EINVAL, "3:14",
-	 "unknown key 'size' in flow_table (allowed: capacity, when_full)"},
+	 "unknown key 'size' in flow_table (allowed: capacity, when_full, reaper)"},
 
 	/* profiles */
 	{"profiles not a mapping", HDR "profiles: [a]\n", -EINVAL, "3:11", "expected a mapping"},
@@ -688,7 +688,7 @@ static const struct err_case err_cases[] = {
 	{"profile not a mapping", HDR "profiles:\n  p: 5s\n", -EINVAL, "4:6", "expected a mapping"},
 	{"profile unknown key", HDR "profiles:\n  p: {tcpp: {}}\n", -EINVAL, "4:7",
 	 "unknown key 'tcpp' in profile 'p' (allowed: tcp, udp, icmp, other, on_timeout, "
-	 "stray_tcp, malformed, loose_close)"},
+	 "stray_tcp, malformed, loose_close, out_of_window, rst_payload)"},
 	{"profile duplicate key", HDR "profiles:\n  p:\n    icmp: 1s\n    icmp: 2s\n", -EINVAL,
 	 "6:5", "duplicate key 'icmp' in profile 'p' (first at 5:5)"},
 	{"profile dotted key", HDR "profiles:\n  p: {tcp.established: 5s}\n", -EINVAL, "4:7",
