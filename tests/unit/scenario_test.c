@@ -1590,6 +1590,8 @@ test_presets_load(void **state)
 		assert_int_equal(scn->n_pairs, 1);
 		assert_string_equal(scn->pairs[0].name, "lab");
 		assert_int_equal(scn->capacity, 1048576);
+		assert_int_equal(scn->pairs[0].mtu, 1500);
+		assert_int_equal(scn->steering, CFG_STEERING_AUTO);
 		assert_true(scn->n_profiles >= 2);
 		if (scn->default_profile == CFG_PROFILE_UNTRACKED) {
 			/* then a catch-all rule must send traffic to a device profile */
@@ -1679,6 +1681,68 @@ test_preset_values(void **state)
 	}
 }
 
+/* A profile of the loaded preset, by name. */
+static const struct cfg_profile *
+preset_profile(const char *file, const char *name)
+{
+	int i = cfg_profile_find(scn, name);
+
+	if (i < 0)
+		fail_msg("%s: no profile '%s'", file, name);
+	return &scn->profiles[i];
+}
+
+/* What the presets' comments claim with the keys SPEC §5 added, each from a cited source. */
+static void
+test_preset_added_keys(void **state)
+{
+	static const char *const f5[] = {"f5-fastl4.yaml", "f5-standard-tcp.yaml"};
+	const struct cfg_profile *p;
+
+	(void)state;
+	/* AWS NAT gateway: an RST to the resources behind it (inside), nothing outside */
+	load_preset("aws-nat-gateway.yaml");
+	p = preset_profile("aws-nat-gateway.yaml", "aws-nat-gateway");
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_RESET);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_DROP);
+	assert_int_equal(p->stray_tcp, CFG_STRAY_RESET);
+
+	/* Cisco ASA: silent by default; with "idle ... reset", never a half-closed one */
+	load_preset("cisco-asa.yaml");
+	assert_string_equal(scn->profiles[scn->default_profile].name, "cisco-asa");
+	p = preset_profile("cisco-asa.yaml", "cisco-asa");
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], CFG_ON_TIMEOUT_SILENT);
+	p = preset_profile("cisco-asa.yaml", "cisco-asa-idle-reset");
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_ESTABLISHED], CFG_ON_TIMEOUT_RESET_BOTH);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_FIN_WAIT], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_CLOSING], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_SYN_SENT], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_SYN_RECV], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->timeout_us[CFG_TMO_TCP_ESTABLISHED], 3600 * S_US);
+	assert_int_equal(p->timeout_us[CFG_TMO_TCP_CLOSING], 600 * S_US);
+
+	/* F5: the eviction policy's default watermarks; no reset-cause text (no source) */
+	for (size_t i = 0; i < sizeof(f5) / sizeof(f5[0]); i++) {
+		load_preset(f5[i]);
+		assert_true(scn->reaper.on);
+		assert_int_equal(scn->reaper.high_pct, 95);
+		assert_int_equal(scn->reaper.low_pct, 85);
+		assert_int_equal(scn->when_full, CFG_WHEN_FULL_FORWARD);
+		assert_int_equal(scn->profiles[scn->default_profile].rst_payload_len, 0);
+	}
+
+	/* Linux conntrack: early_drop when full */
+	load_preset("linux-conntrack.yaml");
+	assert_int_equal(scn->when_full, CFG_WHEN_FULL_EARLY_DROP);
+	assert_false(scn->reaper.on);
+
+	/* Juniper SRX: aggressive aging is off by default (watermarks at 100 %) */
+	load_preset("juniper-srx.yaml");
+	assert_false(scn->reaper.on);
+	assert_int_equal(scn->when_full, CFG_WHEN_FULL_FORWARD);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static int
@@ -1721,6 +1785,7 @@ main(void)
 		cmocka_unit_test(test_presets_load),
 		cmocka_unit_test(test_unknown_profile_long_list),
 		cmocka_unit_test(test_preset_values),
+		cmocka_unit_test(test_preset_added_keys),
 	};
 	const size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	const size_t n_err = sizeof(err_cases) / sizeof(err_cases[0]);
