@@ -369,7 +369,7 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 	if (unlikely(idx == FLOW_NONE)) {
 		pk->what = ENGINE_W_TABLE_FULL;
 		STATS_ADD(e->stats.table_full, 1);
-		if (e->snap->scn.when_full == CFG_DROP) {
+		if (e->snap->scn.when_full == CFG_WHEN_FULL_DROP) {
 			STATS_ADD(e->stats.drops[STATS_DROP_TABLE_FULL], 1);
 			return false;
 		}

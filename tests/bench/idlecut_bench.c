@@ -406,7 +406,7 @@ scn_fill(struct cfg_scenario *s, enum scn_kind kind, uint32_t capacity)
 		s->pairs[0].side[side].index = g_port[side];
 	}
 	s->capacity = capacity;
-	s->when_full = CFG_FORWARD;
+	s->when_full = CFG_WHEN_FULL_FORWARD;
 	cfg_profile_init_untracked(&s->profiles[CFG_PROFILE_UNTRACKED]);
 	s->n_profiles = 1;
 	s->default_profile = CFG_PROFILE_UNTRACKED;
