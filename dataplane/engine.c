@@ -140,6 +140,8 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 	p->sport = f->key.port[from];
 	p->dport = f->key.port[to];
 	p->tcp_flags = tcpt_rst_seq(f, to, &p->seq, &p->ack);
+	p->payload_len = e->snap->scn.profiles[f->profile].rst_payload_len;
+	p->payload = (const uint8_t *)e->snap->scn.profiles[f->profile].rst_payload;
 	if (!((f->flags & FLOW_F_ACKED(to)) && (f->flags & FLOW_F_SEEN(from)) &&
 	      f->seq_next[from] != p->seq))
 		return 1;
@@ -153,12 +155,15 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 
 /* RFC 793 reset for a segment that belongs to no connection, back to its sender. */
 static void
-rst_stray(struct engine *e, unsigned int pi, const uint8_t *frame, const struct parse_info *in)
+rst_stray(struct engine *e, unsigned int pi, const uint8_t *frame, const struct parse_info *in,
+	  const struct cfg_profile *prof)
 {
 	struct rst_params *p = rst_put(e, pi, STATS_RST_STRAY);
 
 	if (p == NULL)
 		return;
+	p->payload_len = prof->rst_payload_len;
+	p->payload = (const uint8_t *)prof->rst_payload;
 	memcpy(p->dst_mac, frame + 6, 6);
 	memcpy(p->src_mac, frame, 6);
 	p->n_vlan = in->n_vlan;
@@ -270,15 +275,18 @@ flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason
 	unsigned int client = flow_client(f);
 	/* Only a live TCP connection gets RSTs: after TIME_WAIT or an RST it is gone anyway. */
 	bool live_tcp = f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING;
-	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION : (uint8_t)prof->on_timeout;
+	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION
+					      : (uint8_t)prof->on_timeout_state[f->state];
 	uint8_t rsts = 0;
 	/* Any port of the flow's pair: rst_to_endpoint picks the side. */
 	unsigned int pi = 0;
 
 	while (pi < e->n_ports && e->ports[pi].pair != f->key.pair)
 		pi++;
+	if (action == CFG_ON_TIMEOUT_SILENT)
+		action = FLOW_EV_NO_ACTION;
 	if (action != FLOW_EV_NO_ACTION && pi < e->n_ports) {
-		enum cfg_on_timeout a = prof->on_timeout;
+		enum cfg_on_timeout a = (enum cfg_on_timeout)action;
 
 		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT)
 			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client));
@@ -448,8 +456,9 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 	if (in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) !=
 				      PARSE_TCP_SYN) {
 		/* Stray: a non-SYN segment of no known connection (SPEC §6). */
-		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT) ? CFG_STRAY_ADOPT
-									    : prof->stray_tcp;
+		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT)
+					     ? CFG_STRAY_ADOPT
+					     : prof->stray_tcp_side[e->ports[pi].side];
 
 		STATS_ADD(e->stats.stray[act], 1);
 		switch (act) {
@@ -462,7 +471,7 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 		case CFG_STRAY_RESET:
 			pk->what = ENGINE_W_STRAY_DROP;
 			if (!(in->tcp_flags & PARSE_TCP_RST)) { /* never answer an RST */
-				rst_stray(e, pi, pk->data, in);
+				rst_stray(e, pi, pk->data, in, prof);
 				pk->what = ENGINE_W_STRAY_RST;
 			}
 			STATS_ADD(e->stats.drops[STATS_DROP_STRAY], 1);
