@@ -17,8 +17,10 @@
 
 /** Most payload an RST carries (rst_payload: the reset's cause as text). */
 #define RST_PAYLOAD_MAX 128
-/** Largest frame rst_build() writes: Ethernet + 2 tags + IPv6 + TCP + payload. */
-#define RST_FRAME_MAX (14 + 8 + 40 + 20 + RST_PAYLOAD_MAX)
+/** Largest frame rst_build() writes without payload: Ethernet + 2 tags + IPv6 + TCP. */
+#define RST_FRAME_MAX (14 + 8 + 40 + 20)
+/** ... and with the largest payload. */
+#define RST_FRAME_MAX_PAYLOAD (RST_FRAME_MAX + RST_PAYLOAD_MAX)
 /** Frames shorter than this are zero-padded (Ethernet minimum without FCS). */
 #define RST_FRAME_MIN 60
 

@@ -405,14 +405,14 @@ static void
 check_rst_params(const struct rst_params *pp)
 {
 	const struct rst_params p = *pp;
-	uint8_t buf[RST_FRAME_MAX], *small;
+	uint8_t buf[RST_FRAME_MAX_PAYLOAD], *small;
 	struct parse_info pi;
 	uint16_t len;
 	uint32_t sum;
 
 	CHECK(p.tcp_flags == PARSE_TCP_RST || p.tcp_flags == (PARSE_TCP_RST | PARSE_TCP_ACK));
 	len = rst_build(buf, sizeof(buf), &p);
-	CHECK(len >= RST_FRAME_MIN && len <= RST_FRAME_MAX);
+	CHECK(len >= RST_FRAME_MIN && len <= RST_FRAME_MAX_PAYLOAD);
 	/* Exactly as much room as needed, on the heap so that ASan sees a byte too far. */
 	small = malloc(len);
 	CHECK(small != NULL);
