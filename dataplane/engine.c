@@ -84,6 +84,10 @@ rst_put(struct engine *e, unsigned int port, enum stats_rst_to to)
 	memset(&r->p, 0, sizeof(r->p));
 	r->port = (uint8_t)port;
 	r->to = (uint8_t)to;
+	/* A timeout's RSTs precede its event, which takes the next event slot. */
+	r->ev = to != STATS_RST_STRAY && e->events_on && e->out.n_ev < ENGINE_EV_MAX
+			? e->out.n_ev
+			: ENGINE_NO_EV;
 	return &r->p;
 }
 
@@ -114,9 +118,9 @@ rst_tags(const struct engine *e, unsigned int port, const struct flow *f, struct
  * RSTs to endpoint @to of flow @f, as if from its peer, out of the port @to is behind: one
  * with the receiver's RCV.NXT as idlecut last saw it (its highest ACK), and a second one
  * when data went towards it that it has not acknowledged yet (its RCV.NXT may be either;
- * RFC 5961 makes the wrong one draw at most a challenge ACK). Returns how many.
+ * RFC 5961 makes the wrong one draw at most a challenge ACK).
  */
-static unsigned int
+static void
 rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigned int to)
 {
 	unsigned int from = to ^ 1, client = flow_client(f);
@@ -124,10 +128,11 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 								       : CFG_SIDE_INSIDE;
 	unsigned int out = side_port(e, pi, to == client ? client_side : client_side ^ 1);
 	enum stats_rst_to whom = to == client ? STATS_RST_CLIENT : STATS_RST_SERVER;
-	struct rst_params *p = rst_put(e, out, whom), *q;
+	struct rst_params *p = rst_put(e, out, whom);
+	struct engine_rst *q;
 
 	if (p == NULL)
-		return 0;
+		return;
 	memcpy(p->dst_mac, f->mac[to], 6);
 	if (f->flags & FLOW_F_SEEN(from))
 		memcpy(p->src_mac, f->mac[from], 6);
@@ -144,13 +149,12 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 	p->payload = (const uint8_t *)e->snap->scn.profiles[f->profile].rst_payload;
 	if (!((f->flags & FLOW_F_ACKED(to)) && (f->flags & FLOW_F_SEEN(from)) &&
 	      f->seq_next[from] != p->seq))
-		return 1;
-	q = rst_put(e, out, whom);
-	if (q == NULL)
-		return 1;
-	*q = *p;
-	q->seq = f->seq_next[from];
-	return 2;
+		return;
+	if (rst_put(e, out, whom) == NULL)
+		return;
+	q = &e->out.rst[e->out.n_rst - 1];
+	q->p = *p;
+	q->p.seq = f->seq_next[from];
 }
 
 /* RFC 793 reset for a segment that belongs to no connection, back to its sender. */
@@ -241,7 +245,7 @@ state_moved(struct engine *e, const struct flow *f, uint8_t old)
 }
 
 static void
-event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t rsts, uint8_t reason)
+event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t reason)
 {
 	struct flow_event *ev;
 
@@ -257,7 +261,7 @@ event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t rsts, 
 	ev->state = f->state;
 	ev->profile = f->profile;
 	ev->action = action;
-	ev->rsts = rsts;
+	ev->rsts = 0; /* the caller counts the RSTs a port took (engine_rst.ev) */
 	ev->reason = reason;
 	ev->pad = 0;
 }
@@ -277,7 +281,6 @@ flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason
 	bool live_tcp = f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING;
 	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION
 					      : (uint8_t)prof->on_timeout_state[f->state];
-	uint8_t rsts = 0;
 	/* Any port of the flow's pair: rst_to_endpoint picks the side. */
 	unsigned int pi = 0;
 
@@ -289,12 +292,12 @@ flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason
 		enum cfg_on_timeout a = (enum cfg_on_timeout)action;
 
 		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT)
-			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client));
+			rst_to_endpoint(e, pi, f, client);
 		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER)
-			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client ^ 1));
+			rst_to_endpoint(e, pi, f, client ^ 1);
 	}
 	if (e->events_on)
-		event_put(e, f, action, rsts, (uint8_t)reason);
+		event_put(e, f, action, (uint8_t)reason);
 	if (reason == FLOW_EV_FLUSH) {
 		STATS_ADD(e->stats.flushed, 1);
 		due = e->now; /* a flush is on time by definition */

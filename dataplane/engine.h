@@ -26,6 +26,10 @@
  *			  e->out.ev[0 .. n_ev) -> wherever events go; then engine_out_clear(e).
  *	engine_fini(e) once nobody uses it.
  *
+ * Honest counts: the engine writes each expiry's event with rsts = 0 and links each of its
+ * RSTs to it (engine_rst.ev); the caller counts an RST in rst_sent{to} and in its event's
+ * rsts only once a port took it, and in rst_failed otherwise (SPEC §6).
+ *
  * Output: one burst writes at most ENGINE_BURST_RST RSTs and no event, so a caller that
  * drains after every burst and every engine_tick() call never overflows the context;
  * engine_tick() stops early (returning true) rather than overflow it.
@@ -116,11 +120,14 @@ struct engine_port {
 	uint8_t mac[6];	      /**< the port's own MAC (zero if the PMD has none) */
 };
 
+#define ENGINE_NO_EV UINT16_MAX
+
 /** An RST to send: build it with rst_build() and send it out of engine port @c port. */
 struct engine_rst {
 	struct rst_params p;
 	uint8_t port; /**< engine port to send it on */
 	uint8_t to;   /**< enum stats_rst_to, for rst_sent{to} once the port took it */
+	uint16_t ev;  /**< index in out.ev of the expiry it belongs to, or ENGINE_NO_EV */
 };
 
 /** What the engine asks its caller to do; drained and cleared by the caller. */

@@ -103,40 +103,122 @@ worker_destroy(struct worker *w)
 /* ---------------------------------------------------------------- engine output */
 
 void
-worker_flush_rst(struct worker *w)
+worker_set_rst_pool(struct worker *w, struct rte_mempool *mp)
 {
-	struct stats_lcore *st = &w->eng.stats;
+	w->rst_mp = mp;
+}
 
-	for (unsigned int p = 0; p < w->eng.n_ports; p++) {
-		uint16_t n = w->rst_n[p], sent;
+/* Hand the resolved events at the head of the FIFO to the control thread, in order. */
+static void
+pend_publish(struct worker *w)
+{
+	while (w->pend_head != w->pend_tail) {
+		struct worker_pending *q = &w->pend[w->pend_head % WORKER_PENDING];
 
-		if (n == 0)
-			continue;
-		sent = rte_eth_tx_burst(w->port_id[p], 0, w->rst_buf[p], n);
-		if (unlikely(sent < n)) {
-			rte_pktmbuf_free_bulk(&w->rst_buf[p][sent], n - sent);
-			STATS_ADD(st->rst_failed, n - sent);
-			STATS_ADD(st->drops[STATS_DROP_TX_FULL], n - sent);
-		}
-		STATS_ADD(st->tx_packets[w->eng.ports[p].stat], sent);
-		w->rst_n[p] = 0;
+		if (q->outstanding != 0)
+			break;
+		if (unlikely(rte_ring_sp_enqueue_elem(w->events, &q->ev, sizeof(q->ev)) != 0))
+			STATS_ADD(w->eng.stats.events_dropped, 1);
+		w->pend_head++;
 	}
 }
 
-/* Build the RSTs the engine asked for and hand its events to the control thread. */
+/* RST @i of port @p is resolved: taken by the port (@sent) or given up. */
+static inline void
+rst_resolved(struct worker *w, unsigned int p, unsigned int i, bool sent)
+{
+	uint16_t slot = w->rst_pend[p][i];
+
+	if (sent)
+		STATS_ADD(w->eng.stats.rst_sent[w->rst_to[p][i]], 1);
+	else
+		STATS_ADD(w->eng.stats.rst_failed, 1);
+	if (slot != WORKER_NO_PEND) {
+		struct worker_pending *q = &w->pend[slot];
+
+		q->ev.rsts = (uint8_t)(q->ev.rsts + sent);
+		q->outstanding--;
+	}
+}
+
+/* Offer port @p's queued RSTs to its TX queue; keep what it refused for the next loop. */
+static void
+flush_port(struct worker *w, unsigned int p, bool final)
+{
+	struct stats_lcore *st = &w->eng.stats;
+	uint16_t n = w->rst_n[p], sent, k = 0;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(w->port_id[p], 0, w->rst_buf[p], n);
+	for (uint16_t i = 0; i < sent; i++)
+		rst_resolved(w, p, i, true);
+	STATS_ADD(st->tx_packets[w->eng.ports[p].stat], sent);
+	/* Refused: offered again next time, up to WORKER_RST_TRIES times. */
+	for (uint16_t i = sent; i < n; i++) {
+		if (final || ++w->rst_tries[p][i] >= WORKER_RST_TRIES) {
+			rst_resolved(w, p, i, false);
+			STATS_ADD(st->drops[STATS_DROP_TX_FULL], 1);
+			rte_pktmbuf_free(w->rst_buf[p][i]);
+			continue;
+		}
+		w->rst_buf[p][k] = w->rst_buf[p][i];
+		w->rst_to[p][k] = w->rst_to[p][i];
+		w->rst_tries[p][k] = w->rst_tries[p][i];
+		w->rst_pend[p][k] = w->rst_pend[p][i];
+		k++;
+	}
+	w->rst_n[p] = k;
+}
+
+void
+worker_flush_rst(struct worker *w)
+{
+	for (unsigned int p = 0; p < w->eng.n_ports; p++)
+		flush_port(w, p, false);
+	pend_publish(w);
+}
+
+/* Make room for one more pending event, resolving RSTs if need be. */
+static uint32_t
+pend_slot(struct worker *w)
+{
+	if (w->pend_tail - w->pend_head == WORKER_PENDING) {
+		/* Unresolved RSTs hold the oldest events: resolve them now. */
+		for (unsigned int p = 0; p < w->eng.n_ports; p++)
+			flush_port(w, p, true);
+		pend_publish(w);
+	}
+	return w->pend_tail++ % WORKER_PENDING;
+}
+
+/* Build the RSTs the engine asked for and queue its events behind them. */
 static void
 worker_drain(struct worker *w)
 {
 	struct engine *e = &w->eng;
 	struct engine_out *o = &e->out;
+	uint16_t slot_of[ENGINE_EV_MAX];
 
+	for (unsigned int i = 0; i < o->n_ev; i++) {
+		uint32_t slot = pend_slot(w);
+
+		w->pend[slot].ev = o->ev[i];
+		w->pend[slot].outstanding = 0;
+		slot_of[i] = (uint16_t)slot;
+	}
 	for (unsigned int i = 0; i < o->n_rst; i++) {
 		const struct engine_rst *r = &o->rst[i];
+		uint16_t slot = r->ev < o->n_ev ? slot_of[r->ev] : WORKER_NO_PEND;
+		unsigned int p = r->port;
 		struct rte_mbuf *m;
 		uint16_t len;
 
-		if (unlikely(w->rst_n[r->port] == WORKER_RST_BUF))
-			worker_flush_rst(w);
+		if (unlikely(w->rst_n[p] == WORKER_RST_BUF)) {
+			flush_port(w, p, false);
+			if (w->rst_n[p] == WORKER_RST_BUF)
+				flush_port(w, p, true); /* the port takes nothing: give up */
+		}
 		m = rte_pktmbuf_alloc(w->rst_mp);
 		if (unlikely(m == NULL)) {
 			STATS_ADD(e->stats.rst_failed, 1);
@@ -151,18 +233,15 @@ worker_drain(struct worker *w)
 		}
 		m->data_len = len;
 		m->pkt_len = len;
-		w->rst_to[r->port][w->rst_n[r->port]] = r->to;
-		w->rst_buf[r->port][w->rst_n[r->port]++] = m;
-		STATS_ADD(e->stats.rst_sent[r->to], 1);
-	}
-	if (o->n_ev != 0) {
-		unsigned int k = rte_ring_sp_enqueue_burst_elem(w->events, o->ev, sizeof(o->ev[0]),
-								o->n_ev, NULL);
-
-		if (unlikely(k < o->n_ev))
-			STATS_ADD(e->stats.events_dropped, o->n_ev - k);
+		w->rst_to[p][w->rst_n[p]] = r->to;
+		w->rst_tries[p][w->rst_n[p]] = 0;
+		w->rst_pend[p][w->rst_n[p]] = slot;
+		w->rst_buf[p][w->rst_n[p]++] = m;
+		if (slot != WORKER_NO_PEND)
+			w->pend[slot].outstanding++;
 	}
 	engine_out_clear(e);
+	pend_publish(w);
 }
 
 void

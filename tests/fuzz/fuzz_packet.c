@@ -674,13 +674,18 @@ tick(void)
 		before = budget;
 		more = engine_tick(&eng, &budget);
 		CHECK(budget <= before);
-		/* Every RST belongs to an expiry that sent it. */
+		/* Every RST belongs to an expiry that sent it, at most 2 per endpoint. */
 		{
-			unsigned int rsts = 0;
+			unsigned int per_ev[ENGINE_EV_MAX] = {0};
 
+			for (unsigned int i = 0; i < eng.out.n_rst; i++) {
+				CHECK(eng.out.rst[i].ev < eng.out.n_ev);
+				CHECK(++per_ev[eng.out.rst[i].ev] <= ENGINE_RST_PER_FLOW);
+			}
 			for (unsigned int i = 0; i < eng.out.n_ev; i++)
-				rsts += eng.out.ev[i].rsts;
-			CHECK(rsts == eng.out.n_rst && eng.out.n_ev <= before - budget);
+				CHECK(eng.out.ev[i].rsts == 0 &&
+				      (per_ev[i] == 0) == (eng.out.ev[i].action == FLOW_EV_NO_ACTION));
+			CHECK(eng.out.n_ev <= before - budget);
 		}
 		drain();
 		if (!more)
