@@ -29,7 +29,7 @@ import re
 import subprocess
 import sys
 
-# A 5xx must arrive at the timeout: not before it (minus clock granularity) and at most
+# The 500 must arrive at the timeout: not before it (minus clock granularity) and at most
 # this late. idlecut's wheel ticks every 1 ms; the rest is the proxy answering.
 EARLY, LATE = 0.05, 1.0
 
@@ -199,9 +199,9 @@ def judge(d):
     why = []
     if r["client_error"]:
         why.append(f"the client got no HTTP answer ({r['client_error']})")
-    if m["expect"] == "5xx":
-        if not (isinstance(r["status"], int) and 500 <= r["status"] <= 599):
-            why.append(f"HTTP {r['status']} instead of 5xx")
+    if m["expect"] == "500":
+        if r["status"] != 500:
+            why.append(f"HTTP {r['status']} instead of 500 (TMG's answer to the reset)")
         el = r["elapsed"]
         if el is None or not (m["timeout"] - EARLY <= el <= m["timeout"] + LATE):
             why.append(f"answer after {fmt_s(el)}, not within [-{EARLY}, +{LATE}] s of the "
@@ -259,7 +259,7 @@ def cmd_table(out, variants):
             be = f"reset at +{r['backend_after']:.2f} s"
         elif r["backend"] == "answered":
             be = "answered 200"
-        exp = (f"5xx at {r['timeout']:g} s" if r["expect"] == "5xx"
+        exp = (f"500 at {r['timeout']:g} s" if r["expect"] == "500"
                else f"200 at {r['hold']:g} s")
         http = str(r["status"]) if r["status"] else "none" if r["client_error"] else "-"
         table.append((r["variant"], hb, to, http,
@@ -290,6 +290,8 @@ def cmd_table(out, variants):
             # "... [error] PID#TID: *N recv() failed (...) while ..., client: ..."
             msg = re.sub(r"^.*\[error\] [0-9#]+: \*[0-9]+ ", "", r["nginx_upstream_error"])
             print(f"  nginx       {d}/nginx-error.log: {msg.split(', client:')[0]}")
+            if r["status"] == 500 and NGINX_RESET in r["nginx_upstream_error"]:
+                print(f"  proxy       {CHAIN}")
         print(f"  capture     {d}/backend.pcap (backend side), {d}/proxy.pcap (proxy side)")
         for side, lines in (("backend", r["pcap_backend_rst"]), ("proxy", r["pcap_proxy_rst"])):
             if lines:
