@@ -452,8 +452,8 @@ def judge_path(d):
             why.append(f"nginx logged {r['nginx_resets']} upstream resets (104) for "
                        f"{len(n500)} HTTP 500s")
         if not r["resync"] or r["resync_after"] != m["resync_after"]:
-            why.append(f"full resync {'after ' + str(r['resync_after']) if r['resync'] else 'never'}"
-                       f", expected after {m['resync_after']} x 500")
+            got = f"after {r['resync_after']}" if r["resync"] else "never"
+            why.append(f"full resync {got}, expected after {m['resync_after']} x 500")
         if r["backend_foldersync0"] != 1 or r["backend_sync0"] != ["Calendar", "Contacts", "Email"]:
             why.append(f"backend saw FolderSync 0 x {r['backend_foldersync0']} and Sync 0 for "
                        f"{r['backend_sync0']}, expected once and mail, contacts, calendar")
