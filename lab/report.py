@@ -316,7 +316,7 @@ def cmd_table(out, variants):
 
 # ---------------------------------------------------------------- the whole path
 
-# What each pair of the path stands for (the pairs of configs/lab-path-*.yaml).
+# What each pair of the path stands for (the pairs of configs/lab-path/*.yaml).
 ROLES = {"lb": "F5 load-balancer VLAN", "inline": "F5 in-line VLAN"}
 # nginx's log line for the reset, and what TMG said for the same event.
 CHAIN = ("upstream reset -> HTTP 500 (TMG: error 64 ERROR_NETNAME_DELETED; nginx: 104 "
@@ -338,7 +338,7 @@ def pcap_rsts(pcap):
 def replay_matrix(d, meta):
     """Where the lab will show what idlecut-replay says about this run's traffic (SPEC
     §11): replay the backend-side capture (d/backend.pcap, the inline pair's server side)
-    against every preset on the path (configs/lab-path-*.yaml's two profiles, and
+    against every preset on the path (configs/lab-path/*.yaml's two profiles, and
     --preset for configs/f5-fastl4.yaml and f5-standard-tcp.yaml), and print the matrix
     "profile x flow: cut at +T s / not cut". idlecut-replay is not part of this build
     yet, so there is no matrix: returns None, and the verdict says so."""

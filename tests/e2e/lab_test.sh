@@ -195,10 +195,13 @@ pvcheck() {
 
 # The seed's whole path: `repro --path`, at 0.01 (timeouts 300 s -> 3 s, 1800 s -> 18 s).
 path_runs() {
-	local PTMO=3 TOL=1.0
+	local PTMO=3 TOL=1.0 f
+	for f in "$SRC_ROOT"/configs/lab-path/{lb-raised,lb-bypassed,inline-fixed}.yaml; do
+		check "idlecut --check accepts $(basename "$f")" "$IDLECUT" --scenario "$f" --check
+	done
 	# The path's two profiles are the presets' (f5-standard-tcp for lb, f5-fastl4 for
 	# inline), each with only tcp.established changed as the variant says.
-	check "lab-path-*.yaml: presets' profiles, only the variant's timeouts changed" \
+	check "configs/lab-path/*.yaml: presets' profiles, only the variant's timeouts changed" \
 		"$PY" - "$SRC_ROOT/configs" <<'PY'
 import sys, yaml
 d = sys.argv[1]
@@ -209,7 +212,7 @@ want = {"lb-raised": ("1800s", "300s"), "lb-bypassed": ("300s", "300s"),
         "inline-fixed": ("1800s", "3600s")}
 bad = []
 for v, (lb, il) in want.items():
-    s = load(f"lab-path-{v}.yaml")
+    s = load(f"lab-path/{v}.yaml")
     for prof, est in (("f5-standard-tcp", lb), ("f5-fastl4", il)):
         p = s["profiles"][prof]
         tcp = dict(p["tcp"]); tcp["established"] = ref[prof]["tcp"]["established"]
