@@ -147,7 +147,7 @@ class Phone:
                 r = self.request("Sync", eas.sync_request(cid, key), eas.PAGE_OF["AirSync"], 30)
                 tree = r.get("tree")
                 new = eas.find(tree, "SyncKey") if tree else None
-                n = len([x for x in eas.children(tree, "Add")]) if tree else 0
+                n = len(eas.children(tree, "Add")) if tree else 0
                 items += n
                 emit("sync", collection=cid, folder_class=cls, synckey=key, status=r["status"],
                      sync_status=eas.find(tree, "Status") if tree else None, new_synckey=new,
