@@ -39,18 +39,33 @@ engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t v
 					   .pair = pair,
 					   .side = CFG_SIDE_INSIDE,
 					   .access_vlan = vlan_inside,
-					   .stat = (uint16_t)i};
+					   .stat = (uint16_t)i,
+					   .n_share = 1};
 	e->ports[i + 1] = (struct engine_port){.peer = (uint16_t)i,
 					       .pair = pair,
 					       .side = CFG_SIDE_OUTSIDE,
 					       .access_vlan = vlan_outside,
-					       .stat = (uint16_t)(i + 1)};
+					       .stat = (uint16_t)(i + 1),
+					       .n_share = 1};
 	if (mac_in != NULL)
 		memcpy(e->ports[i].mac, mac_in, 6);
 	if (mac_out != NULL)
 		memcpy(e->ports[i + 1].mac, mac_out, 6);
 	e->n_ports += 2;
 	return (int)i;
+}
+
+void
+engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
+		  bool steer_sw)
+{
+	for (unsigned int i = 0; i < e->n_ports; i++) {
+		if (e->ports[i].pair != pair)
+			continue;
+		e->ports[i].n_share = (uint8_t)n;
+		e->ports[i].share_idx = (uint8_t)idx;
+		e->ports[i].steer_sw = steer_sw;
+	}
 }
 
 uint32_t
@@ -336,6 +351,9 @@ engine_tick(struct engine *e, unsigned int *budget)
 
 /* ---------------------------------------------------------------- per packet */
 
+/* pkt_ctx.status beyond enum parse_status: the frame goes to another worker. */
+#define ENGINE_ST_HANDOFF 0xff
+
 struct pkt_ctx {
 	struct parse_info pi;
 	struct flow_key key;
@@ -564,7 +582,7 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 
 /* Parse, classify and build the flow key; no table access yet. */
 static inline void
-classify(struct engine *e, unsigned int pi, const struct engine_pkt *pk, struct pkt_ctx *c)
+classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c)
 {
 	const struct parse_info *in = &c->pi;
 	uint16_t v0, v1;
@@ -583,6 +601,17 @@ classify(struct engine *e, unsigned int pi, const struct engine_pkt *pk, struct 
 	c->from = (uint8_t)flow_key_make(&c->key, in->family, in->src, in->sport, in->dst,
 					 in->dport, in->proto, e->ports[pi].pair, v0, v1);
 	c->hash = flow_hash(e->ft, &c->key);
+	/* Several workers on the pair: both directions of a flow must meet its owner. */
+	if (unlikely(e->ports[pi].n_share > 1) && !(pk->flags & ENGINE_PKT_OWNED) &&
+	    (e->ports[pi].steer_sw || in->n_vlan == 2)) {
+		unsigned int owner = engine_owner(c->hash, e->ports[pi].n_share);
+
+		if (owner != e->ports[pi].share_idx) {
+			pk->owner = (uint8_t)owner;
+			c->status = ENGINE_ST_HANDOFF;
+			return;
+		}
+	}
 	flow_prefetch_bucket(e->ft, c->hash);
 	c->tracked = 1;
 }
@@ -625,6 +654,10 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 
 			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
 					       : handle_new(e, pi, c, &pk[i]);
+		} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
+			pk[i].verdict = ENGINE_HANDOFF;
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			continue; /* counted by the worker that owns it */
 		} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
 			pk[i].what = ENGINE_W_NOT_FLOW;
 			STATS_ADD(e->stats.non_ip, 1);
@@ -649,8 +682,11 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		else if (unlikely(pop_vid != 0) && c->pi.n_vlan > 0 && c->pi.vlan[0] == pop_vid)
 			pk[i].retag = ENGINE_TAG_POP;
 	}
-	STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
-	STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+	/* Handed-over frames were counted by the worker that received them. */
+	if (likely(n != 0 && !(pk[0].flags & ENGINE_PKT_OWNED))) {
+		STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
+		STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+	}
 }
 
 /* ---------------------------------------------------------------- table walks */

@@ -89,12 +89,60 @@ worker_add_pair(struct worker *w, uint8_t pair, uint16_t inside, uint16_t outsid
 }
 
 void
+worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue)
+{
+	for (unsigned int p = 0; p < w->eng.n_ports; p++)
+		if (w->eng.ports[p].pair == pair)
+			w->queue[p] = queue;
+}
+
+int
+worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	if (n > WORKER_MAX_SHARE)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < n; j++) {
+			struct rte_ring *r;
+
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "idlecut_ho%u",
+				 __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED));
+			r = rte_ring_create(name, WORKER_HANDOFF_RING,
+					    (int)rte_lcore_to_socket_id(ws[j]->lcore),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL)
+				return -ENOMEM;
+			ws[i]->ho_out[j] = r;
+			ws[j]->ho_in[i] = r;
+		}
+	for (unsigned int i = 0; i < n; i++) {
+		ws[i]->n_share = n;
+		engine_share_pair(&ws[i]->eng, pair, n, i, steer_sw);
+	}
+	return 0;
+}
+
+void
 worker_destroy(struct worker *w)
 {
 	if (w == NULL)
 		return;
 	for (unsigned int p = 0; p < w->eng.n_ports; p++)
 		rte_pktmbuf_free_bulk(w->rst_buf[p], w->rst_n[p]);
+	/* Frames still on the way to this worker; it frees the rings it receives from. */
+	for (unsigned int i = 0; i < WORKER_MAX_SHARE; i++) {
+		struct rte_mbuf *m;
+
+		if (w->ho_in[i] == NULL)
+			continue;
+		while (rte_ring_sc_dequeue(w->ho_in[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->ho_in[i]);
+	}
 	rte_ring_free(w->events);
 	engine_fini(&w->eng);
 	rte_free(w);
@@ -150,7 +198,7 @@ flush_port(struct worker *w, unsigned int p, bool final)
 
 	if (n == 0)
 		return;
-	sent = rte_eth_tx_burst(w->port_id[p], 0, w->rst_buf[p], n);
+	sent = rte_eth_tx_burst(w->port_id[p], w->queue[p], w->rst_buf[p], n);
 	for (uint16_t i = 0; i < sent; i++)
 		rst_resolved(w, p, i, true);
 	STATS_ADD(st->tx_packets[w->eng.ports[p].stat], sent);
@@ -285,58 +333,147 @@ retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
 	return false;
 }
 
-uint16_t
-worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
-		     struct rte_mbuf **out)
+/* Hand frames to the workers that own their flows; a full ring drops (never waits). */
+static void
+handoff(struct worker *w, struct rte_mbuf **ho, const uint8_t *owner, unsigned int n)
+{
+	struct stats_lcore *st = &w->eng.stats;
+
+	for (unsigned int o = 0; o < w->n_share && n != 0; o++) {
+		struct rte_mbuf *b[WORKER_BURST];
+		unsigned int k = 0, m = 0, sent;
+
+		for (unsigned int i = 0; i < n; i++) {
+			if (owner[i] == o)
+				b[k++] = ho[i];
+			else
+				ho[m++] = ho[i]; /* owner[] shifts with them below */
+		}
+		if (k == 0)
+			continue;
+		for (unsigned int i = 0, j = 0; i < n; i++)
+			if (owner[i] != o)
+				((uint8_t *)owner)[j++] = owner[i];
+		n = m;
+		sent = w->ho_out[o] != NULL
+			       ? rte_ring_sp_enqueue_burst(w->ho_out[o], (void **)b, k, NULL)
+			       : 0;
+		STATS_ADD(st->handoff_packets, sent);
+		if (unlikely(sent < k)) {
+			rte_pktmbuf_free_bulk(&b[sent], k - sent);
+			STATS_ADD(st->handoff_drops, k - sent);
+		}
+	}
+}
+
+static uint16_t
+process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
+	struct rte_mbuf **out, uint8_t flags)
 {
 	struct engine_pkt pk[WORKER_BURST];
-	uint16_t n_out = 0;
+	struct rte_mbuf *ho[WORKER_BURST];
+	uint8_t owner[WORKER_BURST];
+	uint16_t n_out = 0, n_ho = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		pk[i].data = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		pk[i].len = rte_pktmbuf_data_len(pkts[i]);
-		pk[i].flags = 0;
+		pk[i].flags = flags;
 	}
 	engine_burst(&w->eng, pi, pk, n);
 	for (uint16_t i = 0; i < n; i++) {
 		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
-			rte_pktmbuf_free(pkts[i]);
+			if (pk[i].verdict == ENGINE_HANDOFF) {
+				ho[n_ho] = pkts[i];
+				owner[n_ho++] = pk[i].owner;
+			} else {
+				rte_pktmbuf_free(pkts[i]);
+			}
 			continue;
 		}
 		if (unlikely(pk[i].retag != ENGINE_TAG_KEEP) && retag(w, pi, &pkts[i], pk[i].retag))
 			continue;
 		out[n_out++] = pkts[i];
 	}
+	if (unlikely(n_ho != 0))
+		handoff(w, ho, owner, n_ho);
 	if (unlikely(w->eng.out.n_rst != 0))
 		worker_drain(w);
 	return n_out;
 }
 
-static void
-poll_port(struct worker *w, unsigned int pi, unsigned int *got)
+uint16_t
+worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
+		     struct rte_mbuf **out)
 {
-	struct rte_mbuf *pkts[WORKER_BURST], *out[WORKER_BURST];
-	unsigned int peer = w->eng.ports[pi].peer;
-	struct stats_lcore *st = &w->eng.stats;
-	uint16_t n, n_out, sent;
-	uint64_t bytes = 0;
+	return process(w, pi, pkts, n, out, 0);
+}
 
-	n = rte_eth_rx_burst(w->port_id[pi], 0, pkts, WORKER_BURST);
-	if (n == 0)
-		return;
-	*got += n;
-	n_out = worker_process_burst(w, pi, pkts, n, out);
+/* Send forwarded frames out of engine port @p port on this worker's queue. */
+static void
+transmit(struct worker *w, unsigned int port, struct rte_mbuf **out, uint16_t n_out)
+{
+	struct stats_lcore *st = &w->eng.stats;
+	uint64_t bytes = 0;
+	uint16_t sent;
+
 	if (n_out == 0)
 		return;
-	sent = rte_eth_tx_burst(w->port_id[peer], 0, out, n_out);
+	sent = rte_eth_tx_burst(w->port_id[port], w->queue[port], out, n_out);
 	for (uint16_t i = 0; i < sent; i++)
 		bytes += rte_pktmbuf_pkt_len(out[i]);
 	if (unlikely(sent < n_out)) {
 		rte_pktmbuf_free_bulk(&out[sent], n_out - sent);
 		STATS_ADD(st->drops[STATS_DROP_TX_FULL], n_out - sent);
 	}
-	STATS_ADD(st->tx_packets[w->eng.ports[peer].stat], sent);
-	STATS_ADD(st->tx_bytes[w->eng.ports[peer].stat], bytes);
+	STATS_ADD(st->tx_packets[w->eng.ports[port].stat], sent);
+	STATS_ADD(st->tx_bytes[w->eng.ports[port].stat], bytes);
+}
+
+/* Frames other workers handed over: this one owns their flows. */
+static void
+poll_handoff(struct worker *w, unsigned int *got)
+{
+	for (unsigned int o = 0; o < w->n_share; o++) {
+		struct rte_mbuf *pkts[WORKER_BURST], *side[2][WORKER_BURST], *out[WORKER_BURST];
+		uint16_t n_side[2] = {0, 0};
+		unsigned int n;
+
+		if (w->ho_in[o] == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(w->ho_in[o], (void **)pkts, WORKER_BURST, NULL);
+		if (n == 0)
+			continue;
+		*got += n;
+		/* A shared worker serves one pair: engine ports 0 (inside) and 1 (outside). */
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int p = pkts[i]->port == w->port_id[1];
+
+			side[p][n_side[p]++] = pkts[i];
+		}
+		for (unsigned int p = 0; p < 2; p++) {
+			uint16_t n_out;
+
+			if (n_side[p] == 0)
+				continue;
+			n_out = process(w, p, side[p], n_side[p], out, ENGINE_PKT_OWNED);
+			transmit(w, w->eng.ports[p].peer, out, n_out);
+		}
+	}
+}
+
+static void
+poll_port(struct worker *w, unsigned int pi, unsigned int *got)
+{
+	struct rte_mbuf *pkts[WORKER_BURST], *out[WORKER_BURST];
+	uint16_t n, n_out;
+
+	n = rte_eth_rx_burst(w->port_id[pi], w->queue[pi], pkts, WORKER_BURST);
+	if (n == 0)
+		return;
+	*got += n;
+	n_out = worker_process_burst(w, pi, pkts, n, out);
+	transmit(w, w->eng.ports[pi].peer, out, n_out);
 }
 
 /* ---------------------------------------------------------------- control requests */
@@ -407,6 +544,8 @@ worker_main(void *arg)
 		worker_tick(w, rte_rdtsc());
 		for (unsigned int p = 0; p < w->eng.n_ports; p++)
 			poll_port(w, p, &got);
+		if (w->n_share > 1)
+			poll_handoff(w, &got);
 		/*
 		 * An expiry storm gets the time forwarding does not need: a small budget while
 		 * bursts come in full, a large one when the last loop had room to spare.

@@ -41,6 +41,8 @@
 #define WORKER_RST_TRIES 8	/**< loops an RST the TX queue refused is offered again */
 #define WORKER_PENDING 1024	/**< expiry events waiting for their RSTs' fate */
 #define WORKER_NO_PEND UINT16_MAX
+#define WORKER_MAX_SHARE 16	/**< workers sharing one pair */
+#define WORKER_HANDOFF_RING 2048 /**< frames in flight from one worker to another */
 
 /** An expiry event held until each of its RSTs was taken by a port or given up. */
 struct worker_pending {
@@ -78,6 +80,12 @@ struct worker {
 	struct rte_mempool *mp;	    /**< RX pool */
 	struct rte_mempool *rst_mp; /**< RSTs' own pool (a full RX pool cannot starve them) */
 	uint16_t port_id[WORKER_MAX_PORTS]; /**< ethdev port of each engine port */
+	uint16_t queue[WORKER_MAX_PORTS];   /**< its RX and TX queue on that port */
+	/* Software handoff (when several workers share a pair): SP/SC rings of mbufs to and
+	 * from each of them, by their index in the pair; NULL for itself. */
+	unsigned int n_share;
+	struct rte_ring *ho_out[WORKER_MAX_SHARE];
+	struct rte_ring *ho_in[WORKER_MAX_SHARE];
 	unsigned int expire_budget; /**< flows worker_tick may check; 0: WORKER_EXPIRE_BUDGET */
 	uint64_t now_tsc;
 	/* RSTs waiting for transmission, per engine port: whom each is for, its tries so
@@ -112,6 +120,20 @@ struct worker {
 #define WORKER_EVENT_RING 8192
 #define WORKER_FLUSH_STEP 4096 /**< table entries a flush examines per loop */
 #define WORKER_DUMP_STEP 65536 /**< table entries a dump examines per loop */
+
+/** Poll and send on queue @p queue of pair @p pair's ports (default 0). */
+void worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue);
+
+/**
+ * Let the @p n workers @p ws share pair @p pair (each has added it, each on its own queue):
+ * a flow belongs to one of them by its hash, and frames that reach another are handed over
+ * through lock-free single-producer/single-consumer rings (VPP's handoff). With
+ * @p steer_sw the hash decides for every tracked frame (steering: software, or ports whose
+ * queue choice is not known to be symmetric); else the port's choice is trusted, but QinQ.
+ *
+ * @return 0, or -ENOMEM / -EINVAL (n > WORKER_MAX_SHARE) with nothing changed.
+ */
+int worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw);
 
 /** Take RST mbufs from @p mp (a pool of their own; default: the RX pool). */
 void worker_set_rst_pool(struct worker *w, struct rte_mempool *mp);
