@@ -26,7 +26,7 @@ rules:
 default_profile: p
 timeline:
   - at: 1s
-    set: {profile: p, tcp.established: 2s}
+    set: {profile: p, tcp.established: 2s, out_of_window: forward}
 YAML
 	mv "$WORK/scn.yaml.new" "$WORK/scn.yaml"
 }
@@ -47,7 +47,7 @@ log "timeline: $(grep '^{' "$WORK/tl.cli")"
 ev() { grep '^{' "$WORK/$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
 check "timeline set (30 s -> 2 s at +1 s) cuts the idle connection" [ "$(ev tl.cli event)" = reset ]
 check "... at the new timeout" "$PY" -c "import sys; sys.exit(0 if 1.8 <= $(ev tl.cli after) <= 2.6 else 1)"
-check "timeline event logged" grep -q 'timeline +1.000s (scaled): set profile p: tcp.established=2.000s' "$WORK/idlecut.err"
+check "timeline event logged" grep -q 'timeline +1.000s (scaled): set profile p: tcp.established=2.000s out_of_window=forward$' "$WORK/idlecut.err"
 
 # 2. Telemetry: every command answers through the stock dpdk-telemetry.py.
 tele /idlecut/stats /idlecut/scenario /idlecut/flows,8 >"$WORK/tele.json"

@@ -704,6 +704,17 @@ test_added_keys(void **state)
 	assert_string_equal(cfg_when_full_name(CFG_WHEN_FULL_EARLY_DROP), "early-drop");
 	assert_string_equal(cfg_steering_name(CFG_STEERING_AUTO), "auto");
 	assert_string_equal(cfg_steering_name(CFG_STEERING_SOFTWARE), "software");
+	/* a timeline set's fields and values by name, as the timeline log writes them */
+	assert_string_equal(cfg_field_name(CFG_FIELD_TMO_FIRST + CFG_TMO_UDP_STREAM), "udp.stream");
+	assert_string_equal(cfg_field_name(CFG_FIELD_OUT_OF_WINDOW), "out_of_window");
+	assert_string_equal(cfg_field_name(CFG_FIELD_LOOSE_CLOSE), "loose_close");
+	assert_string_equal(cfg_field_name(CFG_FIELD_COUNT), "?");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[0]), "reset-client");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[1]), "adopt");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[2]), "forward");
+	assert_string_equal(cfg_set_value_name(&(struct cfg_set){CFG_FIELD_LOOSE_CLOSE, 1}),
+			    "true");
+	assert_null(cfg_set_value_name(&(struct cfg_set){CFG_FIELD_TMO_FIRST, 5}));
 	/* when_full's first values keep the comparisons with enum cfg_verdict right */
 	assert_int_equal(CFG_WHEN_FULL_FORWARD, CFG_FORWARD);
 	assert_int_equal(CFG_WHEN_FULL_DROP, CFG_DROP);
