@@ -1663,7 +1663,8 @@ test_preset_values(void **state)
 	} act[] = {
 		{"f5-fastl4.yaml", CFG_ON_TIMEOUT_RESET_BOTH, CFG_STRAY_DROP},
 		{"azure-lb.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_DROP},
-		{"azure-lb-tcp-reset.yaml", CFG_ON_TIMEOUT_RESET_BOTH, CFG_STRAY_DROP},
+		/* the map's default; ESTABLISHED resets (test_preset_added_keys) */
+		{"azure-lb-tcp-reset.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_DROP},
 		{"aws-nat-gateway.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_RESET},
 		{"aws-nlb.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_RESET},
 		{"linux-conntrack.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_ADOPT},
@@ -1711,6 +1712,14 @@ test_preset_added_keys(void **state)
 	const struct cfg_profile *p;
 
 	(void)state;
+	/* Azure LB with TCP reset: only for ESTABLISHED connections */
+	load_preset("azure-lb-tcp-reset.yaml");
+	p = preset_profile("azure-lb-tcp-reset.yaml", "azure-lb-tcp-reset");
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], s == FLOW_TCP_ESTABLISHED
+								 ? CFG_ON_TIMEOUT_RESET_BOTH
+								 : CFG_ON_TIMEOUT_SILENT);
+
 	/* AWS NAT gateway: an RST to the resources behind it (inside), nothing outside */
 	load_preset("aws-nat-gateway.yaml");
 	p = preset_profile("aws-nat-gateway.yaml", "aws-nat-gateway");
