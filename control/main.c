@@ -267,8 +267,10 @@ eal_add_defaults(struct eal_args *e, const struct cfg_scenario *scn)
 				eal_push(e, "--vdev=%s", port->name);
 				break;
 			case CFG_PORT_PCI:
+				/* EAL's "-a ADDR,ARGS": the scenario's devargs follow the address */
 				eal_push(e, "-a");
-				eal_push(e, "%s", port->name);
+				eal_push(e, "%s%s%s", port->name, port->devargs[0] ? "," : "",
+					 port->devargs);
 				any_pci = true;
 				break;
 			case CFG_PORT_INDEX:

@@ -25,22 +25,6 @@ static const struct scn_sym bool_syms[] = {
 	{"true", 1}, {"false", 0}, {"True", 1}, {"False", 0}, {"TRUE", 1}, {"FALSE", 0},
 };
 
-const char *const scn_field_names[CFG_FIELD_COUNT] = {
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_TCP_HANDSHAKE] = "tcp.handshake",
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_TCP_ESTABLISHED] = "tcp.established",
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_TCP_CLOSING] = "tcp.closing",
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_TCP_TIME_WAIT] = "tcp.time_wait",
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_UDP_SINGLE] = "udp.single",
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_UDP_STREAM] = "udp.stream",
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_ICMP] = "icmp",
-	[CFG_FIELD_TMO_FIRST + CFG_TMO_OTHER] = "other",
-	[CFG_FIELD_ON_TIMEOUT] = "on_timeout",
-	[CFG_FIELD_STRAY_TCP] = "stray_tcp",
-	[CFG_FIELD_MALFORMED] = "malformed",
-	[CFG_FIELD_LOOSE_CLOSE] = "loose_close",
-	[CFG_FIELD_OUT_OF_WINDOW] = "out_of_window",
-};
-
 int
 scn_get_field(struct scn_ctx *c, const struct ynode *n, enum cfg_field field, const char *what,
 	      uint64_t *value)
@@ -99,7 +83,7 @@ parse_profile_tcp(struct scn_ctx *c, const struct ynode *n, struct cfg_profile *
 	for (size_t i = 0; rc == 0 && i < 4; i++)
 		if (f[i].val != NULL)
 			rc = set_field(c, f[i].val, CFG_FIELD_TMO_FIRST + tmo[i],
-				       scn_field_names[CFG_FIELD_TMO_FIRST + tmo[i]], p);
+				       cfg_field_name(CFG_FIELD_TMO_FIRST + tmo[i]), p);
 	return rc;
 }
 

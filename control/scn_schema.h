@@ -49,9 +49,6 @@ int scn_parse_profiles(struct scn_ctx *c, const struct ynode *n);
 /** A profile name, which must exist (profiles are parsed first): its index. */
 int scn_get_profile(struct scn_ctx *c, const struct ynode *n, const char *what, uint16_t *idx);
 
-/** Names of enum cfg_field as a timeline "set" writes them, index = field. */
-extern const char *const scn_field_names[CFG_FIELD_COUNT];
-
 /** The value of one profile field, as stored in a struct cfg_set. */
 int scn_get_field(struct scn_ctx *c, const struct ynode *n, enum cfg_field field, const char *what,
 		  uint64_t *value);

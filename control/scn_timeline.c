@@ -17,7 +17,8 @@ parse_set(struct scn_ctx *c, const struct ynode *n, struct cfg_event *ev)
 	int rc;
 
 	keys[0] = "profile";
-	memcpy(keys + 1, scn_field_names, sizeof(scn_field_names));
+	for (int i = 0; i < CFG_FIELD_COUNT; i++)
+		keys[1 + i] = cfg_field_name((enum cfg_field)i);
 	if (n->kind != Y_MAP)
 		return ydoc_fail(c->d, n,
 				 "set: expected a mapping {profile: NAME, FIELD: VALUE}, got %s",
@@ -40,7 +41,7 @@ parse_set(struct scn_ctx *c, const struct ynode *n, struct cfg_event *ev)
 		if (f[1 + i].val == NULL)
 			continue;
 		s->field = (enum cfg_field)i;
-		rc = scn_get_field(c, f[1 + i].val, s->field, scn_field_names[i], &s->value);
+		rc = scn_get_field(c, f[1 + i].val, s->field, keys[1 + i], &s->value);
 		if (rc < 0)
 			return rc;
 		ev->n_sets++;

@@ -88,6 +88,40 @@ cfg_tcp_state_name(unsigned int s)
 	return s < CFG_TCP_STATES ? names[s] : "?";
 }
 
+const char *
+cfg_field_name(enum cfg_field f)
+{
+	static const char *const names[CFG_FIELD_COUNT] = {
+		[CFG_FIELD_ON_TIMEOUT] = "on_timeout",
+		[CFG_FIELD_STRAY_TCP] = "stray_tcp",
+		[CFG_FIELD_MALFORMED] = "malformed",
+		[CFG_FIELD_LOOSE_CLOSE] = "loose_close",
+		[CFG_FIELD_OUT_OF_WINDOW] = "out_of_window",
+	};
+
+	if ((unsigned)f < CFG_FIELD_ON_TIMEOUT)
+		return cfg_tmo_name((enum cfg_tmo)(f - CFG_FIELD_TMO_FIRST));
+	return (unsigned)f < CFG_FIELD_COUNT ? names[f] : "?";
+}
+
+const char *
+cfg_set_value_name(const struct cfg_set *s)
+{
+	switch (s->field) {
+	case CFG_FIELD_ON_TIMEOUT:
+		return cfg_on_timeout_name((enum cfg_on_timeout)s->value);
+	case CFG_FIELD_STRAY_TCP:
+		return cfg_stray_name((enum cfg_stray)s->value);
+	case CFG_FIELD_MALFORMED:
+	case CFG_FIELD_OUT_OF_WINDOW:
+		return cfg_verdict_name((enum cfg_verdict)s->value);
+	case CFG_FIELD_LOOSE_CLOSE:
+		return s->value ? "true" : "false";
+	default:
+		return NULL;
+	}
+}
+
 static void
 set_on_timeout(struct cfg_profile *p, enum cfg_on_timeout a)
 {

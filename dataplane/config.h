@@ -252,6 +252,10 @@ const char *cfg_stray_name(enum cfg_stray s);
 const char *cfg_verdict_name(enum cfg_verdict v);
 const char *cfg_when_full_name(enum cfg_when_full w);
 const char *cfg_steering_name(enum cfg_steering s);
+/** Name of a field as a timeline "set" writes it ("tcp.established", "on_timeout", ...). */
+const char *cfg_field_name(enum cfg_field f);
+/** The value of a keyword or boolean "set" ("silent", "drop", "true"); NULL for a duration. */
+const char *cfg_set_value_name(const struct cfg_set *s);
 /** Name of TCP state @p s (< CFG_TCP_STATES) as an on_timeout map writes it ("syn_sent"). */
 const char *cfg_tcp_state_name(unsigned int s);
 

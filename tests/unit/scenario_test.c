@@ -704,6 +704,17 @@ test_added_keys(void **state)
 	assert_string_equal(cfg_when_full_name(CFG_WHEN_FULL_EARLY_DROP), "early-drop");
 	assert_string_equal(cfg_steering_name(CFG_STEERING_AUTO), "auto");
 	assert_string_equal(cfg_steering_name(CFG_STEERING_SOFTWARE), "software");
+	/* a timeline set's fields and values by name, as the timeline log writes them */
+	assert_string_equal(cfg_field_name(CFG_FIELD_TMO_FIRST + CFG_TMO_UDP_STREAM), "udp.stream");
+	assert_string_equal(cfg_field_name(CFG_FIELD_OUT_OF_WINDOW), "out_of_window");
+	assert_string_equal(cfg_field_name(CFG_FIELD_LOOSE_CLOSE), "loose_close");
+	assert_string_equal(cfg_field_name(CFG_FIELD_COUNT), "?");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[0]), "reset-client");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[1]), "adopt");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[2]), "forward");
+	assert_string_equal(cfg_set_value_name(&(struct cfg_set){CFG_FIELD_LOOSE_CLOSE, 1}),
+			    "true");
+	assert_null(cfg_set_value_name(&(struct cfg_set){CFG_FIELD_TMO_FIRST, 5}));
 	/* when_full's first values keep the comparisons with enum cfg_verdict right */
 	assert_int_equal(CFG_WHEN_FULL_FORWARD, CFG_FORWARD);
 	assert_int_equal(CFG_WHEN_FULL_DROP, CFG_DROP);
@@ -1652,7 +1663,8 @@ test_preset_values(void **state)
 	} act[] = {
 		{"f5-fastl4.yaml", CFG_ON_TIMEOUT_RESET_BOTH, CFG_STRAY_DROP},
 		{"azure-lb.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_DROP},
-		{"azure-lb-tcp-reset.yaml", CFG_ON_TIMEOUT_RESET_BOTH, CFG_STRAY_DROP},
+		/* the map's default; ESTABLISHED resets (test_preset_added_keys) */
+		{"azure-lb-tcp-reset.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_DROP},
 		{"aws-nat-gateway.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_RESET},
 		{"aws-nlb.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_RESET},
 		{"linux-conntrack.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_ADOPT},
@@ -1700,6 +1712,14 @@ test_preset_added_keys(void **state)
 	const struct cfg_profile *p;
 
 	(void)state;
+	/* Azure LB with TCP reset: only for ESTABLISHED connections */
+	load_preset("azure-lb-tcp-reset.yaml");
+	p = preset_profile("azure-lb-tcp-reset.yaml", "azure-lb-tcp-reset");
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], s == FLOW_TCP_ESTABLISHED
+								 ? CFG_ON_TIMEOUT_RESET_BOTH
+								 : CFG_ON_TIMEOUT_SILENT);
+
 	/* AWS NAT gateway: an RST to the resources behind it (inside), nothing outside */
 	load_preset("aws-nat-gateway.yaml");
 	p = preset_profile("aws-nat-gateway.yaml", "aws-nat-gateway");
