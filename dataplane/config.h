@@ -90,11 +90,13 @@ struct cfg_port {
 	uint16_t index;		/**< CFG_PORT_INDEX only */
 	char name[CFG_DEV_MAX]; /**< tap iface, vdev devargs or PCI address */
 	uint16_t vlan;		/**< access VLAN for untagged frames, 0 = none (1..4094) */
+	char devargs[CFG_DEV_MAX]; /**< CFG_PORT_PCI only: driver arguments ("" = none) */
 };
 
 struct cfg_pair {
 	char name[CFG_NAME_MAX];
 	struct cfg_port side[2]; /**< indexed by enum cfg_side */
+	uint16_t mtu;		 /**< mtu: (default 1500) */
 };
 
 struct cfg_profile {
