@@ -655,6 +655,7 @@ main(int argc, char **argv)
 	__atomic_store_n(&a->shared.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 	metrics_stop(metrics);
+	ctl_nic_poll(&a->ctl, true); /* the NIC's final counters, for the summary */
 	ctl_fini(&a->ctl);
 	print_summary(a);
 	port_close_all();
