@@ -636,7 +636,7 @@ main(int argc, char **argv)
 		       "%.0f ms\n",
 		       a->scn->name, a->scn->n_pairs, a->n_workers, a->scn->capacity,
 		       (double)table / (1 << 20), (double)table / a->scn->capacity,
-		       flow_mem_name(a->workers[0]->ft->mem), rte_mempool_avail_count(a->mp),
+		       flow_mem_name(a->workers[0]->ft->mem), a->mp->size,
 		       rte_eal_has_hugepages() ? "hugepages" : "no-huge",
 		       a->mp->socket_id,
 		       (double)(ts1.tv_sec - ts0.tv_sec) * 1e3 +
