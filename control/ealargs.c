@@ -52,8 +52,7 @@ scan_user(struct ealargs *e, const char *a)
 	if (opt_is(a, "--vdev") || opt_is(a, "-a") || opt_is(a, "--allow") || opt_is(a, "-b") ||
 	    opt_is(a, "--block") || opt_is(a, "--no-pci") || strncmp(a, "-a", 2) == 0)
 		e->has_dev = true;
-	if (opt_is(a, "-l") || opt_is(a, "-c") || opt_is(a, "--lcores") ||
-	    strncmp(a, "-l", 2) == 0)
+	if (opt_is(a, "-l") || opt_is(a, "-c") || opt_is(a, "--lcores") || strncmp(a, "-l", 2) == 0)
 		e->has_lcores = true;
 	if (opt_is(a, "--file-prefix"))
 		e->has_prefix = true;
@@ -132,8 +131,8 @@ mounted_sizes(const char *path, uint64_t sizes[MAX_SIZES])
 
 	if (f == NULL)
 		return 0;
-	while (n < MAX_SIZES && fscanf(f, "%255s %255s %63s %511s %*[^\n]", dev, dir, type,
-				       opts) == 4) {
+	while (n < MAX_SIZES &&
+	       fscanf(f, "%255s %255s %63s %511s %*[^\n]", dev, dir, type, opts) == 4) {
 		const char *ps;
 
 		if (strcmp(type, "hugetlbfs") != 0)

@@ -32,7 +32,7 @@
 
 /** What the host offers, as ealargs_build() needs it. */
 struct ealargs_host {
-	uint64_t huge_free_bytes; /**< free hugepages, all sizes with a mounted hugetlbfs */
+	uint64_t huge_free_bytes;     /**< free hugepages, all sizes with a mounted hugetlbfs */
 	uint64_t huge_free_unmounted; /**< free hugepages of sizes with no hugetlbfs mount */
 	long ncpu;		      /**< online CPUs */
 };

@@ -445,6 +445,22 @@ assign_pairs(struct app *a)
 	}
 }
 
+/* ------------------------------------------------------------------ hugepages */
+
+static struct ealargs eal;
+static char huge_prefix[256];
+
+/*
+ * EAL leaves its hugepage files behind at exit for the next primary of the same prefix to
+ * reuse; until then they hold the pages. Remove this run's (after rte_eal_cleanup on a
+ * clean stop; an exit() on a failed start gets here too).
+ */
+static void
+remove_huge_files(void)
+{
+	ealargs_huge_cleanup(huge_prefix, NULL);
+}
+
 /* ------------------------------------------------------------------ signals */
 
 static void
@@ -524,7 +540,6 @@ main(int argc, char **argv)
 {
 	static struct app app;
 	struct app *a = &app;
-	static struct ealargs eal;
 	struct ealargs_host host;
 	char err[SCN_ERR_MAX];
 	int sep = -1, app_argc, ret, sfd;
@@ -597,6 +612,11 @@ main(int argc, char **argv)
 	ret = rte_eal_init(eal.argc, eal.argv);
 	if (ret < 0)
 		die(EXIT_RUNTIME, "cannot initialise EAL: %s", rte_strerror(rte_errno));
+	if (rte_eal_has_hugepages()) {
+		/* Every exit from here on, a failed start included, gives the pages back. */
+		snprintf(huge_prefix, sizeof(huge_prefix), "%s", ealargs_prefix(&eal));
+		atexit(remove_huge_files);
+	}
 
 	resolve_ports(a);
 	setup_workers(a);
@@ -663,8 +683,6 @@ main(int argc, char **argv)
 		worker_destroy(a->workers[i]);
 	rte_free(a->shared.qsbr);
 	rte_eal_cleanup();
-	if (eal.mem != EALARGS_MEM_NO_HUGE)
-		ealargs_huge_cleanup(ealargs_prefix(&eal), NULL);
 	ealargs_free(&eal);
 	free(a->shared.snap);
 	free(a->scn);

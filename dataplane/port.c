@@ -22,8 +22,8 @@ static bool lsc_enabled[RTE_MAX_ETHPORTS];
 static uint8_t lsc_flag[RTE_MAX_ETHPORTS];
 
 unsigned int
-port_pool_size(unsigned int n_rxq, unsigned int n_txq, unsigned int rx_desc,
-	       unsigned int tx_desc, unsigned int n_workers, unsigned int extra)
+port_pool_size(unsigned int n_rxq, unsigned int n_txq, unsigned int rx_desc, unsigned int tx_desc,
+	       unsigned int n_workers, unsigned int extra)
 {
 	uint64_t n = (uint64_t)n_rxq * (rx_desc + PORT_BURST) +
 		     (uint64_t)n_txq * (tx_desc + PORT_BURST) +
@@ -44,9 +44,9 @@ port_pool_create_n(unsigned int n, int socket)
 struct rte_mempool *
 port_pool_create(unsigned int n_ports, unsigned int n_workers, unsigned int extra)
 {
-	return port_pool_create_n(port_pool_size(n_ports, n_ports, PORT_RX_DESC, PORT_TX_DESC,
-						 n_workers, extra),
-				  (int)rte_socket_id());
+	return port_pool_create_n(
+		port_pool_size(n_ports, n_ports, PORT_RX_DESC, PORT_TX_DESC, n_workers, extra),
+		(int)rte_socket_id());
 }
 
 int
@@ -226,8 +226,7 @@ port_close_all(void)
 		if (!started[p])
 			continue;
 		if (lsc_enabled[p])
-			rte_eth_dev_callback_unregister(p, RTE_ETH_EVENT_INTR_LSC, lsc_event,
-							NULL);
+			rte_eth_dev_callback_unregister(p, RTE_ETH_EVENT_INTR_LSC, lsc_event, NULL);
 		rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);
 		started[p] = false;

@@ -45,24 +45,43 @@ mkdir -p "$WORK/huge"
 
 # run_ic MOUNT(1|0) NAME [idlecut options]: start idlecut in ${ID}dp with the default EAL
 # memory arguments, in a private mount namespace (with hugetlbfs on $WORK/huge if MOUNT).
+# A shell stays in that namespace until idlecut exits, then lists what idlecut left in the
+# hugetlbfs (NAME.left) before the namespace, and its mount, go away.
+OUTER=
 run_ic() {
 	local mnt=$1 name=$2
 	shift 2
 	local pre=true
 	[ "$mnt" = 1 ] && pre="mount -t hugetlbfs -o pagesize=2M nodev '$WORK/huge'"
-	unshare -m --propagation private bash -c "$pre && exec ip netns exec '${ID}dp' \
-		'$IDLECUT' --file-prefix '$ID$name' -- --scenario '$WORK/scn.yaml' $*" \
-		>"$WORK/$name.out" 2>"$WORK/$name.err" &
-	IC_PID=$!
+	rm -f "$WORK/$name.pid"
+	unshare -m --propagation private bash -c "$pre || exit 99
+		ip netns exec '${ID}dp' '$IDLECUT' --file-prefix '$ID$name' -- \
+			--scenario '$WORK/scn.yaml' $* >'$WORK/$name.out' 2>'$WORK/$name.err' &
+		echo \$! >'$WORK/$name.pid'
+		wait \$!
+		rc=\$?
+		ls '$WORK/huge' >'$WORK/$name.left'
+		exit \$rc" &
+	OUTER=$!
 	local i
 	for i in $(seq 1 100); do
+		[ -s "$WORK/$name.pid" ] && IC_PID=$(cat "$WORK/$name.pid")
 		grep -q '^idlecut: scenario .* started in' "$WORK/$name.out" 2>/dev/null && return 0
-		kill -0 "$IC_PID" 2>/dev/null || break
+		kill -0 "$OUTER" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$WORK/$name.err" >&2
 	die "idlecut ($name) did not start"
 }
+# stop_ic: SIGINT to idlecut, its exit status in IC_RC (through the namespace's shell).
+stop_ic() {
+	kill -INT "$IC_PID"
+	wait "$OUTER"
+	IC_RC=$?
+	IC_PID=
+}
+# none_left NAME: the run's listing of the hugetlbfs after it exited is there and empty.
+none_left() { [ -f "$WORK/$1.left" ] && [ ! -s "$WORK/$1.left" ]; }
 started() { grep '^idlecut: scenario .* started in' "$WORK/$1.out"; }
 
 # 1. Hugepages free and mounted: used by EAL, the pool and the flow table.
@@ -78,22 +97,33 @@ USED=$((FREE1 - $(free2)))
 check "it holds hugepages while it runs ($USED pages)" [ "$USED" -gt 10 ]
 check "the default pool is 16383 mbufs for one pair of 1024-descriptor rings" \
 	grep -q ' 16383 mbufs ' <(started huge)
-stop_idlecut
+stop_ic
 check "it stops cleanly (exit 0)" [ "$IC_RC" = 0 ]
-check "its hugepage files are gone" [ -z "$(ls "$WORK/huge")" ]
+check "its hugepage files are gone from the hugetlbfs after exit" none_left huge
 check "every hugepage is free again ($(free2) of $FREE1)" [ "$(free2)" = "$FREE1" ]
 
 # 2. The pool follows the rings, or --mbufs.
 run_ic 1 rings --rx-desc 4096 --tx-desc 4096
 check "--rx-desc/--tx-desc 4096: the pool grows to 32767 mbufs" grep -q ' 32767 mbufs ' <(started rings)
-stop_idlecut
+stop_ic
 run_ic 1 mbufs --mbufs 50000
 check "--mbufs 50000 gives 50000 mbufs" grep -q ' 50000 mbufs ' <(started mbufs)
-stop_idlecut
+stop_ic
 run_ic 1 small --mbufs 3000
 check "--mbufs below what the rings and caches hold is warned about" \
 	grep -q 'warning: --mbufs 3000 is below the 16383' "$WORK/small.err"
-stop_idlecut
+stop_ic
+# A failed start (the pool cannot fill the RX rings) gives its pages back too.
+unshare -m --propagation private bash -c "mount -t hugetlbfs -o pagesize=2M nodev '$WORK/huge' || exit 99
+	ip netns exec '${ID}dp' '$IDLECUT' --file-prefix '${ID}fail' -- --scenario '$WORK/scn.yaml' \
+		--mbufs 1023 >'$WORK/fail.out' 2>'$WORK/fail.err'
+	rc=\$?
+	ls '$WORK/huge' >'$WORK/fail.left'
+	exit \$rc"
+check "a start that fails (--mbufs 1023 cannot fill two RX rings) exits 1" [ $? = 1 ]
+check "... with a line naming the step" \
+	grep -q '^idlecut: pair lab .*: cannot start: RX queue set-up: ' "$WORK/fail.err"
+check "... and leaves no hugepage file behind" none_left fail
 check "every hugepage is free again after the runs ($(free2) of $FREE1)" [ "$(free2)" = "$FREE1" ]
 
 # 3. Free hugepages but no hugetlbfs: --no-huge, with a note.
@@ -101,7 +131,7 @@ run_ic 0 nomount
 check "no hugetlbfs mounted: the pool runs without hugepages" grep -q 'mbufs (no-huge,' <(started nomount)
 check "... the flow table on THP" grep -q 'flow table 100000 flows (.*, thp)' <(started nomount)
 check "... and a note says why" grep -q 'free hugepages but no hugetlbfs mounted' "$WORK/nomount.err"
-stop_idlecut
+stop_ic
 
 # 4. One-line errors.
 bad() { # bad RC PATTERN [args...]: idlecut exits RC with one line matching PATTERN

@@ -71,11 +71,11 @@ test_tap_no_hugepages(void **state)
 
 	(void)state;
 	scn_tap(&s);
-	assert_int_equal(ealargs_build(&e, "idlecut", 0, NULL, &s, &no_huge, err, sizeof(err)),
-			 0);
-	assert_string_equal(joined(&e), "--vdev=net_tap_ic0i,iface=ic-in "
-					"--vdev=net_tap_ic0o,iface=ic-out --no-pci --no-huge -m 512 "
-					"-l 0-1 --file-prefix=idlecut");
+	assert_int_equal(ealargs_build(&e, "idlecut", 0, NULL, &s, &no_huge, err, sizeof(err)), 0);
+	assert_string_equal(joined(&e),
+			    "--vdev=net_tap_ic0i,iface=ic-in "
+			    "--vdev=net_tap_ic0o,iface=ic-out --no-pci --no-huge -m 512 "
+			    "-l 0-1 --file-prefix=idlecut");
 	assert_string_equal(e.argv[0], "idlecut");
 	assert_int_equal(e.mem, EALARGS_MEM_NO_HUGE);
 	assert_string_equal(ealargs_prefix(&e), "idlecut");
@@ -139,8 +139,8 @@ test_pci_needs_hugepages(void **state)
 	assert_non_null(strstr(err, "{pci:} ports need hugepages and none are free ("));
 	assert_null(strchr(err, '\n'));
 	assert_int_equal(e.argc, 0);
-	assert_int_equal(
-		ealargs_build(&e, "idlecut", 0, NULL, &s, &unmounted, err, sizeof(err)), -ENOENT);
+	assert_int_equal(ealargs_build(&e, "idlecut", 0, NULL, &s, &unmounted, err, sizeof(err)),
+			 -ENOENT);
 	assert_non_null(strstr(err, "none are free on a mounted hugetlbfs"));
 
 	/* The user's memory options decide: no error, nothing added. */
@@ -159,8 +159,8 @@ test_pci_needs_hugepages(void **state)
 static void
 test_user_options_win(void **state)
 {
-	char *user[] = {"--socket-mem=2048", "-l", "2-5", "--file-prefix", "lab7",
-			"--vdev=net_null0"};
+	char *user[] = {"--socket-mem=2048", "-l",   "2-5",
+			"--file-prefix",     "lab7", "--vdev=net_null0"};
 	struct cfg_scenario s;
 	struct ealargs e;
 	char err[256] = "";
@@ -212,9 +212,9 @@ test_too_many(void **state)
 	for (int i = 0; i < EALARGS_MAX; i++)
 		user[i] = "-v";
 	scn_tap(&s);
-	assert_int_equal(ealargs_build(&e, "idlecut", EALARGS_MAX, user, &s, &no_huge, err,
-				       sizeof(err)),
-			 -E2BIG);
+	assert_int_equal(
+		ealargs_build(&e, "idlecut", EALARGS_MAX, user, &s, &no_huge, err, sizeof(err)),
+		-E2BIG);
 	assert_string_equal(err, "too many EAL arguments (at most 256)");
 	assert_int_equal(e.argc, 0);
 }
