@@ -31,7 +31,19 @@ if meson introspect "$BUILD" --targets | "$PY" -c \
 	"import json,sys; sys.exit(0 if any(t['name']=='idlecut-replay' for t in json.load(sys.stdin)) else 1)"; then
 	check "bin/idlecut-replay is installed (the build has that target)" [ -x "$BIN/idlecut-replay" ]
 	if [ -f "$SRC_ROOT/doc/idlecut-replay.1" ]; then
-		check "idlecut-replay(1) is installed" [ -f "$MAN/man1/idlecut-replay.1" ]
+		RPAGE=$MAN/man1/idlecut-replay.1
+		check "idlecut-replay(1) is installed" [ -f "$RPAGE" ]
+		rman_ok() {
+			MANWIDTH=100 man --warnings -l "$RPAGE" >"$WORK/rman.txt" 2>"$WORK/rman.err" &&
+				[ ! -s "$WORK/rman.err" ] && [ -s "$WORK/rman.txt" ]
+		}
+		check "man -l renders idlecut-replay(1) without error or warning" rman_ok
+		rmissing=
+		for o in $("$BIN/idlecut-replay" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+			grep -q -- "$o" "$WORK/rman.txt" || rmissing="$rmissing $o"
+		done
+		check "idlecut-replay(1) documents every option of its --help${rmissing:+ (missing:$rmissing)}" \
+			[ -z "$rmissing" ]
 	fi
 else
 	log "no idlecut-replay target in this build: not expected in bin/"
