@@ -86,19 +86,49 @@ lsc_event(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret_p
 	return 0;
 }
 
+/* Configure, set up one RX and one TX queue, start; with link-state interrupts if @lsc. */
+static int
+configure_start(uint16_t port_id, struct rte_mempool *mp, const struct rte_eth_dev_info *info,
+		uint16_t nb_rxd, uint16_t nb_txd, bool lsc, const char **step)
+{
+	/* The forwarded frame must leave exactly as it came: no offload rewrites it. */
+	struct rte_eth_conf conf = {.intr_conf.lsc = lsc ? 1 : 0};
+	struct rte_eth_rxconf rxq = info->default_rxconf;
+	struct rte_eth_txconf txq = info->default_txconf;
+	int socket, ret;
+
+	*step = "configure";
+	ret = rte_eth_dev_configure(port_id, 1, 1, &conf);
+	if (ret < 0)
+		return ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+	if (ret < 0)
+		return ret;
+	socket = rte_eth_dev_socket_id(port_id);
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	*step = "RX queue set-up";
+	ret = rte_eth_rx_queue_setup(port_id, 0, nb_rxd, (unsigned int)socket, &rxq, mp);
+	if (ret < 0)
+		return ret;
+	*step = "TX queue set-up";
+	ret = rte_eth_tx_queue_setup(port_id, 0, nb_txd, (unsigned int)socket, &txq);
+	if (ret < 0)
+		return ret;
+	*step = "start";
+	return rte_eth_dev_start(port_id);
+}
+
 int
 port_setup_conf(uint16_t port_id, struct rte_mempool *mp, const struct port_conf *pc,
 		const char **step)
 {
-	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
-	struct rte_eth_rxconf rxq;
-	struct rte_eth_txconf txq;
 	uint16_t nb_rxd = pc != NULL && pc->rx_desc != 0 ? pc->rx_desc : PORT_RX_DESC;
 	uint16_t nb_txd = pc != NULL && pc->tx_desc != 0 ? pc->tx_desc : PORT_TX_DESC;
 	const char *dummy;
 	bool lsc;
-	int socket, ret;
+	int ret;
 
 	if (step == NULL)
 		step = &dummy;
@@ -109,38 +139,21 @@ port_setup_conf(uint16_t port_id, struct rte_mempool *mp, const struct port_conf
 	if (ret < 0)
 		return ret;
 	lsc = info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0;
-	if (lsc) {
-		/* Before start: some PMDs arm the interrupt in dev_start. */
-		ret = rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event,
-						    NULL);
-		lsc = ret == 0;
+	/* Before start: some PMDs arm the interrupt in dev_start. */
+	if (lsc)
+		lsc = rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event,
+						    NULL) == 0;
+	ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, lsc, step);
+	if (ret < 0 && lsc && (strcmp(*step, "configure") == 0 || strcmp(*step, "start") == 0)) {
+		/* A device bound without interrupt support (uio, no-IOMMU): poll its link. */
+		rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event, NULL);
+		lsc = false;
+		PORT_LOG(INFO, "port %u: no link-state interrupts (%s failed): link polled\n",
+			 port_id, *step);
+		ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, false, step);
 	}
-	/* The forwarded frame must leave exactly as it came: no offload rewrites it. */
-	conf.intr_conf.lsc = lsc ? 1 : 0;
-	*step = "configure";
-	ret = rte_eth_dev_configure(port_id, 1, 1, &conf);
 	if (ret < 0)
-		goto fail_cb;
-	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
-	if (ret < 0)
-		goto fail_cb;
-	socket = rte_eth_dev_socket_id(port_id);
-	if (socket < 0)
-		socket = (int)rte_socket_id();
-	rxq = info.default_rxconf;
-	txq = info.default_txconf;
-	*step = "RX queue set-up";
-	ret = rte_eth_rx_queue_setup(port_id, 0, nb_rxd, (unsigned int)socket, &rxq, mp);
-	if (ret < 0)
-		goto fail_cb;
-	*step = "TX queue set-up";
-	ret = rte_eth_tx_queue_setup(port_id, 0, nb_txd, (unsigned int)socket, &txq);
-	if (ret < 0)
-		goto fail_cb;
-	*step = "start";
-	ret = rte_eth_dev_start(port_id);
-	if (ret < 0)
-		goto fail_cb;
+		return ret;
 	started[port_id] = true;
 	lsc_enabled[port_id] = lsc;
 	/*
@@ -163,11 +176,6 @@ port_setup_conf(uint16_t port_id, struct rte_mempool *mp, const struct port_conf
 		PORT_LOG(WARNING, "port %u: cannot enable all-multicast: %s\n", port_id,
 			 rte_strerror(-ret));
 	return 0;
-
-fail_cb:
-	if (lsc)
-		rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event, NULL);
-	return ret;
 }
 
 int
