@@ -480,12 +480,50 @@ drain_events(struct ctl *c)
 
 /* ------------------------------------------------------------------ poll, dump, view */
 
+static void
+log_link(const char *name, const struct port_nic *n)
+{
+	if (!n->link_up)
+		fprintf(stderr, "idlecut: port %s: link down\n", name);
+	else if (n->link_speed_mbps != 0)
+		fprintf(stderr, "idlecut: port %s: link up, %u Mbps %s-duplex\n", name,
+			n->link_speed_mbps, n->link_full_duplex ? "full" : "half");
+	else
+		fprintf(stderr, "idlecut: port %s: link up\n", name);
+}
+
+void
+ctl_nic_poll(struct ctl *c, bool force)
+{
+	struct port_nic now[STATS_MAX_PORTS];
+	unsigned int n = c->n_ports < STATS_MAX_PORTS ? c->n_ports : STATS_MAX_PORTS;
+	uint64_t tsc = rte_rdtsc();
+	bool lsc = false;
+
+	for (unsigned int i = 0; i < n; i++)
+		lsc |= port_lsc_pending(c->ports[i].port_id);
+	if (!force && !lsc && c->nic_read && tsc < c->nic_next_tsc)
+		return;
+	c->nic_next_tsc = tsc + rte_get_tsc_hz();
+	for (unsigned int i = 0; i < n; i++)
+		port_nic_read(c->ports[i].port_id, &now[i]);
+	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < n; i++) {
+		if (c->nic_read && now[i].link_up != c->nic[i].link_up)
+			log_link(c->ports[i].name, &now[i]);
+		c->nic[i] = now[i];
+	}
+	pthread_mutex_unlock(&c->lock);
+	c->nic_read = true;
+}
+
 void
 ctl_poll(struct ctl *c)
 {
 	uint32_t req = __atomic_load_n(&c->reload_req, __ATOMIC_ACQUIRE);
 
 	run_timeline(c);
+	ctl_nic_poll(c, false);
 	if (req != c->reload_done) {
 		c->reload_result = ctl_reload(c, "telemetry");
 		__atomic_store_n(&c->reload_done, req, __ATOMIC_RELEASE);
@@ -545,6 +583,7 @@ ctl_view(struct ctl_view *v, void *arg)
 		snprintf(v->profile[p], sizeof(v->profile[p]), "%s", snap->scn.profiles[p].name);
 	v->n_ports = c->n_ports;
 	memcpy(v->ports, c->ports, sizeof(v->ports));
+	memcpy(v->nic, c->nic, sizeof(v->nic));
 	v->reloads_ok = c->reloads_ok;
 	v->reloads_error = c->reloads_error;
 	v->events_written = c->events_written;

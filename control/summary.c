@@ -32,6 +32,19 @@ ctl_summary_print(FILE *out, const struct ctl_view *v)
 			ports[i].name, s->rx_packets[p], s->rx_bytes[p], s->tx_packets[p],
 			s->tx_bytes[p]);
 	}
+	for (unsigned int i = 0; i < n_ports; i++) {
+		const struct port_nic *n = &v->nic[i];
+
+		fprintf(out, "  nic  %-28s link %-4s", ports[i].name, n->link_up ? "up" : "down");
+		if (n->stats_ok)
+			fprintf(out,
+				" ipackets=%" PRIu64 " opackets=%" PRIu64 " imissed=%" PRIu64
+				" ierrors=%" PRIu64 " oerrors=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",
+				n->ipackets, n->opackets, n->imissed, n->ierrors, n->oerrors,
+				n->rx_nombuf);
+		else
+			fprintf(out, " (no NIC counters)\n");
+	}
 	fprintf(out, "  drops      ");
 	for (unsigned int d = 0; d < STATS_DROP_COUNT; d++)
 		fprintf(out, " %s=%" PRIu64, stats_drop_name(d), s->drops[d]);
@@ -141,9 +154,17 @@ ctl_summary_json(FILE *out, const struct ctl_view *v)
 
 		fprintf(out,
 			"%s{\"port\":\"%s\",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 "}",
+			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+			",\"nic\":{\"link_up\":%s,\"link_speed_mbps\":%u,\"stats\":%s"
+			",\"ipackets\":%" PRIu64 ",\"opackets\":%" PRIu64 ",\"ibytes\":%" PRIu64
+			",\"obytes\":%" PRIu64 ",\"imissed\":%" PRIu64 ",\"ierrors\":%" PRIu64
+			",\"oerrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "}}",
 			i ? "," : "", ports[i].name, s->rx_packets[p], s->rx_bytes[p],
-			s->tx_packets[p], s->tx_bytes[p]);
+			s->tx_packets[p], s->tx_bytes[p], v->nic[i].link_up ? "true" : "false",
+			v->nic[i].link_speed_mbps, v->nic[i].stats_ok ? "true" : "false",
+			v->nic[i].ipackets, v->nic[i].opackets, v->nic[i].ibytes,
+			v->nic[i].obytes, v->nic[i].imissed, v->nic[i].ierrors,
+			v->nic[i].oerrors, v->nic[i].rx_nombuf);
 	}
 	fprintf(out, "]");
 	json_u64_array_by_name(out, "drops", s->drops, STATS_DROP_COUNT, drop_name);

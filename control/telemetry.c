@@ -5,17 +5,24 @@
  *   /idlecut/flows,N   active flows by profile and state, plus up to N sampled flows
  *   /idlecut/scenario  name, file, time scale, generation, profiles in force
  *   /idlecut/reload    re-read the scenario file (as SIGHUP); answers ok or the error
+ *   /idlecut/ports     per port: ethdev id, driver, NUMA socket, link, rte_eth_stats
+ *   /idlecut/xstats,P  the driver's extended counters of port P (its name, "PAIR/inside",
+ *                      or its ethdev id)
  *
  * Callbacks run on DPDK's telemetry thread: they only read per-lcore counters, copy names
- * through ctl_view(), and reach workers through ctl_dump()/ctl_request_reload().
+ * and the NIC counters (read by the control thread once a second) through ctl_view(), and
+ * reach workers through ctl_dump()/ctl_request_reload(). /idlecut/xstats reads the driver
+ * directly, as DPDK's own /ethdev/xstats does from this thread.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "ctl.h"
@@ -65,6 +72,131 @@ view_get(void)
 	return v;
 }
 
+/* One value of struct port_nic (SIZE_MAX: link_up as 0/1). */
+static uint64_t
+nic_value(const struct port_nic *n, size_t field)
+{
+	uint64_t val;
+
+	if (field == SIZE_MAX)
+		return n->link_up ? 1 : 0;
+	memcpy(&val, (const char *)n + field, sizeof(val));
+	return val;
+}
+
+static const struct {
+	const char *name; /**< as in Prometheus, without idlecut_ and _total */
+	size_t field;
+} nic_fields[] = {
+	{"port_link_up", SIZE_MAX},
+	{"port_ipackets", offsetof(struct port_nic, ipackets)},
+	{"port_opackets", offsetof(struct port_nic, opackets)},
+	{"port_ibytes", offsetof(struct port_nic, ibytes)},
+	{"port_obytes", offsetof(struct port_nic, obytes)},
+	{"port_imissed", offsetof(struct port_nic, imissed)},
+	{"port_ierrors", offsetof(struct port_nic, ierrors)},
+	{"port_oerrors", offsetof(struct port_nic, oerrors)},
+	{"port_rx_nombuf", offsetof(struct port_nic, rx_nombuf)},
+};
+
+/* The NIC's counters in /idlecut/stats: one dict per counter, by port name. */
+static void
+nic_dicts(struct rte_tel_data *d, const struct ctl_view *v)
+{
+	for (unsigned int k = 0; k < RTE_DIM(nic_fields); k++) {
+		struct rte_tel_data *c = dict_new();
+
+		for (unsigned int i = 0; c != NULL && i < v->n_ports; i++)
+			rte_tel_data_add_dict_u64(c, v->ports[i].name,
+						  nic_value(&v->nic[i], nic_fields[k].field));
+		dict_put(d, nic_fields[k].name, c);
+	}
+}
+
+static int
+cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl_view *v = view_get();
+
+	(void)cmd;
+	(void)params;
+	if (v == NULL)
+		return -1;
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < v->n_ports; i++) {
+		struct rte_tel_data *c = dict_new();
+		struct rte_eth_dev_info info;
+		uint16_t id = v->ports[i].port_id;
+
+		if (c == NULL)
+			break;
+		rte_tel_data_add_dict_u64(c, "port_id", id);
+		if (rte_eth_dev_info_get(id, &info) == 0 && info.driver_name != NULL)
+			rte_tel_data_add_dict_string(c, "driver", info.driver_name);
+		rte_tel_data_add_dict_int(c, "socket", port_socket(id));
+		rte_tel_data_add_dict_string(c, "link", v->nic[i].link_up ? "up" : "down");
+		rte_tel_data_add_dict_u64(c, "link_speed_mbps", v->nic[i].link_speed_mbps);
+		rte_tel_data_add_dict_string(c, "link_events",
+					     port_has_lsc(id) ? "interrupt" : "polled");
+		rte_tel_data_add_dict_u64(c, "stats_ok", v->nic[i].stats_ok);
+		for (unsigned int k = 0; k < RTE_DIM(nic_fields); k++)
+			rte_tel_data_add_dict_u64(c, nic_fields[k].name + 5,
+						  nic_value(&v->nic[i], nic_fields[k].field));
+		dict_put(d, v->ports[i].name, c);
+	}
+	free(v);
+	return 0;
+}
+
+/* /idlecut/xstats,PORT: PORT is a port's name in the scenario or its ethdev id. */
+static int
+cmd_xstats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl_view *v = view_get();
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int id = -1, n, ret = -1;
+	char kb[RTE_ETH_XSTATS_NAME_SIZE];
+
+	(void)cmd;
+	if (v == NULL || params == NULL || params[0] == '\0')
+		goto out;
+	for (unsigned int i = 0; i < v->n_ports; i++)
+		if (strcmp(v->ports[i].name, params) == 0)
+			id = v->ports[i].port_id;
+	if (id < 0) {
+		char *end;
+		unsigned long u = strtoul(params, &end, 10);
+
+		for (unsigned int i = 0; *end == '\0' && end != params && i < v->n_ports; i++)
+			if (v->ports[i].port_id == u)
+				id = (int)u;
+	}
+	if (id < 0)
+		goto out;
+	n = rte_eth_xstats_get_names((uint16_t)id, NULL, 0);
+	if (n < 0)
+		goto out;
+	names = calloc((size_t)n + 1, sizeof(*names));
+	vals = calloc((size_t)n + 1, sizeof(*vals));
+	if (names == NULL || vals == NULL)
+		goto out;
+	if (rte_eth_xstats_get_names((uint16_t)id, names, (unsigned int)n) != n ||
+	    rte_eth_xstats_get((uint16_t)id, vals, (unsigned int)n) != n)
+		goto out;
+	rte_tel_data_start_dict(d);
+	for (int i = 0; i < n; i++)
+		if (vals[i].id < (uint64_t)n)
+			rte_tel_data_add_dict_u64(d, key(names[vals[i].id].name, kb, sizeof(kb)),
+						  vals[i].value);
+	ret = 0;
+out:
+	free(names);
+	free(vals);
+	free(v);
+	return ret;
+}
+
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -92,6 +224,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(c, v->ports[i].name, arr[k][v->ports[i].port_id]);
 		dict_put(d, names[k], c);
 	}
+	nic_dicts(d, v);
 	c = dict_new();
 	for (unsigned int r = 0; c != NULL && r < STATS_DROP_COUNT; r++)
 		rte_tel_data_add_dict_u64(c, stats_drop_name(r), s->drops[r]);
@@ -429,7 +562,13 @@ ctl_telemetry_register(struct ctl *c)
 	    rte_telemetry_register_cmd("/idlecut/scenario", cmd_scenario,
 				       "The scenario in force. No parameters.") != 0 ||
 	    rte_telemetry_register_cmd("/idlecut/reload", cmd_reload,
-				       "Re-read the scenario file, as SIGHUP does.") != 0)
+				       "Re-read the scenario file, as SIGHUP does.") != 0 ||
+	    rte_telemetry_register_cmd("/idlecut/ports", cmd_ports,
+				       "Per port: ethdev id, driver, socket, link and the NIC's "
+				       "counters. No parameters.") != 0 ||
+	    rte_telemetry_register_cmd("/idlecut/xstats", cmd_xstats,
+				       "The driver's extended counters. Parameter: a port's name "
+				       "(PAIR/inside) or ethdev id.") != 0)
 		return -1;
 	return 0;
 }

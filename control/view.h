@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "port.h"
 #include "stats.h"
 
 struct ctl_port_name {
@@ -36,6 +37,8 @@ struct ctl_view {
 	char profile[CFG_MAX_PROFILES][CFG_NAME_MAX];
 	unsigned int n_ports;
 	struct ctl_port_name ports[STATS_MAX_PORTS];
+	/** The NIC's counters and link per entry of ports[], at most a second old. */
+	struct port_nic nic[STATS_MAX_PORTS];
 	uint64_t reloads_ok;
 	uint64_t reloads_error;
 	uint64_t events_written;

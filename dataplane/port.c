@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
-#include <rte_ethdev.h>
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_errno.h>
-#include <rte_log.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_log.h>
 #include <rte_mbuf.h>
 
 #include "port.h"
@@ -14,38 +17,87 @@ RTE_LOG_REGISTER_SUFFIX(port_logtype, port, INFO);
 #define PORT_LOG(level, ...) rte_log(RTE_LOG_##level, port_logtype, "idlecut.port: " __VA_ARGS__)
 
 static bool started[RTE_MAX_ETHPORTS];
+static bool lsc_enabled[RTE_MAX_ETHPORTS];
+/* Set by the LSC callback (EAL interrupt thread), cleared by the control thread. */
+static uint8_t lsc_flag[RTE_MAX_ETHPORTS];
+
+unsigned int
+port_pool_size(unsigned int n_rxq, unsigned int n_txq, unsigned int rx_desc, unsigned int tx_desc,
+	       unsigned int n_workers, unsigned int extra)
+{
+	uint64_t n = (uint64_t)n_rxq * (rx_desc + PORT_BURST) +
+		     (uint64_t)n_txq * (tx_desc + PORT_BURST) +
+		     (uint64_t)(n_workers + 1) * PORT_MBUF_CACHE * 2 + extra;
+
+	if (n > PORT_MBUFS_MAX)
+		n = PORT_MBUFS_MAX;
+	return rte_align32pow2((uint32_t)n + 1) - 1;
+}
+
+struct rte_mempool *
+port_pool_create_n(unsigned int n, int socket)
+{
+	return rte_pktmbuf_pool_create("idlecut_mbufs", n, PORT_MBUF_CACHE, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+}
 
 struct rte_mempool *
 port_pool_create(unsigned int n_ports, unsigned int n_workers, unsigned int extra)
 {
-	/*
-	 * Every RX ring can be full, every TX ring can hold unsent mbufs, each worker can have
-	 * a burst in flight per port and a full per-lcore cache.
-	 */
-	unsigned int n = n_ports * (PORT_RX_DESC + PORT_TX_DESC + 2 * 64) +
-			 (n_workers + 1) * PORT_MBUF_CACHE * 2 + extra;
-
-	n = rte_align32pow2(n) - 1; /* mempool rings are most efficient at 2^k - 1 */
-	return rte_pktmbuf_pool_create("idlecut_mbufs", n, PORT_MBUF_CACHE, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	return port_pool_create_n(
+		port_pool_size(n_ports, n_ports, PORT_RX_DESC, PORT_TX_DESC, n_workers, extra),
+		(int)rte_socket_id());
 }
 
 int
-port_setup(uint16_t port_id, struct rte_mempool *mp)
+port_socket(uint16_t port_id)
 {
-	struct rte_eth_conf conf = {0};
+	int s = rte_eth_dev_socket_id(port_id);
+
+	return s < 0 ? SOCKET_ID_ANY : s;
+}
+
+bool
+port_is_pci(uint16_t port_id)
+{
 	struct rte_eth_dev_info info;
-	struct rte_eth_rxconf rxq;
-	struct rte_eth_txconf txq;
-	uint16_t nb_rxd = PORT_RX_DESC, nb_txd = PORT_TX_DESC;
+	const struct rte_bus *bus;
+
+	if (rte_eth_dev_info_get(port_id, &info) != 0 || info.device == NULL)
+		return false;
+	bus = rte_dev_bus(info.device);
+	return bus != NULL && strcmp(rte_bus_name(bus), "pci") == 0;
+}
+
+int
+port_desc_adjust(uint16_t port_id, uint16_t *rx_desc, uint16_t *tx_desc)
+{
+	return rte_eth_dev_adjust_nb_rx_tx_desc(port_id, rx_desc, tx_desc);
+}
+
+static int
+lsc_event(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret_param)
+{
+	(void)type;
+	(void)arg;
+	(void)ret_param;
+	if (port_id < RTE_MAX_ETHPORTS)
+		__atomic_store_n(&lsc_flag[port_id], 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Configure, set up one RX and one TX queue, start; with link-state interrupts if @lsc. */
+static int
+configure_start(uint16_t port_id, struct rte_mempool *mp, const struct rte_eth_dev_info *info,
+		uint16_t nb_rxd, uint16_t nb_txd, bool lsc, const char **step)
+{
+	/* The forwarded frame must leave exactly as it came: no offload rewrites it. */
+	struct rte_eth_conf conf = {.intr_conf.lsc = lsc ? 1 : 0};
+	struct rte_eth_rxconf rxq = info->default_rxconf;
+	struct rte_eth_txconf txq = info->default_txconf;
 	int socket, ret;
 
-	if (!rte_eth_dev_is_valid_port(port_id))
-		return -ENODEV;
-	ret = rte_eth_dev_info_get(port_id, &info);
-	if (ret < 0)
-		return ret;
-	/* The forwarded frame must leave exactly as it came: no offload rewrites it. */
+	*step = "configure";
 	ret = rte_eth_dev_configure(port_id, 1, 1, &conf);
 	if (ret < 0)
 		return ret;
@@ -55,20 +107,67 @@ port_setup(uint16_t port_id, struct rte_mempool *mp)
 	socket = rte_eth_dev_socket_id(port_id);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	rxq = info.default_rxconf;
-	txq = info.default_txconf;
+	*step = "RX queue set-up";
 	ret = rte_eth_rx_queue_setup(port_id, 0, nb_rxd, (unsigned int)socket, &rxq, mp);
 	if (ret < 0)
 		return ret;
+	*step = "TX queue set-up";
 	ret = rte_eth_tx_queue_setup(port_id, 0, nb_txd, (unsigned int)socket, &txq);
 	if (ret < 0)
 		return ret;
-	ret = rte_eth_dev_start(port_id);
+	*step = "start";
+	return rte_eth_dev_start(port_id);
+}
+
+int
+port_setup_conf(uint16_t port_id, struct rte_mempool *mp, const struct port_conf *pc,
+		const char **step)
+{
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = pc != NULL && pc->rx_desc != 0 ? pc->rx_desc : PORT_RX_DESC;
+	uint16_t nb_txd = pc != NULL && pc->tx_desc != 0 ? pc->tx_desc : PORT_TX_DESC;
+	const char *dummy;
+	bool lsc;
+	int ret;
+
+	if (step == NULL)
+		step = &dummy;
+	*step = "probe";
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret < 0)
+		return ret;
+	lsc = info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0;
+	/* Before start: some PMDs arm the interrupt in dev_start. */
+	if (lsc)
+		lsc = rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event,
+						    NULL) == 0;
+	ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, lsc, step);
+	if (ret < 0 && lsc && (strcmp(*step, "configure") == 0 || strcmp(*step, "start") == 0)) {
+		/* A device bound without interrupt support (uio, no-IOMMU): poll its link. */
+		rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event, NULL);
+		lsc = false;
+		PORT_LOG(INFO, "port %u: no link-state interrupts (%s failed): link polled\n",
+			 port_id, *step);
+		ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, false, step);
+	}
 	if (ret < 0)
 		return ret;
 	started[port_id] = true;
-	/* Not every PMD can (net_ring, net_null): forwarding works without, so only warn. */
+	lsc_enabled[port_id] = lsc;
+	/*
+	 * A NIC that keeps its MAC filter drops every frame not addressed to it: most of the
+	 * wire. On PCI that is fatal. Not every vdev has the mode (net_ring, net_null), and
+	 * forwarding works without it there: only warn.
+	 */
 	ret = rte_eth_promiscuous_enable(port_id);
+	if (ret == 0 && rte_eth_promiscuous_get(port_id) != 1)
+		ret = -EIO;
+	if (ret < 0 && port_is_pci(port_id)) {
+		*step = "promiscuous mode";
+		return ret;
+	}
 	if (ret < 0 && ret != -ENOTSUP)
 		PORT_LOG(WARNING, "port %u: cannot enable promiscuous mode: %s\n", port_id,
 			 rte_strerror(-ret));
@@ -79,14 +178,66 @@ port_setup(uint16_t port_id, struct rte_mempool *mp)
 	return 0;
 }
 
+int
+port_setup(uint16_t port_id, struct rte_mempool *mp)
+{
+	return port_setup_conf(port_id, mp, NULL, NULL);
+}
+
+int
+port_nic_read(uint16_t port_id, struct port_nic *out)
+{
+	struct rte_eth_stats st;
+	struct rte_eth_link link;
+
+	memset(out, 0, sizeof(*out));
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	if (rte_eth_stats_get(port_id, &st) == 0) {
+		out->stats_ok = true;
+		out->ipackets = st.ipackets;
+		out->opackets = st.opackets;
+		out->ibytes = st.ibytes;
+		out->obytes = st.obytes;
+		out->imissed = st.imissed;
+		out->ierrors = st.ierrors;
+		out->oerrors = st.oerrors;
+		out->rx_nombuf = st.rx_nombuf;
+	}
+	if (rte_eth_link_get_nowait(port_id, &link) == 0) {
+		out->link_up = link.link_status == RTE_ETH_LINK_UP;
+		out->link_full_duplex = link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX;
+		out->link_speed_mbps =
+			link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ? 0 : link.link_speed;
+	}
+	return 0;
+}
+
+bool
+port_lsc_pending(uint16_t port_id)
+{
+	if (port_id >= RTE_MAX_ETHPORTS)
+		return false;
+	return __atomic_exchange_n(&lsc_flag[port_id], 0, __ATOMIC_ACQ_REL) != 0;
+}
+
+bool
+port_has_lsc(uint16_t port_id)
+{
+	return port_id < RTE_MAX_ETHPORTS && lsc_enabled[port_id];
+}
+
 void
 port_close_all(void)
 {
 	for (uint16_t p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		if (!started[p])
 			continue;
+		if (lsc_enabled[p])
+			rte_eth_dev_callback_unregister(p, RTE_ETH_EVENT_INTR_LSC, lsc_event, NULL);
 		rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);
 		started[p] = false;
+		lsc_enabled[p] = false;
 	}
 }

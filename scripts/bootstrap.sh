@@ -13,6 +13,9 @@ PKGS=(
 	# run: dpdk-testpmd and dpdk-telemetry.py, TAP testbeds, traffic and captures
 	dpdk dpdk-dev iproute2 iputils-ping python3 python3-scapy python3-yaml iperf3 tcpdump
 	nginx-light curl gnuplot-nox
+	# a real Prometheus server and promtool (tests/e2e/prometheus_test.sh); man -l for the
+	# install test
+	prometheus man-db groff-base
 	# hardening: fuzzing and sanitizers
 	clang valgrind
 )

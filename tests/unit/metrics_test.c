@@ -96,6 +96,20 @@ fill_view(struct ctl_view *v)
 	s->late_sum_ns = 1234567890123ull;
 	s->late_count = 153;
 	s->late_max_ns = 9999;
+	for (unsigned int i = 0; i < 4; i++) {
+		struct port_nic *n = &v->nic[i];
+
+		n->stats_ok = true;
+		n->ipackets = 20000 + i;
+		n->opackets = 20100 + i;
+		n->ibytes = 20200 + i;
+		n->obytes = 20300 + i;
+		n->imissed = 20400 + i;
+		n->ierrors = 20500 + i;
+		n->oerrors = 20600 + i;
+		n->rx_nombuf = 20700 + i;
+		n->link_up = i != 1;
+	}
 	v->reloads_ok = 15001;
 	v->reloads_error = 15002;
 	v->events_written = 16001;
@@ -588,6 +602,40 @@ test_render_values(void **state)
 	free(t);
 }
 
+/* The NIC's counters and link, by entry of ports[] (not by port id). */
+static void
+test_render_nic(void **state)
+{
+	struct ctl_view v;
+	char *t;
+
+	(void)state;
+	fill_view(&v);
+	t = render(&v);
+	expect_line(t, "# TYPE idlecut_port_link_up gauge");
+	expect_line(t, "idlecut_port_link_up{port=\"lab/inside\"} 1");
+	expect_line(t, "idlecut_port_link_up{port=\"lab/outside\"} 0");
+	expect_line(t, "idlecut_port_link_up{port=\"b/outside\"} 1");
+	assert_int_equal(count_prefix(t, "idlecut_port_link_up{"), 4);
+	expect_line(t, "# TYPE idlecut_port_imissed_total counter");
+	expect_line(t, "idlecut_port_ipackets_total{port=\"lab/outside\"} 20001");
+	expect_line(t, "idlecut_port_opackets_total{port=\"b/outside\"} 20103");
+	expect_line(t, "idlecut_port_ibytes_total{port=\"lab/inside\"} 20200");
+	expect_line(t, "idlecut_port_obytes_total{port=\"lab/outside\"} 20301");
+	expect_line(t, "idlecut_port_imissed_total{port=\"b/outside\"} 20403");
+	expect_line(t, "idlecut_port_ierrors_total{port=\"lab/inside\"} 20500");
+	expect_line(t, "idlecut_port_oerrors_total{port=\"lab/outside\"} 20601");
+	expect_line(t, "idlecut_port_rx_nombuf_total{port=\"b/outside\"} 20703");
+	assert_int_equal(count_prefix(t, "idlecut_port_rx_nombuf_total{"), 4);
+	v.nic[1].link_up = true;
+	v.nic[3].link_up = false;
+	free(t);
+	t = render(&v);
+	expect_line(t, "idlecut_port_link_up{port=\"lab/outside\"} 1");
+	expect_line(t, "idlecut_port_link_up{port=\"b/outside\"} 0");
+	free(t);
+}
+
 static void
 test_render_escaping(void **state)
 {
@@ -695,6 +743,7 @@ test_render_format(void **state)
 	t = render(&v);
 	samples = check_format(t);
 	expected = 4 * 4			/* rx/tx packets/bytes x 4 ports */
+		   + 9 * 4			/* NIC: link up and 8 counters x 4 ports */
 		   + STATS_DROP_COUNT		/* drops */
 		   + 2 * 3			/* active, created, closed x 2 */
 		   + 2 * FLOW_STATE_COUNT	/* expired */
@@ -1192,6 +1241,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_values),
+		cmocka_unit_test(test_render_nic),
 		cmocka_unit_test(test_render_escaping),
 		cmocka_unit_test(test_render_histogram),
 		cmocka_unit_test(test_render_zero_view),
