@@ -69,7 +69,10 @@ struct app {
 	unsigned int n_workers;
 	struct ctl ctl;
 	uint16_t pair_port[CFG_MAX_PAIRS][2];
+	unsigned int per_pair;		/**< workers per pair (several: one queue each) */
+	bool steer_sw[CFG_MAX_PAIRS];	/**< the flow hash decides every frame's worker */
 	struct rte_mempool *mp;
+	struct rte_mempool *rst_mp; /**< the RSTs' own pool */
 	int socket; /**< NUMA socket of the ports (SOCKET_ID_ANY: unknown) */
 	uint64_t start_tsc;
 };
@@ -342,9 +345,10 @@ setup_pool(struct app *a)
 			txd_total += txd;
 		}
 	}
-	/* One queue each way per port: the per-queue average gives the exact total. */
-	need = port_pool_size(n_ports, n_ports, (rxd_total + n_ports - 1) / n_ports,
-			      (txd_total + n_ports - 1) / n_ports, a->n_workers, RST_MBUFS);
+	/* per_pair queues each way per port: the per-queue average gives the exact total. */
+	need = port_pool_size(n_ports * a->per_pair, n_ports * a->per_pair,
+			      (rxd_total + n_ports - 1) / n_ports,
+			      (txd_total + n_ports - 1) / n_ports, a->n_workers, 0);
 	n = a->opt.mbufs != 0 ? a->opt.mbufs : need;
 	if (n < need)
 		fprintf(stderr,
@@ -358,22 +362,37 @@ setup_pool(struct app *a)
 		    n, sock, rte_strerror(rte_errno),
 		    rte_eal_has_hugepages() ? "reserve more hugepages or lower --mbufs"
 					    : "raise EAL -m or lower --mbufs");
+	/* RSTs have a pool of their own: a full RX pool cannot starve them (SPEC §6). */
+	a->rst_mp = port_rst_pool_create(RST_MBUFS * a->n_workers - 1, sock);
+	if (a->rst_mp == NULL)
+		die(EXIT_RUNTIME, "cannot create the RST pool of %u mbufs on socket %d: %s",
+		    RST_MBUFS * a->n_workers - 1, sock, rte_strerror(rte_errno));
 }
 
 static void
 start_ports(struct app *a)
 {
 	const struct cfg_scenario *scn = a->scn;
-	const struct port_conf pc = {.rx_desc = a->opt.rx_desc, .tx_desc = a->opt.tx_desc};
-
 	for (unsigned int p = 0; p < scn->n_pairs; p++) {
+		bool trusted = true;
+
 		for (unsigned int s = 0; s < 2; s++) {
 			const struct cfg_port *port = &scn->pairs[p].side[s];
 			uint16_t id = a->pair_port[p][s];
+			/*
+			 * TAP: the kernel's tun driver picks the queue by its symmetric flow hash
+			 * (README "Workers"; tests/e2e/workers_test.sh checks it), so no RSS.
+			 */
+			struct port_conf pc = {.rx_desc = a->opt.rx_desc,
+					       .tx_desc = a->opt.tx_desc,
+					       .n_queues = (uint16_t)a->per_pair,
+					       .no_rss = port->kind == CFG_PORT_TAP};
 			const char *step;
 			int ret;
 
 			ret = port_setup_conf(id, a->mp, &pc, &step);
+			if (a->per_pair > 1 && !pc.rss_on && port->kind != CFG_PORT_TAP)
+				trusted = false;
 			if (ret < 0)
 				die(EXIT_RUNTIME, "pair %s %s (%s): cannot start: %s: %s",
 				    scn->pairs[p].name, s ? "outside" : "inside", port_label(port),
@@ -384,6 +403,7 @@ start_ports(struct app *a)
 				 scn->pairs[p].name, s ? "outside" : "inside");
 			a->ctl.n_ports++;
 		}
+		a->steer_sw[p] = scn->steering == CFG_STEERING_SOFTWARE || !trusted;
 	}
 }
 
@@ -393,6 +413,7 @@ setup_workers(struct app *a)
 	const struct cfg_scenario *scn = a->scn;
 	unsigned int lcores[RTE_MAX_LCORE], n_lcores = 0, lcore;
 	uint32_t capacity;
+	uint64_t seed;
 	size_t sz;
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -400,7 +421,14 @@ setup_workers(struct app *a)
 	if (n_lcores == 0)
 		die(EXIT_USAGE, "idlecut needs two lcores, one for control and one to forward "
 				"(EAL -l 0-1)");
-	a->n_workers = n_lcores < scn->n_pairs ? n_lcores : scn->n_pairs;
+	/* Every worker lcore is used: max(1, W / P) per pair (SPEC §3). */
+	a->per_pair = n_lcores >= scn->n_pairs ? n_lcores / scn->n_pairs : 1;
+	if (a->per_pair > WORKER_MAX_SHARE)
+		a->per_pair = WORKER_MAX_SHARE;
+	a->n_workers = n_lcores >= scn->n_pairs ? a->per_pair * scn->n_pairs : n_lcores;
+	if (a->n_workers < n_lcores)
+		fprintf(stderr, "idlecut: %u worker lcore(s) for %u pair(s): %u left idle\n",
+			n_lcores, scn->n_pairs, n_lcores - a->n_workers);
 	for (unsigned int i = 0; i < a->n_workers; i++) {
 		int ls = (int)rte_lcore_to_socket_id(lcores[i]);
 
@@ -421,27 +449,52 @@ setup_workers(struct app *a)
 
 	/* The capacity is the scenario's total: workers split it. */
 	capacity = (scn->capacity + a->n_workers - 1) / a->n_workers;
+	/* One seed for all: a flow hashes alike in every table (ownership, engine.h). */
+	seed = rte_rand();
 	for (unsigned int i = 0; i < a->n_workers; i++) {
-		a->workers[i] = worker_create(&a->shared, lcores[i], i, capacity, a->mp,
-					      rte_rand());
+		a->workers[i] = worker_create(&a->shared, lcores[i], i, capacity, a->mp, seed);
 		if (a->workers[i] == NULL)
 			die(EXIT_RUNTIME, "cannot allocate a flow table of %u flows (%zu MiB): %s",
 			    capacity, flow_table_memory(capacity) >> 20, strerror(rte_errno));
 	}
 }
 
-/* Pairs go round-robin to workers; a pair's two ports always share one worker. */
+/*
+ * Fewer workers than pairs: pairs go round-robin to workers, each on queue 0. Otherwise
+ * each pair gets per_pair workers, worker j on queue j of both its ports, sharing the
+ * pair's flows by hash (worker_share_pair).
+ */
 static void
 assign_pairs(struct app *a)
 {
 	const struct cfg_scenario *scn = a->scn;
 
 	for (unsigned int p = 0; p < scn->n_pairs; p++) {
-		struct worker *w = a->workers[p % a->n_workers];
+		unsigned int first = a->per_pair > 1 || a->n_workers >= scn->n_pairs
+					     ? p * a->per_pair
+					     : p % a->n_workers;
+		unsigned int n = a->n_workers >= scn->n_pairs ? a->per_pair : 1;
 
-		if (worker_add_pair(w, (uint8_t)p, a->pair_port[p][0], a->pair_port[p][1],
-				    scn->pairs[p].side[0].vlan, scn->pairs[p].side[1].vlan) < 0)
-			die(EXIT_RUNTIME, "too many pairs for one worker");
+		for (unsigned int j = 0; j < n; j++) {
+			struct worker *w = a->workers[first + j];
+
+			if (worker_add_pair(w, (uint8_t)p, a->pair_port[p][0], a->pair_port[p][1],
+					    scn->pairs[p].side[0].vlan,
+					    scn->pairs[p].side[1].vlan) < 0)
+				die(EXIT_RUNTIME, "too many pairs for one worker");
+			worker_set_queue(w, (uint8_t)p, (uint16_t)j);
+			worker_set_rst_pool(w, a->rst_mp);
+			printf("idlecut: worker lcore %u: pair %s queue %u of ports %u (inside) and "
+			       "%u (outside)%s\n",
+			       w->lcore, scn->pairs[p].name, j, a->pair_port[p][0],
+			       a->pair_port[p][1],
+			       n == 1 ? ""
+			       : a->steer_sw[p] ? ", steering software (handoff by flow hash)"
+						: ", steering by the ports (symmetric)");
+		}
+		if (n > 1 && worker_share_pair(&a->workers[first], n, (uint8_t)p, a->steer_sw[p]) < 0)
+			die(EXIT_RUNTIME, "pair %s: cannot create the handoff rings: %s",
+			    scn->pairs[p].name, rte_strerror(rte_errno));
 	}
 }
 

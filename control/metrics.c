@@ -176,7 +176,7 @@ render_ports(FILE *out, const struct ctl_view *v, const char *name, const char *
 		const struct label l = {"port", v->ports[i].name, sizeof(v->ports[i].name)};
 
 		if (port_exported(v, i))
-			sample_u64(out, name, &l, 1, by_port[v->ports[i].port_id]);
+			sample_u64(out, name, &l, 1, by_port[i]);
 	}
 }
 

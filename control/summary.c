@@ -25,7 +25,7 @@ ctl_summary_print(FILE *out, const struct ctl_view *v)
 	fprintf(out, "--- idlecut: scenario %s, up %.1f s, time scale %g ---\n", v->scenario,
 		v->uptime_s, v->time_scale);
 	for (unsigned int i = 0; i < n_ports; i++) {
-		uint16_t p = ports[i].port_id;
+		unsigned int p = i; /* counters are indexed by 2 * pair + side */
 
 		fprintf(out, "  port %-28s rx %12" PRIu64 " pkts %14" PRIu64 " B   tx %12" PRIu64
 			     " pkts %14" PRIu64 " B\n",
@@ -150,7 +150,7 @@ ctl_summary_json(FILE *out, const struct ctl_view *v)
 	fprintf(out, ",\"uptime_seconds\":%.3f,\"time_scale\":%g", v->uptime_s, v->time_scale);
 	fprintf(out, ",\"ports\":[");
 	for (unsigned int i = 0; i < n_ports; i++) {
-		uint16_t p = ports[i].port_id;
+		unsigned int p = i; /* counters are indexed by 2 * pair + side */
 
 		fprintf(out,
 			"%s{\"port\":\"%s\",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64

@@ -221,7 +221,7 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		c = dict_new();
 		for (unsigned int i = 0; c != NULL && i < v->n_ports; i++)
-			rte_tel_data_add_dict_u64(c, v->ports[i].name, arr[k][v->ports[i].port_id]);
+			rte_tel_data_add_dict_u64(c, v->ports[i].name, arr[k][i]);
 		dict_put(d, names[k], c);
 	}
 	nic_dicts(d, v);

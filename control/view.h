@@ -36,6 +36,7 @@ struct ctl_view {
 	unsigned int n_profiles;
 	char profile[CFG_MAX_PROFILES][CFG_NAME_MAX];
 	unsigned int n_ports;
+	/** Entry 2 * pair + side: the per-port counters of s (rx_packets[i] ...) are its. */
 	struct ctl_port_name ports[STATS_MAX_PORTS];
 	/** The NIC's counters and link per entry of ports[], at most a second old. */
 	struct port_nic nic[STATS_MAX_PORTS];

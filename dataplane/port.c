@@ -42,6 +42,14 @@ port_pool_create_n(unsigned int n, int socket)
 }
 
 struct rte_mempool *
+port_rst_pool_create(unsigned int n, int socket)
+{
+	/* An RST is at most 210 bytes (rst.h): a small data room. */
+	return rte_pktmbuf_pool_create("idlecut_rst", n, PORT_MBUF_CACHE, 0,
+				       RTE_PKTMBUF_HEADROOM + 256, socket);
+}
+
+struct rte_mempool *
 port_pool_create(unsigned int n_ports, unsigned int n_workers, unsigned int extra)
 {
 	return port_pool_create_n(
@@ -86,19 +94,39 @@ lsc_event(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret_p
 	return 0;
 }
 
-/* Configure, set up one RX and one TX queue, start; with link-state interrupts if @lsc. */
+/* Configure, set up the queues (and symmetric RSS), start; with link-state interrupts if @lsc. */
 static int
 configure_start(uint16_t port_id, struct rte_mempool *mp, const struct rte_eth_dev_info *info,
-		uint16_t nb_rxd, uint16_t nb_txd, bool lsc, const char **step)
+		uint16_t nb_rxd, uint16_t nb_txd, bool lsc, struct port_conf *pc, const char **step)
 {
 	/* The forwarded frame must leave exactly as it came: no offload rewrites it. */
 	struct rte_eth_conf conf = {.intr_conf.lsc = lsc ? 1 : 0};
 	struct rte_eth_rxconf rxq = info->default_rxconf;
 	struct rte_eth_txconf txq = info->default_txconf;
+	uint16_t nq = pc->n_queues != 0 ? pc->n_queues : 1;
+	uint8_t key[256];
 	int socket, ret;
 
 	*step = "configure";
-	ret = rte_eth_dev_configure(port_id, 1, 1, &conf);
+	if (nq > info->max_rx_queues || nq > info->max_tx_queues)
+		return -EINVAL;
+	pc->rss_on = false;
+	if (nq > 1 && !pc->no_rss && info->flow_type_rss_offloads != 0 &&
+	    info->hash_key_size != 0) {
+		/* Symmetric Toeplitz: with 0x6d5a repeated, swapping src and dst keeps the hash. */
+		for (unsigned int i = 0; i < info->hash_key_size; i++)
+			key[i] = (i & 1) ? 0x5a : 0x6d;
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_key = key;
+		conf.rx_adv_conf.rss_conf.rss_key_len = info->hash_key_size;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+			info->flow_type_rss_offloads;
+		pc->rss_on = conf.rx_adv_conf.rss_conf.rss_hf != 0;
+		if (!pc->rss_on)
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+	}
+	ret = rte_eth_dev_configure(port_id, nq, nq, &conf);
 	if (ret < 0)
 		return ret;
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
@@ -107,29 +135,57 @@ configure_start(uint16_t port_id, struct rte_mempool *mp, const struct rte_eth_d
 	socket = rte_eth_dev_socket_id(port_id);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	*step = "RX queue set-up";
-	ret = rte_eth_rx_queue_setup(port_id, 0, nb_rxd, (unsigned int)socket, &rxq, mp);
-	if (ret < 0)
-		return ret;
-	*step = "TX queue set-up";
-	ret = rte_eth_tx_queue_setup(port_id, 0, nb_txd, (unsigned int)socket, &txq);
-	if (ret < 0)
-		return ret;
+	for (uint16_t q = 0; q < nq; q++) {
+		*step = "RX queue set-up";
+		ret = rte_eth_rx_queue_setup(port_id, q, nb_rxd, (unsigned int)socket, &rxq, mp);
+		if (ret < 0)
+			return ret;
+		*step = "TX queue set-up";
+		ret = rte_eth_tx_queue_setup(port_id, q, nb_txd, (unsigned int)socket, &txq);
+		if (ret < 0)
+			return ret;
+	}
 	*step = "start";
-	return rte_eth_dev_start(port_id);
+	ret = rte_eth_dev_start(port_id);
+	if (ret < 0 || !pc->rss_on || info->reta_size == 0)
+		return ret;
+	{
+		/* The same RETA on both ports of a pair: queue i % n. */
+		struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 /
+						     RTE_ETH_RETA_GROUP_SIZE];
+		uint16_t size = info->reta_size;
+
+		if (size > RTE_ETH_RSS_RETA_SIZE_512)
+			size = RTE_ETH_RSS_RETA_SIZE_512;
+		memset(reta, 0, sizeof(reta));
+		for (uint16_t i = 0; i < size; i++) {
+			reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+			reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+				(uint16_t)(i % nq);
+		}
+		*step = "RSS redirection table";
+		ret = rte_eth_dev_rss_reta_update(port_id, reta, size);
+		if (ret == -ENOTSUP)
+			ret = 0; /* the default spreads over the queues too, and alike per port */
+	}
+	return ret;
 }
 
 int
-port_setup_conf(uint16_t port_id, struct rte_mempool *mp, const struct port_conf *pc,
+port_setup_conf(uint16_t port_id, struct rte_mempool *mp, struct port_conf *pc,
 		const char **step)
 {
 	struct rte_eth_dev_info info;
-	uint16_t nb_rxd = pc != NULL && pc->rx_desc != 0 ? pc->rx_desc : PORT_RX_DESC;
-	uint16_t nb_txd = pc != NULL && pc->tx_desc != 0 ? pc->tx_desc : PORT_TX_DESC;
+	struct port_conf defaults = {0};
+	uint16_t nb_rxd, nb_txd;
 	const char *dummy;
 	bool lsc;
 	int ret;
 
+	if (pc == NULL)
+		pc = &defaults;
+	nb_rxd = pc->rx_desc != 0 ? pc->rx_desc : PORT_RX_DESC;
+	nb_txd = pc->tx_desc != 0 ? pc->tx_desc : PORT_TX_DESC;
 	if (step == NULL)
 		step = &dummy;
 	*step = "probe";
@@ -143,14 +199,14 @@ port_setup_conf(uint16_t port_id, struct rte_mempool *mp, const struct port_conf
 	if (lsc)
 		lsc = rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event,
 						    NULL) == 0;
-	ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, lsc, step);
+	ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, lsc, pc, step);
 	if (ret < 0 && lsc && (strcmp(*step, "configure") == 0 || strcmp(*step, "start") == 0)) {
 		/* A device bound without interrupt support (uio, no-IOMMU): poll its link. */
 		rte_eth_dev_callback_unregister(port_id, RTE_ETH_EVENT_INTR_LSC, lsc_event, NULL);
 		lsc = false;
 		PORT_LOG(INFO, "port %u: no link-state interrupts (%s failed): link polled\n",
 			 port_id, *step);
-		ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, false, step);
+		ret = configure_start(port_id, mp, &info, nb_rxd, nb_txd, false, pc, step);
 	}
 	if (ret < 0)
 		return ret;

@@ -44,6 +44,10 @@
 struct port_conf {
 	uint16_t rx_desc; /**< RX descriptors per queue (0: PORT_RX_DESC) */
 	uint16_t tx_desc; /**< TX descriptors per queue (0: PORT_TX_DESC) */
+	uint16_t n_queues; /**< RX and TX queues, one per worker of the pair (0: 1) */
+	bool no_rss;	   /**< several queues but no RSS to configure (TAP: the kernel picks
+			    *   the queue by its own symmetric flow hash) */
+	bool rss_on;	   /**< out: symmetric RSS spreads flows over the queues */
 };
 
 /** The NIC's own view of a port (rte_eth_stats and rte_eth_link). */
@@ -83,6 +87,9 @@ unsigned int port_pool_size(unsigned int n_rxq, unsigned int n_txq, unsigned int
  */
 struct rte_mempool *port_pool_create_n(unsigned int n, int socket);
 
+/** The RSTs' own pool: @p n small mbufs on NUMA @p socket (NULL with rte_errno set). */
+struct rte_mempool *port_rst_pool_create(unsigned int n, int socket);
+
 /** port_pool_create_n(port_pool_size(n_ports, n_ports, defaults...), the caller's socket). */
 struct rte_mempool *port_pool_create(unsigned int n_ports, unsigned int n_workers,
 				     unsigned int extra);
@@ -102,13 +109,16 @@ bool port_is_pci(uint16_t port_id);
 int port_desc_adjust(uint16_t port_id, uint16_t *rx_desc, uint16_t *tx_desc);
 
 /**
- * Configure and start @p port_id with one RX and one TX queue on @p mp.
+ * Configure and start @p port_id with conf->n_queues RX and TX queues on @p mp. With several
+ * queues and a device that hashes (flow_type_rss_offloads), RSS is symmetric: Toeplitz with
+ * a key of repeated 0x6d5a (both directions of a flow hash alike), rss_hf masked by what the
+ * device offers, and a RETA of queue i % n, the same on every port.
  *
  * @param conf  ring sizes (NULL: defaults).
  * @param step  receives what failed ("configure", "promiscuous mode", ...) on error.
  * @return 0, or a negative errno from ethdev (-ENODEV, -EINVAL, -ENOMEM, ...).
  */
-int port_setup_conf(uint16_t port_id, struct rte_mempool *mp, const struct port_conf *conf,
+int port_setup_conf(uint16_t port_id, struct rte_mempool *mp, struct port_conf *conf,
 		    const char **step);
 
 /** port_setup_conf() with the default rings. */

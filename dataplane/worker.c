@@ -82,9 +82,9 @@ worker_add_pair(struct worker *w, uint8_t pair, uint16_t inside, uint16_t outsid
 		return i;
 	w->port_id[i] = inside;
 	w->port_id[i + 1] = outside;
-	/* Per-port counters stay indexed by ethdev port, as control reads them. */
-	w->eng.ports[i].stat = inside;
-	w->eng.ports[i + 1].stat = outside;
+	/* Per-port counters by pair and side (any ethdev port id fits). */
+	w->eng.ports[i].stat = (uint16_t)(2 * pair);
+	w->eng.ports[i + 1].stat = (uint16_t)(2 * pair + 1);
 	return 0;
 }
 
