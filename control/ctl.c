@@ -227,8 +227,9 @@ log_event(struct ctl *c, const struct cfg_event *ev, const struct cfg_scenario *
 							      ? -1.0
 							      : (double)s->value / 1e6);
 			else
-				n += (size_t)snprintf(what + n, sizeof(what) - n, " field%d=%" PRIu64,
-						      (int)s->field, s->value);
+				n += (size_t)snprintf(what + n, sizeof(what) - n, " %s=%s",
+						      cfg_field_name(s->field),
+						      cfg_set_value_name(s));
 		}
 	}
 	fprintf(stderr, "idlecut: timeline +%.3fs (scaled): %s\n",
@@ -570,7 +571,7 @@ ctl_view(struct ctl_view *v, void *arg)
 	const struct dp_snapshot *snap;
 
 	for (unsigned int i = 0; i < c->n_workers; i++)
-		in[i] = &c->workers[i]->stats;
+		in[i] = &c->workers[i]->eng.stats;
 	stats_sum(&v->s, in, c->n_workers);
 	pthread_mutex_lock(&c->lock);
 	snap = c->shared->snap;

@@ -650,13 +650,13 @@ main(int argc, char **argv)
 
 		clock_gettime(CLOCK_MONOTONIC, &ts1);
 		for (unsigned int i = 0; i < a->n_workers; i++)
-			table += a->workers[i]->ft->map_len;
+			table += a->workers[i]->eng.ft->map_len;
 		printf("idlecut: scenario %s: %u pair(s) on %u worker lcore(s), flow table %u "
 		       "flows (%.1f MiB, %.0f B/flow, %s), %u mbufs (%s, socket %d); started in "
 		       "%.0f ms\n",
 		       a->scn->name, a->scn->n_pairs, a->n_workers, a->scn->capacity,
 		       (double)table / (1 << 20), (double)table / a->scn->capacity,
-		       flow_mem_name(a->workers[0]->ft->mem), a->mp->size,
+		       flow_mem_name(a->workers[0]->eng.ft->mem), a->mp->size,
 		       rte_eal_has_hugepages() ? "hugepages" : "no-huge",
 		       a->mp->socket_id,
 		       (double)(ts1.tv_sec - ts0.tv_sec) * 1e3 +
