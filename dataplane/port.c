@@ -29,8 +29,8 @@ port_pool_size(unsigned int n_rxq, unsigned int n_txq, unsigned int rx_desc, uns
 		     (uint64_t)n_txq * (tx_desc + PORT_BURST) +
 		     (uint64_t)(n_workers + 1) * PORT_MBUF_CACHE * 2 + extra;
 
-	if (n > PORT_MBUFS_MAX)
-		n = PORT_MBUFS_MAX;
+	if (n > PORT_MBUFS_MAX - 1)
+		n = PORT_MBUFS_MAX - 1; /* rounded below: at most PORT_MBUFS_MAX - 1 */
 	return rte_align32pow2((uint32_t)n + 1) - 1;
 }
 

@@ -30,6 +30,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# Debian starts the packaged Prometheus server on *:9090; the tests run their own, on
+	# 127.0.0.1 in a namespace. Stop the one this install just started.
+	if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+		systemctl is-enabled prometheus.service >/dev/null 2>&1; then
+		systemctl disable --now prometheus.service || true
+	fi
 fi
 
 if [ ! -f "$BUILD/build.ninja" ]; then
