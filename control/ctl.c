@@ -573,6 +573,24 @@ ctl_view(struct ctl_view *v, void *arg)
 	for (unsigned int i = 0; i < c->n_workers; i++)
 		in[i] = &c->workers[i]->eng.stats;
 	stats_sum(&v->s, in, c->n_workers);
+	v->n_workers = c->n_workers < CTL_VIEW_WORKERS ? c->n_workers : CTL_VIEW_WORKERS;
+	for (unsigned int i = 0; i < v->n_workers; i++) {
+		const struct stats_lcore *w = in[i];
+		struct ctl_worker_view *o = &v->workers[i];
+
+		memset(o, 0, sizeof(*o));
+		o->lcore = c->workers[i]->lcore;
+		for (unsigned int p = 0; p < STATS_MAX_PORTS; p++) {
+			o->rx_packets += __atomic_load_n(&w->rx_packets[p], __ATOMIC_RELAXED);
+			o->tx_packets += __atomic_load_n(&w->tx_packets[p], __ATOMIC_RELAXED);
+		}
+		for (unsigned int p = 0; p < CFG_MAX_PROFILES; p++) {
+			o->flows_created += __atomic_load_n(&w->flows_created[p], __ATOMIC_RELAXED);
+			o->flows_active += __atomic_load_n(&w->flows_active[p], __ATOMIC_RELAXED);
+		}
+		o->handoff_packets = __atomic_load_n(&w->handoff_packets, __ATOMIC_RELAXED);
+		o->handoff_drops = __atomic_load_n(&w->handoff_drops, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_lock(&c->lock);
 	snap = c->shared->snap;
 	snprintf(v->scenario, sizeof(v->scenario), "%s", snap->scn.name);

@@ -165,6 +165,42 @@ port_exported(const struct ctl_view *v, unsigned int i)
 	return true;
 }
 
+/* Per worker (label "worker": its lcore id). */
+static void
+render_workers(FILE *out, const struct ctl_view *v)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} f[] = {
+		{"idlecut_worker_rx_packets_total", "counter", "Packets received, by worker.",
+		 offsetof(struct ctl_worker_view, rx_packets)},
+		{"idlecut_worker_tx_packets_total", "counter",
+		 "Packets sent (forwarded and RSTs), by worker.",
+		 offsetof(struct ctl_worker_view, tx_packets)},
+		{"idlecut_worker_flows_created_total", "counter", "Flows created, by worker.",
+		 offsetof(struct ctl_worker_view, flows_created)},
+		{"idlecut_worker_flows_active", "gauge", "Flows tracked now, by worker.",
+		 offsetof(struct ctl_worker_view, flows_active)},
+		{"idlecut_worker_handoff_packets_total", "counter",
+		 "Frames this worker handed to the owner of their flow.",
+		 offsetof(struct ctl_worker_view, handoff_packets)},
+	};
+	char lc[16];
+
+	for (unsigned int k = 0; k < RTE_DIM(f); k++) {
+		family(out, f[k].name, f[k].type, f[k].help);
+		for (unsigned int i = 0; i < v->n_workers; i++) {
+			const struct label l = {"worker", lc, sizeof(lc)};
+			uint64_t val;
+
+			snprintf(lc, sizeof(lc), "%u", v->workers[i].lcore);
+			memcpy(&val, (const char *)&v->workers[i] + f[k].off, sizeof(val));
+			sample_u64(out, f[k].name, &l, 1, val);
+		}
+	}
+}
+
 static void
 render_ports(FILE *out, const struct ctl_view *v, const char *name, const char *help,
 	     const uint64_t *by_port)
@@ -348,6 +384,15 @@ metrics_render(FILE *out, const struct ctl_view *v)
 	render_profiles(out, v, "idlecut_flows_closed_total", "counter",
 			"Flows removed without a timeout (RST seen, flush), by profile.",
 			s->flows_closed);
+
+	render_profiles(out, v, "idlecut_out_of_window_total", "counter",
+			"TCP segments outside the window (conntrack's tcp_in_window), by profile.",
+			s->out_of_window);
+	render_scalar(out, "idlecut_handoff_packets_total", "counter",
+		      "Frames handed to the worker that owns their flow.", s->handoff_packets);
+	render_scalar(out, "idlecut_handoff_drops_total", "counter",
+		      "Frames dropped because the owner's handoff ring was full.", s->handoff_drops);
+	render_workers(out, v);
 
 	family(out, "idlecut_rst_sent_total", "counter",
 	       "RSTs injected: on timeout towards the client or the server, or answering a "

@@ -189,6 +189,24 @@ ctl_summary_json(FILE *out, const struct ctl_view *v)
 		fprintf(out, "}}");
 	}
 	fprintf(out, "}");
+	fprintf(out, ",\"out_of_window\":{");
+	for (unsigned int p = 1; p < v->n_profiles; p++)
+		fprintf(out, "%s\"%s\":%" PRIu64, p > 1 ? "," : "", v->profile[p],
+			s->out_of_window[p]);
+	fprintf(out, "},\"handoff_packets\":%" PRIu64 ",\"handoff_drops\":%" PRIu64,
+		s->handoff_packets, s->handoff_drops);
+	fprintf(out, ",\"workers\":[");
+	for (unsigned int i = 0; i < v->n_workers; i++) {
+		const struct ctl_worker_view *w = &v->workers[i];
+
+		fprintf(out,
+			"%s{\"worker\":%u,\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+			",\"flows_created\":%" PRIu64 ",\"flows_active\":%" PRIu64
+			",\"handoff_packets\":%" PRIu64 ",\"handoff_drops\":%" PRIu64 "}",
+			i ? "," : "", w->lcore, w->rx_packets, w->tx_packets, w->flows_created,
+			w->flows_active, w->handoff_packets, w->handoff_drops);
+	}
+	fprintf(out, "]");
 	json_u64_array_by_name(out, "rst_sent", s->rst_sent, STATS_RST_COUNT, rst_name);
 	json_u64_array_by_name(out, "stray", s->stray, 3, stray_name);
 	fprintf(out,

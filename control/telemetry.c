@@ -259,6 +259,29 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	dict_put(d, "flows_expired", c);
 	c = dict_new();
+	for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++)
+		rte_tel_data_add_dict_u64(c, key(v->profile[p], kb, sizeof(kb)), s->out_of_window[p]);
+	dict_put(d, "out_of_window", c);
+	rte_tel_data_add_dict_u64(d, "handoff_packets", s->handoff_packets);
+	rte_tel_data_add_dict_u64(d, "handoff_drops", s->handoff_drops);
+	c = dict_new();
+	for (unsigned int i = 0; c != NULL && i < v->n_workers; i++) {
+		struct rte_tel_data *e = dict_new();
+		char wk[24];
+
+		if (e == NULL)
+			break;
+		rte_tel_data_add_dict_u64(e, "rx_packets", v->workers[i].rx_packets);
+		rte_tel_data_add_dict_u64(e, "tx_packets", v->workers[i].tx_packets);
+		rte_tel_data_add_dict_u64(e, "flows_created", v->workers[i].flows_created);
+		rte_tel_data_add_dict_u64(e, "flows_active", v->workers[i].flows_active);
+		rte_tel_data_add_dict_u64(e, "handoff_packets", v->workers[i].handoff_packets);
+		rte_tel_data_add_dict_u64(e, "handoff_drops", v->workers[i].handoff_drops);
+		snprintf(wk, sizeof(wk), "lcore_%u", v->workers[i].lcore);
+		dict_put(c, wk, e);
+	}
+	dict_put(d, "workers", c);
+	c = dict_new();
 	for (unsigned int t = 0; c != NULL && t < STATS_RST_COUNT; t++)
 		rte_tel_data_add_dict_u64(c, stats_rst_name(t), s->rst_sent[t]);
 	dict_put(d, "rst_sent", c);

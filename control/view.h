@@ -26,8 +26,23 @@ struct ctl_port_name {
 	char name[CFG_NAME_MAX + 16]; /**< "PAIR/inside" or "PAIR/outside": the {port} label */
 };
 
+#define CTL_VIEW_WORKERS 64
+
+/** One worker's own counters (SPEC §7: per worker, label "worker" = its lcore). */
+struct ctl_worker_view {
+	unsigned int lcore;
+	uint64_t rx_packets;	  /**< received from its queues */
+	uint64_t tx_packets;	  /**< sent: forwarded and RSTs */
+	uint64_t flows_created;
+	uint64_t flows_active;
+	uint64_t handoff_packets; /**< handed to the worker owning their flow */
+	uint64_t handoff_drops;
+};
+
 struct ctl_view {
 	struct stats_lcore s; /**< summed over all workers */
+	unsigned int n_workers;
+	struct ctl_worker_view workers[CTL_VIEW_WORKERS];
 	char scenario[CFG_NAME_MAX];
 	char file[256];
 	double time_scale;

@@ -65,6 +65,15 @@ fill_view(struct ctl_view *v)
 	snprintf(v->profile[2], CFG_NAME_MAX, "azure_lb");
 	v->n_ports = 4;
 	memcpy(v->ports, ports, sizeof(ports));
+	v->n_workers = 2;
+	for (unsigned int i = 0; i < 2; i++) {
+		v->workers[i].lcore = 1 + i;
+		v->workers[i].rx_packets = 21000 + i;
+		v->workers[i].tx_packets = 22000 + i;
+		v->workers[i].flows_created = 23000 + i;
+		v->workers[i].flows_active = 24000 + i;
+		v->workers[i].handoff_packets = 25000 + i;
+	}
 	for (unsigned int i = 0; i < STATS_MAX_PORTS; i++) {
 		s->rx_packets[i] = 1000 + i;
 		s->rx_bytes[i] = 2000 + i;
@@ -540,6 +549,9 @@ test_render_values(void **state)
 	expect_line(t, "# TYPE idlecut_rx_packets_total counter");
 	expect_line(t, "idlecut_rx_packets_total{port=\"lab/inside\"} 1000");
 	expect_line(t, "idlecut_rx_packets_total{port=\"lab/outside\"} 1001");
+	expect_line(t, "idlecut_worker_rx_packets_total{worker=\"2\"} 21001");
+	expect_line(t, "idlecut_worker_flows_active{worker=\"1\"} 24000");
+	expect_line(t, "idlecut_worker_handoff_packets_total{worker=\"2\"} 25001");
 	/* Per-port counters are by entry (2 * pair + side), not by ethdev port id. */
 	expect_line(t, "idlecut_rx_packets_total{port=\"b/outside\"} 1003");
 	expect_line(t, "idlecut_rx_bytes_total{port=\"lab/outside\"} 2001");
@@ -754,7 +766,9 @@ test_render_format(void **state)
 		   + PARSE_MAL_COUNT + 3	/* malformed, fragments, non_ip, untracked */
 		   + STATS_LATE_BUCKETS + 1 + 2 /* histogram */
 		   + 2 + 3 + 1 + 1		/* reloads, events x2, timeline, uptime, info */
-		   + 1;				/* mbufs in use */
+		   + 1				/* mbufs in use */
+		   + 2 + 2			/* out_of_window x 2, handoff packets, drops */
+		   + 5 * 2;			/* per worker: 5 series x 2 workers */
 	assert_int_equal(samples, expected);
 	free(t);
 }
