@@ -13,6 +13,8 @@ PKGS=(
 	# run: dpdk-testpmd and dpdk-telemetry.py, TAP testbeds, traffic and captures
 	dpdk dpdk-dev iproute2 iputils-ping python3 python3-scapy python3-yaml iperf3 tcpdump
 	nginx-light curl gnuplot-nox
+	# port kinds: veth offloads for net_af_packet
+	ethtool
 	# hardening: fuzzing and sanitizers
 	clang valgrind
 )

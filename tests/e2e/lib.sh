@@ -97,13 +97,18 @@ EXTRA_PIDS=()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Extra EAL options for start_idlecut (e.g. memory options for hugepages).
+IC_EAL=()
+
 # start_idlecut SCENARIO [idlecut options...]: run idlecut in ${ID}dp, wait for its ports.
+# ${ID}dp is created unless the test made it already (to put interfaces in it first).
 start_idlecut() {
 	local scn=$1
 	shift
-	ns_add "${ID}dp"
+	[ -e "/run/netns/${ID}dp" ] || ns_add "${ID}dp"
 	# Not through a shell function: $! must be idlecut itself (ip netns exec execs it).
-	ip netns exec "${ID}dp" "$IDLECUT" --file-prefix "$ID" -- --scenario "$scn" "$@" \
+	ip netns exec "${ID}dp" "$IDLECUT" --file-prefix "$ID" "${IC_EAL[@]}" -- \
+		--scenario "$scn" "$@" \
 		>"$WORK/idlecut.out" 2>"$WORK/idlecut.err" &
 	IC_PID=$!
 	local i
