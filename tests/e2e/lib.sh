@@ -86,6 +86,13 @@ cleanup() {
 	for ns in "${NETNS[@]:-}"; do
 		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
+	# The EAL run directories of this test's file prefixes (${ID}, ${ID}tp, ...).
+	rm -rf "/var/run/dpdk/$ID" "/var/run/dpdk/$ID"[a-z]*
+	# Last, once every process is gone: what on_cleanup registered, newest first.
+	local i
+	for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUP_CMDS[$i]}"
+	done
 	if [ "${KEEP_WORK:-0}" = 1 ] || [ $rc -ne 0 ] || [ $FAILS -ne 0 ]; then
 		log "logs kept in $WORK"
 	else
@@ -94,6 +101,11 @@ cleanup() {
 	exit $rc
 }
 EXTRA_PIDS=()
+CLEANUP_CMDS=()
+# on_cleanup COMMAND: run COMMAND (a shell string) at exit, after processes and namespaces.
+on_cleanup() {
+	CLEANUP_CMDS+=("$1")
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
