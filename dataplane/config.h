@@ -95,6 +95,7 @@ struct cfg_port {
 struct cfg_pair {
 	char name[CFG_NAME_MAX];
 	struct cfg_port side[2]; /**< indexed by enum cfg_side */
+	uint16_t mtu;		 /**< IP MTU of both ports (bytes); 0 = 1500 */
 };
 
 struct cfg_profile {
