@@ -367,10 +367,11 @@ setup_ports(struct app *a)
 			if (ret < 0)
 				die(EXIT_RUNTIME, "pair %s %s: %s not found among the EAL ports",
 				    scn->pairs[p].name, s ? "outside" : "inside", port_label(port));
-			ret = port_setup(id, a->mp);
+			ret = port_setup_mtu(id, a->mp, scn->pairs[p].mtu);
 			if (ret < 0)
-				die(EXIT_RUNTIME, "pair %s %s (%s): cannot start: %s",
+				die(EXIT_RUNTIME, "pair %s %s (%s): cannot start with MTU %u: %s",
 				    scn->pairs[p].name, s ? "outside" : "inside", port_label(port),
+				    scn->pairs[p].mtu ? scn->pairs[p].mtu : RTE_ETHER_MTU,
 				    rte_strerror(-ret));
 			a->pair_port[p][s] = id;
 			a->ctl.ports[a->ctl.n_ports].port_id = id;
