@@ -60,7 +60,7 @@ check "idlecut's memory is on hugepages (its files in $MNT)" \
 check "idlecut did not fall back to --no-huge" \
 	bash -c "! grep -q -- '--no-huge\|No free .*hugepages' '$WORK/idlecut.err'"
 
-# One dumpcap per port (the 22.11 dumpcap captures one interface, the last -i given), by
+# One dumpcap per port (Debian's 22.11 dumpcap captures only the last -i given), by
 # ethdev name: idlecut names a {tap: X} port net_tap_ic<pair><i|o>. Each is a secondary
 # process of idlecut's file prefix; stdout unbuffered: "Capturing on" says it attached.
 DC_PIDS=()
@@ -90,7 +90,7 @@ log "client $(tail -n 1 "$WORK/conn.cli") server $(tail -n 1 "$WORK/conn.srv")"
 check "client: ECONNRESET at the timeout" grep -q '"event": "reset"' "$WORK/conn.cli"
 check "server: ECONNRESET at the timeout" grep -q '"event": "reset"' "$WORK/conn.srv"
 
-# On SIGINT dumpcap detaches from idlecut and writes its statistics (SIGTERM kills it).
+# On SIGINT dumpcap detaches from idlecut and writes its statistics.
 for i in 0 1; do
 	kill -INT "${DC_PIDS[$i]}"
 	for _ in $(seq 1 50); do kill -0 "${DC_PIDS[$i]}" 2>/dev/null || break; sleep 0.1; done
