@@ -106,8 +106,13 @@ port_mtu_apply(uint16_t port_id, uint16_t mtu)
 {
 	int ret;
 
-	if (mtu == 0)
-		mtu = RTE_ETHER_MTU;
+	/*
+	 * The default is left to configure (rxmode.mtu): net_af_packet and TAP set the MTU of
+	 * a kernel interface, and that change outlives idlecut. Only an MTU the scenario asks
+	 * for is worth changing a host interface.
+	 */
+	if (mtu == 0 || mtu == RTE_ETHER_MTU)
+		return 0;
 	ret = rte_eth_dev_set_mtu(port_id, mtu);
 	/*
 	 * A driver without an MTU to set (net_pcap, net_null, net_ring) delivers what it gets,

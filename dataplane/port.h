@@ -80,9 +80,11 @@ int port_frames_conf(uint16_t port_id, const struct rte_eth_dev_info *info, uint
 		     uint32_t buf_len, struct rte_eth_conf *conf);
 
 /**
- * Set @p mtu (0 = 1500) on a configured port (rte_eth_dev_set_mtu: a TAP, af_packet port or
- * NIC changes its interface or hardware limit). A driver with no MTU to set (-ENOTSUP) is
- * fine: it delivers what it gets, in the mbufs port_frames_conf() sized.
+ * Set @p mtu on a configured port (rte_eth_dev_set_mtu: a TAP or af_packet port changes its
+ * kernel interface's MTU, a NIC its hardware limit). The default (0 or 1500) is left to
+ * rte_eth_dev_configure(): it would change a host interface's MTU for good, and TAP
+ * interfaces start at 1500. A driver with no MTU to set (-ENOTSUP) is fine: it delivers
+ * what it gets, in the mbufs port_frames_conf() sized.
  *
  * @return 0, or a negative errno from the driver (logged).
  */

@@ -54,7 +54,7 @@ require() {
 	[ -x "$IDLECUT" ] || die "idlecut binary not found at $IDLECUT (build first)"
 	local c
 	for c in ip "$PY" "$@"; do
-		command -v "$c" >/dev/null 2>&1 || die "missing prerequisite: $c (run: bash tests/install-deps.sh)"
+		command -v "$c" >/dev/null 2>&1 || die "missing prerequisite: $c (run: bash scripts/bootstrap.sh)"
 	done
 }
 
