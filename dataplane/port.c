@@ -74,6 +74,10 @@ port_frames_conf(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t
 	}
 	conf->rxmode.mtu = mtu;
 	frame = port_frame_len(info, mtu);
+	/*
+	 * Frames that fit one mbuf never chain: no offload then, as multi-segment TX makes
+	 * some NIC drivers leave their fastest (vector) TX path.
+	 */
 	if (frame <= buf_len)
 		return 0;
 	/*
