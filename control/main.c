@@ -386,6 +386,7 @@ start_ports(struct app *a)
 			struct port_conf pc = {.rx_desc = a->opt.rx_desc,
 					       .tx_desc = a->opt.tx_desc,
 					       .n_queues = (uint16_t)a->per_pair,
+					       .mtu = scn->pairs[p].mtu,
 					       .no_rss = port->kind == CFG_PORT_TAP};
 			const char *step;
 			int ret;

@@ -474,10 +474,16 @@ rst_payload_put(struct rte_tel_data *e, const struct cfg_profile *pr)
 {
 	char shown[RTE_TEL_MAX_STRING_LEN];
 
-	if (pr->rst_payload_len < sizeof(shown))
-		snprintf(shown, sizeof(shown), "%s", pr->rst_payload);
-	else
-		snprintf(shown, sizeof(shown), "%.*s...", (int)sizeof(shown) - 4, pr->rst_payload);
+	size_t n = pr->rst_payload_len;
+
+	/* Telemetry strings hold RTE_TEL_MAX_STRING_LEN - 1 bytes: a longer cause is cut. */
+	if (n < sizeof(shown)) {
+		memcpy(shown, pr->rst_payload, n);
+		shown[n] = '\0';
+	} else {
+		memcpy(shown, pr->rst_payload, sizeof(shown) - 4);
+		memcpy(shown + sizeof(shown) - 4, "...", 4);
+	}
 	rte_tel_data_add_dict_string(e, "rst_payload", shown);
 	rte_tel_data_add_dict_u64(e, "rst_payload_len", pr->rst_payload_len);
 }

@@ -94,6 +94,105 @@ lsc_event(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret_p
 	return 0;
 }
 
+/* ethdev's own rule (it checks MTUs with it): a driver that states both limits states its
+ * L2 overhead, else it is the Ethernet header and CRC. */
+static uint32_t
+l2_overhead(const struct rte_eth_dev_info *info)
+{
+	if (info->max_mtu != UINT16_MAX && info->max_rx_pktlen > info->max_mtu)
+		return info->max_rx_pktlen - info->max_mtu;
+	return RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+}
+
+uint32_t
+port_frame_len(const struct rte_eth_dev_info *info, uint16_t mtu)
+{
+	/* A bump in the wire carries QinQ frames of a full MTU: room for two tags. */
+	return mtu + l2_overhead(info) + 2 * RTE_VLAN_HLEN;
+}
+
+int
+port_frames_conf(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t mtu,
+		 uint32_t buf_len, struct rte_eth_conf *conf)
+{
+	uint32_t frame;
+
+	if (mtu == 0)
+		mtu = RTE_ETHER_MTU;
+	if (mtu < info->min_mtu || mtu > info->max_mtu) {
+		PORT_LOG(ERR, "port %u: MTU %u is outside what its driver takes (%u..%u)\n",
+			 port_id, mtu, info->min_mtu, info->max_mtu);
+		return -EINVAL;
+	}
+	/*
+	 * What ethdev will refuse at configure, said here with the numbers. The TAP driver of
+	 * DPDK 22.11 states 1522-byte frames at most: MTU 1504.
+	 */
+	if (mtu + l2_overhead(info) > info->max_rx_pktlen) {
+		PORT_LOG(ERR,
+			 "port %u: MTU %u needs %u-byte frames, its driver takes at most %u "
+			 "(MTU %u)\n",
+			 port_id, mtu, mtu + l2_overhead(info), info->max_rx_pktlen,
+			 info->max_rx_pktlen - l2_overhead(info));
+		return -EINVAL;
+	}
+	conf->rxmode.mtu = mtu;
+	frame = port_frame_len(info, mtu);
+	/*
+	 * Frames that fit one mbuf never chain: no offload then, as multi-segment TX makes
+	 * some NIC drivers leave their fastest (vector) TX path.
+	 */
+	if (frame <= buf_len)
+		return 0;
+	/*
+	 * A frame larger than one mbuf arrives as a chain, and leaves as one. A driver that
+	 * does not offer the offloads may still chain (net_pcap does, and writes chains out):
+	 * warn, do not refuse. Most NIC drivers offer scatter; one that neither offers it nor
+	 * chains drops the large frames and counts them in its own statistics.
+	 */
+	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+	else
+		PORT_LOG(
+			WARNING,
+			"port %u: MTU %u needs %u-byte frames, more than one %u-byte mbuf, and its "
+			"driver offers no RX scatter: larger frames arrive only if it chains mbufs "
+			"by itself\n",
+			port_id, mtu, frame, buf_len);
+	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	else
+		PORT_LOG(WARNING,
+			 "port %u: its driver offers no multi-segment TX: frames over %u bytes "
+			 "leave only if it sends mbuf chains by itself\n",
+			 port_id, buf_len);
+	return 0;
+}
+
+int
+port_mtu_apply(uint16_t port_id, uint16_t mtu)
+{
+	int ret;
+
+	/*
+	 * The default is left to configure (rxmode.mtu): net_af_packet and TAP set the MTU of
+	 * a kernel interface, and that change outlives idlecut. Only an MTU the scenario asks
+	 * for is worth changing a host interface.
+	 */
+	if (mtu == 0 || mtu == RTE_ETHER_MTU)
+		return 0;
+	ret = rte_eth_dev_set_mtu(port_id, mtu);
+	/*
+	 * A driver without an MTU to set (net_pcap, net_null, net_ring) delivers what it gets,
+	 * within its mbufs: port_frames_conf() already made those carry the MTU.
+	 */
+	if (ret == -ENOTSUP)
+		return 0;
+	if (ret < 0)
+		PORT_LOG(ERR, "port %u: cannot set MTU %u: %s\n", port_id, mtu, rte_strerror(-ret));
+	return ret;
+}
+
 /* Configure, set up the queues (and symmetric RSS), start; with link-state interrupts if @lsc. */
 static int
 configure_start(uint16_t port_id, struct rte_mempool *mp, const struct rte_eth_dev_info *info,
@@ -126,7 +225,16 @@ configure_start(uint16_t port_id, struct rte_mempool *mp, const struct rte_eth_d
 		if (!pc->rss_on)
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
 	}
+	/* Frames of the pair's MTU, chained where one mbuf is too small. */
+	ret = port_frames_conf(port_id, info, pc->mtu,
+			       rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM, &conf);
+	if (ret < 0)
+		return ret;
 	ret = rte_eth_dev_configure(port_id, nq, nq, &conf);
+	if (ret < 0)
+		return ret;
+	*step = "MTU";
+	ret = port_mtu_apply(port_id, pc->mtu);
 	if (ret < 0)
 		return ret;
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);

@@ -18,6 +18,12 @@
  * they are enabled and only set a flag, read by the control thread; it polls every port's
  * link anyway (once a second), so PMDs without interrupts are covered too.
  *
+ * Frames: a port carries frames of its pair's MTU (the IP MTU, as on a Linux interface).
+ * When such a frame, with two VLAN tags, does not fit one mbuf, the port receives it as a
+ * chain (RX scatter) and sends chains (multi-segment TX), where the driver offers them. In
+ * DPDK 22.11 the TAP driver takes MTU 1504 at most, net_af_packet and net_memif 1500;
+ * net_pcap takes any and chains without offering scatter.
+ *
  * Thread safety: set-up and close on the main lcore; port_nic_read() and
  * port_lsc_pending() from the control thread (the LSC callback runs on the EAL interrupt
  * thread and touches nothing but an atomic flag). Shutdown: workers stopped, then
@@ -29,6 +35,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_mempool.h>
 
 #define PORT_RX_DESC 1024
@@ -45,6 +52,7 @@ struct port_conf {
 	uint16_t rx_desc; /**< RX descriptors per queue (0: PORT_RX_DESC) */
 	uint16_t tx_desc; /**< TX descriptors per queue (0: PORT_TX_DESC) */
 	uint16_t n_queues; /**< RX and TX queues, one per worker of the pair (0: 1) */
+	uint16_t mtu;	   /**< the pair's MTU (0: 1500); see port_frames_conf() */
 	bool no_rss;	   /**< several queues but no RSS to configure (TAP: the kernel picks
 			    *   the queue by its own symmetric flow hash) */
 	bool rss_on;	   /**< out: symmetric RSS spreads flows over the queues */
@@ -137,6 +145,43 @@ bool port_lsc_pending(uint16_t port_id);
 
 /** Does @p port_id deliver link-state interrupts (else only polling sees changes)? */
 bool port_has_lsc(uint16_t port_id);
+
+/** Stop and close every port that port_setup() started. */
+void port_close_all(void);
+
+/**
+ * Bytes on the wire, without preamble, of a frame of @p mtu on a port: the driver's own
+ * L2 overhead when it states one (max_rx_pktlen - max_mtu), else Ethernet header and
+ * CRC, plus two VLAN tags (QinQ).
+ */
+uint32_t port_frame_len(const struct rte_eth_dev_info *info, uint16_t mtu);
+
+/**
+ * Fill what @p conf needs to carry frames of @p mtu (0 = 1500) on a port described by
+ * @p info whose mbufs hold @p buf_len bytes of data: rxmode.mtu; when a frame of
+ * port_frame_len() is larger than @p buf_len, RTE_ETH_RX_OFFLOAD_SCATTER and
+ * RTE_ETH_TX_OFFLOAD_MULTI_SEGS, each if the driver offers it (a warning if not: some
+ * chain without offering it). Touches nothing else in @p conf. Call before
+ * rte_eth_dev_configure() (port-level offloads apply to every queue).
+ *
+ * @param port_id only for the log lines.
+ * @return 0, or -EINVAL (logged with the numbers) if @p mtu is outside
+ *         [min_mtu, max_mtu] or its frames exceed max_rx_pktlen: ethdev's own checks,
+ *         which it would fail at configure with less to say.
+ */
+int port_frames_conf(uint16_t port_id, const struct rte_eth_dev_info *info, uint16_t mtu,
+		     uint32_t buf_len, struct rte_eth_conf *conf);
+
+/**
+ * Set @p mtu on a configured port (rte_eth_dev_set_mtu: a TAP or af_packet port changes its
+ * kernel interface's MTU, a NIC its hardware limit). The default (0 or 1500) is left to
+ * rte_eth_dev_configure(): it would change a host interface's MTU for good, and TAP
+ * interfaces start at 1500. A driver with no MTU to set (-ENOTSUP) is fine: it delivers
+ * what it gets, in the mbufs port_frames_conf() sized.
+ *
+ * @return 0, or a negative errno from the driver (logged).
+ */
+int port_mtu_apply(uint16_t port_id, uint16_t mtu);
 
 /** Stop and close every port that port_setup() started. */
 void port_close_all(void);

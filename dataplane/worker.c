@@ -195,13 +195,20 @@ flush_port(struct worker *w, unsigned int p, bool final)
 {
 	struct stats_lcore *st = &w->eng.stats;
 	uint16_t n = w->rst_n[p], sent, k = 0;
+	uint64_t bytes = 0;
 
 	if (n == 0)
 		return;
+	/* Lengths before TX: a sent mbuf belongs to the driver (it may free it at once). */
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(w->rst_buf[p][i]);
 	sent = rte_eth_tx_burst(w->port_id[p], w->queue[p], w->rst_buf[p], n);
+	for (uint16_t i = sent; i < n; i++)
+		bytes -= rte_pktmbuf_pkt_len(w->rst_buf[p][i]);
 	for (uint16_t i = 0; i < sent; i++)
 		rst_resolved(w, p, i, true);
 	STATS_ADD(st->tx_packets[w->eng.ports[p].stat], sent);
+	STATS_ADD(st->tx_bytes[w->eng.ports[p].stat], bytes);
 	/* Refused: offered again next time, up to WORKER_RST_TRIES times. */
 	for (uint16_t i = sent; i < n; i++) {
 		if (final || ++w->rst_tries[p][i] >= WORKER_RST_TRIES) {
@@ -419,9 +426,12 @@ transmit(struct worker *w, unsigned int port, struct rte_mbuf **out, uint16_t n_
 
 	if (n_out == 0)
 		return;
-	sent = rte_eth_tx_burst(w->port_id[port], w->queue[port], out, n_out);
-	for (uint16_t i = 0; i < sent; i++)
+	/* Lengths before TX: a sent mbuf belongs to the driver (it may free it at once). */
+	for (uint16_t i = 0; i < n_out; i++)
 		bytes += rte_pktmbuf_pkt_len(out[i]);
+	sent = rte_eth_tx_burst(w->port_id[port], w->queue[port], out, n_out);
+	for (uint16_t i = sent; i < n_out; i++)
+		bytes -= rte_pktmbuf_pkt_len(out[i]);
 	if (unlikely(sent < n_out)) {
 		rte_pktmbuf_free_bulk(&out[sent], n_out - sent);
 		STATS_ADD(st->drops[STATS_DROP_TX_FULL], n_out - sent);

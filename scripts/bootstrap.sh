@@ -16,6 +16,8 @@ PKGS=(
 	# a real Prometheus server and promtool (tests/e2e/prometheus_test.sh); man -l for the
 	# install test
 	prometheus man-db groff-base
+	# port kinds: veth offloads for net_af_packet
+	ethtool
 	# hardening: fuzzing and sanitizers
 	clang valgrind
 )
