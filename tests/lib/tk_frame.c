@@ -140,7 +140,8 @@ tk_ipv6(struct tk_pkt *p, const uint8_t *src, const uint8_t *dst, uint8_t nh)
 uint8_t *
 tk_ipv6_ext(struct tk_pkt *p, uint8_t type, uint8_t nh, uint32_t len)
 {
-	uint8_t *h = len >= 8 && len % 8 == 0 && len <= 2048 ? tk_put(p, len) : NULL;
+	uint32_t unit = type == 51 ? 4 : 8; /* AH counts 4-byte words */
+	uint8_t *h = len >= 8 && len % unit == 0 && len <= 2048 ? tk_put(p, len) : NULL;
 
 	if (h == NULL) {
 		p->overflow = true;

@@ -119,8 +119,8 @@ uint8_t *tk_ipv6(struct tk_pkt *p, const uint8_t *src, const uint8_t *dst, uint8
 
 /**
  * An IPv6 extension header of @p type (hop-by-hop 0, routing 43, destination options 60,
- * AH 51: its length field counts 4-byte units, the others' 8), @p len bytes (a multiple
- * of 8), zero-filled but for next header @p nh and the length field.
+ * AH 51...), @p len bytes: a multiple of 8, or of 4 for AH, whose length field counts
+ * 4-byte units (the others' count 8), zero-filled but for next header @p nh and the length.
  */
 uint8_t *tk_ipv6_ext(struct tk_pkt *p, uint8_t type, uint8_t nh, uint32_t len);
 
