@@ -137,9 +137,11 @@ check_ipv6(const uint8_t *ip, size_t room)
 	if (room < 40 || ip[0] >> 4 != 6)
 		return TK_CSUM_MALFORMED;
 	end = 40 + (size_t)be16(ip + 4);
-	if (end == 40 || end > room) /* 0: a jumbogram, which no test of ours sends */
-		return TK_CSUM_MALFORMED;
 	nh = ip[6];
+	if (end == 40) /* nothing, or a jumbogram, which no test of ours sends */
+		return nh == 59 ? TK_CSUM_NO_L4 : TK_CSUM_MALFORMED;
+	if (end > room)
+		return TK_CSUM_MALFORMED;
 	for (unsigned int i = 0; i < MAX_EXT; i++) {
 		size_t hlen;
 

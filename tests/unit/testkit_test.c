@@ -478,6 +478,15 @@ test_no_l4(void **state)
 	tk_finish(&p);
 	assert_int_equal(tk_csum_frame(p.b, p.len), TK_CSUM_NO_L4);
 
+	/* IPv6 with nothing after it: right for no next header (59), wrong for anything else. */
+	tk_eth(&p, mac1, mac2, 0x86dd);
+	tk_ipv6(&p, a6_10, a6_20, 59);
+	tk_finish(&p);
+	tk_pad(&p, 60, 0);
+	assert_int_equal(tk_csum_frame(p.b, p.len), TK_CSUM_NO_L4);
+	p.b[14 + 6] = 6;
+	assert_int_equal(tk_csum_frame(p.b, p.len), TK_CSUM_MALFORMED);
+
 	tk_eth(&p, mac1, mac2, 0x0806);
 	tk_payload(&p, 28);
 	assert_int_equal(tk_csum_frame(p.b, p.len), TK_CSUM_MALFORMED);
