@@ -532,7 +532,7 @@ ctl_view(struct ctl_view *v, void *arg)
 	const struct dp_snapshot *snap;
 
 	for (unsigned int i = 0; i < c->n_workers; i++)
-		in[i] = &c->workers[i]->stats;
+		in[i] = &c->workers[i]->eng.stats;
 	stats_sum(&v->s, in, c->n_workers);
 	pthread_mutex_lock(&c->lock);
 	snap = c->shared->snap;

@@ -612,7 +612,7 @@ main(int argc, char **argv)
 
 		clock_gettime(CLOCK_MONOTONIC, &ts1);
 		for (unsigned int i = 0; i < a->n_workers; i++)
-			table += a->workers[i]->ft->map_len;
+			table += a->workers[i]->eng.ft->map_len;
 		printf("idlecut: scenario %s: %u pair(s) on %u worker lcore(s), flow table %u "
 		       "flows (%.1f MiB, %.0f B/flow), %u mbufs; started in %.0f ms\n",
 		       a->scn->name, a->scn->n_pairs, a->n_workers, a->scn->capacity,

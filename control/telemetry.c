@@ -147,7 +147,8 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		for (unsigned int i = 0; b != NULL && i <= STATS_LATE_BUCKETS; i++) {
 			cum += s->late_buckets[i];
 			if (i < STATS_LATE_BUCKETS)
-				snprintf(le, sizeof(le), "le_%" PRIu64 "ns", stats_late_bounds_ns[i]);
+				snprintf(le, sizeof(le), "le_%" PRIu64 "ns",
+					 stats_late_bounds_ns[i]);
 			else
 				snprintf(le, sizeof(le), "le_inf");
 			rte_tel_data_add_dict_u64(b, le, cum);
@@ -274,6 +275,57 @@ dur_str(uint64_t us, char *buf, size_t len)
 		snprintf(buf, len, "%gs", (double)us / 1e6);
 }
 
+/* Per pair: its MTU and, for a PCI port with any, the devargs of each side. */
+static struct rte_tel_data *
+pairs_dict(const struct cfg_scenario *scn)
+{
+	static const char *const side_key[2] = {"inside_devargs", "outside_devargs"};
+	struct rte_tel_data *pairs = dict_new();
+	char kb[CFG_NAME_MAX];
+
+	for (unsigned int i = 0; pairs != NULL && i < scn->n_pairs; i++) {
+		const struct cfg_pair *pair = &scn->pairs[i];
+		struct rte_tel_data *e = dict_new();
+
+		if (e == NULL)
+			break;
+		rte_tel_data_add_dict_u64(e, "mtu", pair->mtu);
+		for (unsigned int s = 0; s < 2; s++)
+			if (pair->side[s].devargs[0] != '\0')
+				rte_tel_data_add_dict_string(e, side_key[s], pair->side[s].devargs);
+		dict_put(pairs, key(pair->name, kb, sizeof(kb)), e);
+	}
+	return pairs;
+}
+
+static struct rte_tel_data *
+on_timeout_dict(const struct cfg_profile *pr)
+{
+	struct rte_tel_data *e = dict_new();
+
+	for (unsigned int s = 0; e != NULL && s < CFG_TCP_STATES; s++)
+		rte_tel_data_add_dict_string(e, cfg_tcp_state_name(s),
+					     cfg_on_timeout_name(pr->on_timeout_state[s]));
+	return e;
+}
+
+/*
+ * The RST payload and its length. Telemetry strings hold RTE_TEL_MAX_STRING_LEN - 1 bytes:
+ * a longer payload is shown cut, ending in "...", and rst_payload_len tells its size.
+ */
+static void
+rst_payload_put(struct rte_tel_data *e, const struct cfg_profile *pr)
+{
+	char shown[RTE_TEL_MAX_STRING_LEN];
+
+	if (pr->rst_payload_len < sizeof(shown))
+		snprintf(shown, sizeof(shown), "%s", pr->rst_payload);
+	else
+		snprintf(shown, sizeof(shown), "%.*s...", (int)sizeof(shown) - 4, pr->rst_payload);
+	rte_tel_data_add_dict_string(e, "rst_payload", shown);
+	rte_tel_data_add_dict_u64(e, "rst_payload_len", pr->rst_payload_len);
+}
+
 static int
 cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -302,9 +354,17 @@ cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "generation", gen);
 	rte_tel_data_add_dict_u64(d, "pairs", scn->n_pairs);
 	rte_tel_data_add_dict_u64(d, "rules", scn->n_rules);
-	rte_tel_data_add_dict_string(d, "default_profile", scn->profiles[scn->default_profile].name);
+	rte_tel_data_add_dict_string(d, "default_profile",
+				     scn->profiles[scn->default_profile].name);
 	rte_tel_data_add_dict_u64(d, "flow_table_capacity", scn->capacity);
-	rte_tel_data_add_dict_string(d, "when_full", cfg_verdict_name(scn->when_full));
+	rte_tel_data_add_dict_string(d, "when_full", cfg_when_full_name(scn->when_full));
+	rte_tel_data_add_dict_string(d, "reaper", scn->reaper.on ? "on" : "off");
+	if (scn->reaper.on) {
+		rte_tel_data_add_dict_u64(d, "reaper_high_pct", scn->reaper.high_pct);
+		rte_tel_data_add_dict_u64(d, "reaper_low_pct", scn->reaper.low_pct);
+	}
+	rte_tel_data_add_dict_string(d, "steering", cfg_steering_name(scn->steering));
+	dict_put(d, "port_pairs", pairs_dict(scn));
 	rte_tel_data_add_dict_u64(d, "timeline_events", scn->n_events);
 	rte_tel_data_add_dict_u64(d, "timeline_next", c->next_event);
 	profs = dict_new();
@@ -322,9 +382,17 @@ cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_string(e, key(cfg_tmo_name(t), kt, sizeof(kt)), buf);
 		}
 		rte_tel_data_add_dict_string(e, "on_timeout", cfg_on_timeout_name(pr->on_timeout));
+		dict_put(e, "on_timeout_by_state", on_timeout_dict(pr));
 		rte_tel_data_add_dict_string(e, "stray_tcp", cfg_stray_name(pr->stray_tcp));
+		rte_tel_data_add_dict_string(e, "stray_tcp_inside",
+					     cfg_stray_name(pr->stray_tcp_side[CFG_SIDE_INSIDE]));
+		rte_tel_data_add_dict_string(e, "stray_tcp_outside",
+					     cfg_stray_name(pr->stray_tcp_side[CFG_SIDE_OUTSIDE]));
 		rte_tel_data_add_dict_string(e, "malformed", cfg_verdict_name(pr->malformed));
+		rte_tel_data_add_dict_string(e, "out_of_window",
+					     cfg_verdict_name(pr->out_of_window));
 		rte_tel_data_add_dict_string(e, "loose_close", pr->loose_close ? "true" : "false");
+		rst_payload_put(e, pr);
 		rte_tel_data_add_dict_string(e, "retired", pr->retired ? "true" : "false");
 		dict_put(profs, key(pr->name, buf, sizeof(buf)), e);
 	}

@@ -125,12 +125,35 @@ struct flow {
 	uint8_t profile;     /**< profile index in the dataplane snapshot */
 	uint32_t seq_next[2]; /**< per endpoint: next sequence number it will send */
 	/* --- second cache line --- */
-	uint32_t ack[2];   /**< per endpoint: last ACK number it sent */
-	uint16_t win[2];   /**< per endpoint: last raw window it advertised */
+	uint32_t ack[2];   /**< per endpoint: highest ACK number it sent (its RCV.NXT) */
+	uint16_t win[2];   /**< per endpoint: largest raw (unscaled) window it advertised */
 	uint8_t mac[2][6]; /**< per endpoint: source MAC of its frames */
 	uint32_t hash;	   /**< low 32 bits of flow_hash(): its home bucket, for removal */
-	uint32_t packets;  /**< packets seen, saturating */
+	uint16_t packets;  /**< packets seen, saturating */
+	uint8_t wscale;	   /**< window scale: endpoint 0 in bits 0-3, 1 in bits 4-7 (0..14) */
+	uint8_t tflags;	   /**< FLOW_T_*: TCP tracking flags */
 };
+
+/** flow.tflags: TCP window tracking (flow_tcp.c). */
+#define FLOW_T_WS0 (1u << 0)	  /**< endpoint 0 offered window scaling in its SYN */
+#define FLOW_T_WS1 (1u << 1)
+#define FLOW_T_SCALED (1u << 2)	  /**< both offered it: windows past the SYNs are scaled */
+#define FLOW_T_SYN_AGAIN0 (1u << 3) /**< endpoint 0 sent a SYN past its old stream on a live
+				       *   connection: a SYN+ACK that confirms it restarts */
+#define FLOW_T_SYN_AGAIN1 (1u << 4)
+#define FLOW_T_WIN0 (1u << 5)	  /**< win[0] holds a window endpoint 0 advertised */
+#define FLOW_T_WIN1 (1u << 6)
+
+#define FLOW_T_WS(e) (FLOW_T_WS0 << (e))
+#define FLOW_T_SYN_AGAIN(e) (FLOW_T_SYN_AGAIN0 << (e))
+#define FLOW_T_WIN(e) (FLOW_T_WIN0 << (e))
+
+/** Window scale shift of endpoint @p e (0 until both ends offered it). */
+static inline unsigned int
+flow_wscale(const struct flow *f, unsigned int e)
+{
+	return (f->tflags & FLOW_T_SCALED) ? (f->wscale >> (4 * e)) & 0xf : 0;
+}
 
 struct flow_link {
 	uint32_t next;

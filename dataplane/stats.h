@@ -30,6 +30,7 @@ enum stats_drop {
 	STATS_DROP_MALFORMED,	/**< "malformed": malformed and the policy says drop */
 	STATS_DROP_TABLE_FULL,	/**< "table_full": no room for a new flow, when_full: drop */
 	STATS_DROP_STRAY,	/**< "stray": non-SYN TCP without a flow, dropped */
+	STATS_DROP_OUT_OF_WINDOW, /**< "out_of_window": outside the TCP window, policy drop */
 	STATS_DROP_COUNT
 };
 
@@ -63,6 +64,7 @@ struct stats_lcore {
 	uint64_t flows_state[CFG_MAX_PROFILES][STATS_FLOW_STATES]; /**< gauge: active by state */
 	uint64_t flows_expired[CFG_MAX_PROFILES][STATS_FLOW_STATES];
 	uint64_t flows_closed[CFG_MAX_PROFILES]; /**< removed without a timeout (RST seen, flush) */
+	uint64_t out_of_window[CFG_MAX_PROFILES]; /**< TCP segments outside the window */
 	uint64_t rst_sent[STATS_RST_COUNT];
 	uint64_t rst_failed;			/**< no mbuf for an RST, or TX refused it */
 	uint64_t stray[3];			/**< by enum cfg_stray */

@@ -7,10 +7,10 @@
  *	w = worker_create(&shared, lcore, capacity, mp, seed);
  *	worker_add_pair(w, pair_index, port_inside, port_outside) for each pair it owns;
  *	rte_eal_remote_launch(worker_main, w, lcore);
- *	... set shared.stop, rte_eal_mp_wait_lcore(), read w->stats, worker_destroy(w).
+ *	... set shared.stop, rte_eal_mp_wait_lcore(), read w->eng.stats, worker_destroy(w).
  *
  * Thread safety: after launch, a worker's fields are written by its lcore only. The control
- * thread reads w->stats (stats.h rules), publishes snapshots through struct dp_shared, and
+ * thread reads w->eng.stats (stats.h rules), publishes snapshots through struct dp_shared, and
  * sets dp_shared.stop; workers check both once per loop, not per packet.
  *
  * Shutdown order: set stop, wait for the lcores, then stop the ports, then destroy the
@@ -27,18 +27,16 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
+#include "engine.h"
 #include "event.h"
 #include "flow.h"
 #include "snapshot.h"
 #include "stats.h"
 
-#define WORKER_BURST 32
-#define WORKER_MAX_PORTS STATS_MAX_PORTS
+#define WORKER_BURST ENGINE_BURST
+#define WORKER_MAX_PORTS ENGINE_MAX_PORTS
 #define WORKER_EXPIRE_BUDGET 64 /**< flows checked per loop while RX is busy */
 #define WORKER_EXPIRE_BUDGET_SPARE 4096 /**< ... when the last loop left RX capacity spare */
-#define WORKER_EXPIRE_BATCH 64
-#define WORKER_PREFETCH_ENTRY_MIN (384u * 1024) /**< flows in the table to prefetch entries */
-#define WORKER_PREFETCH_AHEAD 8 /**< packets between an entry's prefetch and its use */
 #define WORKER_RST_BUF 64
 
 /** State shared by the control thread and all workers. */
@@ -59,33 +57,24 @@ struct dp_shared {
 	uint32_t dump_max;	    /**< flows to copy, <= FLOW_DUMP_MAX */
 };
 
-struct worker_port {
-	uint16_t port_id;
-	uint16_t peer;	      /**< index in worker.ports of the other port of the pair */
-	uint8_t pair;	      /**< pair index in the scenario */
-	uint8_t side;	      /**< enum cfg_side */
-	uint16_t access_vlan; /**< 0 = none */
-	struct rte_ether_addr mac;
-};
-
+/*
+ * A worker is I/O around an engine (engine.h): it polls its queues, hands the frames to its
+ * engine, transmits what the engine forwards and the RSTs it asks for, hands the engine's
+ * events to the control thread and serves the control thread's requests.
+ */
 struct worker {
 	unsigned int lcore;
 	unsigned int qsbr_id;
-	unsigned int n_ports;
-	struct worker_port ports[WORKER_MAX_PORTS];
 	struct dp_shared *shared;
-	struct rte_mempool *mp;
-	struct flow_table *ft;
-	const struct dp_snapshot *snap; /**< the snapshot of the current loop */
-	uint32_t now;			/**< tick of the current burst */
-	unsigned int expire_budget;	/**< flows worker_tick may check; 0: WORKER_EXPIRE_BUDGET */
+	struct rte_mempool *mp;	    /**< RX pool */
+	struct rte_mempool *rst_mp; /**< RSTs' own pool (a full RX pool cannot starve them) */
+	uint16_t port_id[WORKER_MAX_PORTS]; /**< ethdev port of each engine port */
+	unsigned int expire_budget; /**< flows worker_tick may check; 0: WORKER_EXPIRE_BUDGET */
 	uint64_t now_tsc;
-	struct stats_lcore stats;
-	/* RSTs waiting for transmission, per worker port */
+	/* RSTs waiting for transmission, per engine port, and whom each is for */
 	uint16_t rst_n[WORKER_MAX_PORTS];
 	struct rte_mbuf *rst_buf[WORKER_MAX_PORTS][WORKER_RST_BUF];
-	uint32_t expired[WORKER_EXPIRE_BATCH];
-	uint32_t expired_due[WORKER_EXPIRE_BATCH];
+	uint8_t rst_to[WORKER_MAX_PORTS][WORKER_RST_BUF];
 	struct rte_ring *events; /**< SP/SC ring of struct flow_event to the control thread */
 	/* Flush in progress: walks the table in bounded steps. */
 	uint32_t flush_seen;	 /**< last flush_seq taken */
@@ -100,6 +89,7 @@ struct worker {
 	uint32_t dump_scanned;
 	uint32_t dump_n;
 	struct flow_dump dump[FLOW_DUMP_MAX];
+	struct engine eng; /**< the flow engine: table, counters (eng.stats), decisions */
 } __rte_cache_aligned;
 
 #define WORKER_EVENT_RING 8192
@@ -126,9 +116,10 @@ int worker_add_pair(struct worker *w, uint8_t pair, uint16_t inside, uint16_t ou
 int worker_main(void *arg);
 
 /**
- * Process one received burst from worker port @p pi (exposed for the benchmark and tests,
- * which drive the dataplane without an RX queue). Forwarded mbufs are written to @p out
- * (returns their count); dropped ones are freed; RSTs are queued on w->rst_buf.
+ * Process one received burst from engine port @p pi (exposed for the benchmark and tests,
+ * which drive the dataplane without an RX queue): the engine decides, forwarded mbufs are
+ * written to @p out (returns their count), dropped ones are freed, RSTs are built and
+ * queued on w->rst_buf.
  */
 uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
 			      uint16_t n, struct rte_mbuf **out);
@@ -139,7 +130,7 @@ uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf
  */
 void worker_tick(struct worker *w, uint64_t tsc);
 
-/** Send queued RSTs (each loop does this). */
+/** Send queued RSTs (each loop does this); what the port refused counts as rst_failed. */
 void worker_flush_rst(struct worker *w);
 
 /**

@@ -387,7 +387,7 @@ scn_fill(struct cfg_scenario *s, enum scn_kind kind, uint32_t capacity)
 		s->pairs[0].side[side].index = g_port[side];
 	}
 	s->capacity = capacity;
-	s->when_full = CFG_FORWARD;
+	s->when_full = CFG_WHEN_FULL_FORWARD;
 	cfg_profile_init_untracked(&s->profiles[CFG_PROFILE_UNTRACKED]);
 	s->n_profiles = 1;
 	s->default_profile = CFG_PROFILE_UNTRACKED;
@@ -441,7 +441,7 @@ bw_new(enum scn_kind kind, uint32_t capacity, bool events)
 		die("worker_create(%u flows): %s", capacity, rte_strerror(rte_errno));
 	if (worker_add_pair(b->w, 0, g_port[0], g_port[1], 0, 0) != 0)
 		die("worker_add_pair failed");
-	b->w->snap = &b->snap;
+	b->w->eng.snap = &b->snap;
 	worker_tick(b->w, rte_rdtsc());
 	return b;
 }
@@ -551,7 +551,7 @@ run_traffic(struct run *r)
 			gen_fill(g, g_slot[b], g_tag[b], n, stage, dir[b]);
 		}
 		t0 = rte_rdtsc();
-		w->snap = &r->b->snap;
+		w->eng.snap = &r->b->snap;
 		worker_tick(w, t0);
 		for (unsigned int b = 0; b < 2; b++) {
 			uint16_t n_out;
@@ -724,7 +724,7 @@ measure_size(struct size_res *sr, uint32_t n)
 		t = tsc_s(rte_rdtsc());
 		track = bw_new(SCN_TRACK, n, false);
 		sr->setup_fps = handshake(track, gt);
-		sr->active = track->w->ft->n_active;
+		sr->active = track->w->eng.ft->n_active;
 		if (sr->active != n)
 			die("%s flows: %" PRIu64 " flows in the table after set-up", lbl,
 			    sr->active);
@@ -755,7 +755,7 @@ measure_size(struct size_res *sr, uint32_t n)
 		LOG("%s flows, round %u/%u: plain %.2f Mpps, tracking %.2f Mpps\n", lbl, i + 1,
 		    opt.rounds, sr->plain.rounds[i], sr->track.rounds[i]);
 	}
-	if (track != NULL && track->w->ft->n_active != n)
+	if (track != NULL && track->w->eng.ft->n_active != n)
 		die("%s flows: flows expired during the measurement", lbl);
 	sr->ratio = (opt.phases & (PH_PLAIN | PH_TRACK)) == (PH_PLAIN | PH_TRACK)
 			    ? sr->track.mpps / sr->plain.mpps
@@ -788,8 +788,8 @@ measure_new_flows(void)
 
 		gen_init(g, perm, n, PORT_BG, false);
 		run_round(b, g, ST_SYN, &r);
-		if (b->w->ft->n_active != n)
-			die("new flows: %u flows created of %u", b->w->ft->n_active, n);
+		if (b->w->eng.ft->n_active != n)
+			die("new flows: %u flows created of %u", b->w->eng.ft->n_active, n);
 		fps = (double)n / tsc_s(r.cycles);
 		if (fps > res.new_fps) {
 			res.new_fps = fps;
@@ -823,7 +823,7 @@ measure_churn(void)
 	r.tr = TR_CHURN;
 	r.max_pkts = (uint64_t)n * ST_COUNT;
 	run_traffic(&r);
-	created0 = b->w->stats.flows_created[PROF_LONG];
+	created0 = b->w->eng.stats.flows_created[PROF_LONG];
 	memset(&r, 0, sizeof(r));
 	r.b = b;
 	r.g = g;
@@ -831,7 +831,7 @@ measure_churn(void)
 	r.max_cycles = (uint64_t)(opt.seconds * (double)g_hz);
 	run_traffic(&r);
 	res.churn_mpps = (double)r.pkts / tsc_s(r.cycles) / 1e6;
-	res.churn_created = b->w->stats.flows_created[PROF_LONG] - created0;
+	res.churn_created = b->w->eng.stats.flows_created[PROF_LONG] - created0;
 	res.churn_cps = (double)res.churn_created / tsc_s(r.cycles);
 	LOG("churn, %u concurrent connections: %.2f Mpps, %.2f M connections/s\n", n,
 	    res.churn_mpps, res.churn_cps / 1e6);
@@ -910,7 +910,7 @@ storm_hook(struct run *r, uint64_t tsc)
 		s->t_due = tsc;
 		s->pkts_due = r->pkts;
 	}
-	expired = expired_of(&s->w->stats, PROF_STORM) - s->expired0;
+	expired = expired_of(&s->w->eng.stats, PROF_STORM) - s->expired0;
 	if (expired > 0 && s->t_first == 0)
 		s->t_first = tsc;
 	if (expired >= s->n) {
@@ -947,7 +947,7 @@ hist_pct_ms(const struct stats_lcore *a, const struct stats_lcore *b, double pct
 static uint32_t
 restamp(struct bw *b, uint32_t n, uint32_t first_due, uint32_t spread)
 {
-	struct flow_table *ft = b->w->ft;
+	struct flow_table *ft = b->w->eng.ft;
 	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < ft->capacity; i++) {
@@ -991,9 +991,9 @@ expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct 
 	out->spread_ms = spread;
 	gen_init(g, perm, n, PORT_STORM, false);
 	handshake(b, g);
-	memcpy(s0, &b->w->stats, sizeof(*s0));
+	memcpy(s0, &b->w->eng.stats, sizeof(*s0));
 	worker_tick(b->w, rte_rdtsc());
-	first_due = b->w->now + STORM_LEAD_MS;
+	first_due = b->w->eng.now + STORM_LEAD_MS;
 	if (restamp(b, n, first_due, spread) != n)
 		die("expected %u storm flows in the table", n);
 
@@ -1002,7 +1002,7 @@ expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct 
 	s->n = n;
 	s->due_tsc = g_tsc0 + (uint64_t)first_due * g_per_ms;
 	s->deadline = s->due_tsc + (uint64_t)(spread + STORM_DEADLINE_MS) * g_per_ms;
-	s->expired0 = expired_of(&b->w->stats, PROF_STORM);
+	s->expired0 = expired_of(&b->w->eng.stats, PROF_STORM);
 	memset(&r, 0, sizeof(r));
 	r.b = b;
 	r.g = gbg;
@@ -1012,7 +1012,7 @@ expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct 
 	s->t_start = rte_rdtsc();
 	run_traffic(&r);
 	storm_drain(s);
-	memcpy(s1, &b->w->stats, sizeof(*s1));
+	memcpy(s1, &b->w->eng.stats, sizeof(*s1));
 	if (!out->complete) {
 		s->t_done = s->t_start + r.cycles;
 		s->pkts_done = r.pkts;
@@ -1086,8 +1086,8 @@ measure_expiry(void)
 	    res.storm.expired, n_storm, res.storm.rsts, res.storm.due_to_last_ms);
 	if (!res.storm.complete)
 		die("expiry storm did not complete within %u ms", STORM_DEADLINE_MS);
-	if (b->w->ft->n_active != BG_FLOWS)
-		die("background flows were lost: %u active", b->w->ft->n_active);
+	if (b->w->eng.ft->n_active != BG_FLOWS)
+		die("background flows were lost: %u active", b->w->eng.ft->n_active);
 	bw_free(b);
 	free(gbg);
 	free(perm);

@@ -258,7 +258,7 @@ fx_new_at(struct cfg_scenario *scn, double scale, uint32_t capacity, unsigned in
 						 scn->pairs[p].side[0].vlan,
 						 scn->pairs[p].side[1].vlan),
 				 0);
-	x->w->snap = x->snap; /* what worker_main does each loop */
+	x->w->eng.snap = x->snap; /* what worker_main does each loop */
 	worker_tick(x->w, 0);
 	x->avail0 = rte_mempool_avail_count(g_mp);
 	return x;
@@ -335,7 +335,7 @@ fx_burst(struct fx *x, unsigned int pi, struct rte_mbuf **m, uint16_t n, struct 
 void
 fx_publish(struct fx *x, const struct dp_snapshot *s)
 {
-	x->w->snap = s;
+	x->w->eng.snap = s;
 }
 
 void
@@ -347,13 +347,13 @@ fx_requests(struct fx *x)
 const struct stats_lcore *
 fx_stats(const struct fx *x)
 {
-	return &x->w->stats;
+	return &x->w->eng.stats;
 }
 
 uint32_t
 fx_n_flows(const struct fx *x)
 {
-	return x->w->ft->n_active;
+	return x->w->eng.ft->n_active;
 }
 
 uint64_t
@@ -363,7 +363,7 @@ fx_expired_total(const struct fx *x)
 
 	for (unsigned int p = 0; p < CFG_MAX_PROFILES; p++)
 		for (unsigned int s = 0; s < STATS_FLOW_STATES; s++)
-			n += x->w->stats.flows_expired[p][s];
+			n += x->w->eng.stats.flows_expired[p][s];
 	return n;
 }
 
@@ -386,7 +386,7 @@ fx_rst_queued(const struct fx *x)
 {
 	unsigned int n = 0;
 
-	for (unsigned int p = 0; p < x->w->n_ports; p++)
+	for (unsigned int p = 0; p < x->w->eng.n_ports; p++)
 		n += x->w->rst_n[p];
 	return n;
 }
@@ -396,15 +396,15 @@ fx_flush_and_check(struct fx *x)
 {
 	uint64_t tx[N_PORTS], queued[N_PORTS];
 
-	for (unsigned int p = 0; p < x->w->n_ports; p++) {
-		tx[p] = x->w->stats.tx_packets[x->w->ports[p].port_id];
+	for (unsigned int p = 0; p < x->w->eng.n_ports; p++) {
+		tx[p] = x->w->eng.stats.tx_packets[x->w->port_id[p]];
 		queued[p] = x->w->rst_n[p];
 	}
 	worker_flush_rst(x->w);
 	EQ("flush", fx_rst_queued(x), 0);
-	EQ("flush", x->w->stats.rst_failed, 0);
-	for (unsigned int p = 0; p < x->w->n_ports; p++)
-		EQ("flush: tx_packets", x->w->stats.tx_packets[x->w->ports[p].port_id],
+	EQ("flush", x->w->eng.stats.rst_failed, 0);
+	for (unsigned int p = 0; p < x->w->eng.n_ports; p++)
+		EQ("flush: tx_packets", x->w->eng.stats.tx_packets[x->w->port_id[p]],
 		   tx[p] + queued[p]);
 	EQ("mbufs back in the pool", rte_mempool_avail_count(g_mp), x->avail0);
 }
@@ -449,7 +449,7 @@ struct flow *
 fx_flow_find(struct fx *x, uint8_t family, const uint8_t *a, uint16_t ap, const uint8_t *b,
 	     uint16_t bp, uint8_t proto, uint8_t pair, uint16_t v0, uint16_t v1)
 {
-	struct flow_table *ft = x->w->ft;
+	struct flow_table *ft = x->w->eng.ft;
 	struct flow_key k;
 	uint32_t idx;
 
@@ -462,7 +462,8 @@ fx_flow_find(struct fx *x, uint8_t family, const uint8_t *a, uint16_t ap, const 
 void
 fx_expect_expiry_at(struct fx *x, uint32_t due, int prof, enum flow_state state)
 {
-	uint64_t before = fx_expired_total(x), in_state = x->w->stats.flows_expired[prof][state];
+	uint64_t before = fx_expired_total(x),
+		 in_state = x->w->eng.stats.flows_expired[prof][state];
 
 	fx_at(x, due - 1);
 	worker_tick(x->w, (uint64_t)due * TSC_PER_MS - 1);
@@ -470,7 +471,7 @@ fx_expect_expiry_at(struct fx *x, uint32_t due, int prof, enum flow_state state)
 	EQ("RSTs one tick before the due tick", fx_rst_queued(x), 0);
 	fx_at(x, due);
 	EQ("expired at the due tick", fx_expired_total(x), before + 1);
-	EQ(flow_state_name(state), x->w->stats.flows_expired[prof][state], in_state + 1);
+	EQ(flow_state_name(state), x->w->eng.stats.flows_expired[prof][state], in_state + 1);
 }
 
 /* ------------------------------------------------------------------ TCP connections */

@@ -177,7 +177,10 @@ test_stray_adopt(void **state)
 	assert_non_null(f);
 	EQ("state", f->state, FLOW_TCP_ESTABLISHED);
 	EQ("profile", f->profile, prof);
-	EQ("client = the sender", flow_client(f), 1);
+	/* Adopted mid-stream: the endpoint on the inside port is the client (SPEC §4), here
+	 * the one that did not send the adopted ACK. */
+	EQ("client = the inside endpoint", flow_client(f), 0);
+	EQ("client side", !!(f->flags & FLOW_F_CLIENT_OUTSIDE), 0);
 	EQ("stray{adopt}", fx_stats(x)->stray[CFG_STRAY_ADOPT], 1);
 	EQ("drops{stray}", fx_stats(x)->drops[STATS_DROP_STRAY], 0);
 	EQ("flows_created", fx_stats(x)->flows_created[prof], 1);

@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_prefetch.h>
+
+#include "engine.h"
+#include "flow_tcp.h"
+#include "parse.h"
+#include "rules.h"
+
+int
+engine_init(struct engine *e, uint32_t capacity, uint64_t seed, uint32_t now)
+{
+	e->ft = flow_table_create(capacity, seed, now);
+	if (e->ft == NULL)
+		return -errno;
+	e->now = now;
+	return 0;
+}
+
+void
+engine_fini(struct engine *e)
+{
+	flow_table_destroy(e->ft);
+	e->ft = NULL;
+}
+
+int
+engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t vlan_outside,
+		const uint8_t *mac_in, const uint8_t *mac_out)
+{
+	unsigned int i = e->n_ports;
+
+	if (i + 2 > ENGINE_MAX_PORTS)
+		return -ENOSPC;
+	e->ports[i] = (struct engine_port){.peer = (uint16_t)(i + 1),
+					   .pair = pair,
+					   .side = CFG_SIDE_INSIDE,
+					   .access_vlan = vlan_inside,
+					   .stat = (uint16_t)i};
+	e->ports[i + 1] = (struct engine_port){.peer = (uint16_t)i,
+					       .pair = pair,
+					       .side = CFG_SIDE_OUTSIDE,
+					       .access_vlan = vlan_outside,
+					       .stat = (uint16_t)(i + 1)};
+	if (mac_in != NULL)
+		memcpy(e->ports[i].mac, mac_in, 6);
+	if (mac_out != NULL)
+		memcpy(e->ports[i + 1].mac, mac_out, 6);
+	e->n_ports += 2;
+	return (int)i;
+}
+
+uint32_t
+engine_flow_tmo(const struct flow *f, const void *arg)
+{
+	const struct dp_snapshot *s = arg;
+
+	return s->tmo_ticks[f->profile][flow_tmo_class(f)];
+}
+
+/* Engine port of the given side of the pair that port @pi belongs to. */
+static inline unsigned int
+side_port(const struct engine *e, unsigned int pi, unsigned int side)
+{
+	return e->ports[pi].side == side ? pi : e->ports[pi].peer;
+}
+
+/* ---------------------------------------------------------------- RST requests */
+
+static inline struct rst_params *
+rst_put(struct engine *e, unsigned int port, enum stats_rst_to to)
+{
+	struct engine_rst *r;
+
+	/* Callers keep room (engine.h): a burst writes at most ENGINE_BURST_RST. */
+	if (unlikely(e->out.n_rst == ENGINE_RST_MAX)) {
+		STATS_ADD(e->stats.rst_failed, 1);
+		return NULL;
+	}
+	r = &e->out.rst[e->out.n_rst++];
+	memset(&r->p, 0, sizeof(r->p));
+	r->port = (uint8_t)port;
+	r->to = (uint8_t)to;
+	return &r->p;
+}
+
+/*
+ * The flow's VLAN tags as its frames travel on engine port @port: none on an access port
+ * of the flow's VLAN, else the key's tags (as many as its first frame carried, if any).
+ */
+static void
+rst_tags(const struct engine *e, unsigned int port, const struct flow *f, struct rst_params *p)
+{
+	unsigned int n = (f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT;
+	uint16_t access = e->ports[port].access_vlan;
+
+	if (access != 0 && f->key.vlan[0] == access && f->key.vlan[1] == 0) {
+		p->n_vlan = 0;
+		return;
+	}
+	if (n == 0)
+		n = f->key.vlan[1] != 0 ? 2 : f->key.vlan[0] != 0 ? 1 : 0;
+	p->n_vlan = (uint8_t)n;
+	for (unsigned int t = 0; t < n; t++) {
+		p->vlan[t] = f->key.vlan[t];
+		p->tpid[t] = (f->flags & (FLOW_F_QINQ0 << t)) ? PARSE_ETH_QINQ : PARSE_ETH_VLAN;
+	}
+}
+
+/*
+ * RSTs to endpoint @to of flow @f, as if from its peer, out of the port @to is behind: one
+ * with the receiver's RCV.NXT as idlecut last saw it (its highest ACK), and a second one
+ * when data went towards it that it has not acknowledged yet (its RCV.NXT may be either;
+ * RFC 5961 makes the wrong one draw at most a challenge ACK). Returns how many.
+ */
+static unsigned int
+rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigned int to)
+{
+	unsigned int from = to ^ 1, client = flow_client(f);
+	unsigned int client_side = (f->flags & FLOW_F_CLIENT_OUTSIDE) ? CFG_SIDE_OUTSIDE
+								       : CFG_SIDE_INSIDE;
+	unsigned int out = side_port(e, pi, to == client ? client_side : client_side ^ 1);
+	enum stats_rst_to whom = to == client ? STATS_RST_CLIENT : STATS_RST_SERVER;
+	struct rst_params *p = rst_put(e, out, whom), *q;
+
+	if (p == NULL)
+		return 0;
+	memcpy(p->dst_mac, f->mac[to], 6);
+	if (f->flags & FLOW_F_SEEN(from))
+		memcpy(p->src_mac, f->mac[from], 6);
+	else
+		memcpy(p->src_mac, e->ports[e->ports[out].peer].mac, 6);
+	rst_tags(e, out, f, p);
+	p->family = (uint8_t)f->key.family;
+	memcpy(p->src, f->key.addr[from], 16);
+	memcpy(p->dst, f->key.addr[to], 16);
+	p->sport = f->key.port[from];
+	p->dport = f->key.port[to];
+	p->tcp_flags = tcpt_rst_seq(f, to, &p->seq, &p->ack);
+	p->payload_len = e->snap->scn.profiles[f->profile].rst_payload_len;
+	p->payload = (const uint8_t *)e->snap->scn.profiles[f->profile].rst_payload;
+	if (!((f->flags & FLOW_F_ACKED(to)) && (f->flags & FLOW_F_SEEN(from)) &&
+	      f->seq_next[from] != p->seq))
+		return 1;
+	q = rst_put(e, out, whom);
+	if (q == NULL)
+		return 1;
+	*q = *p;
+	q->seq = f->seq_next[from];
+	return 2;
+}
+
+/* RFC 793 reset for a segment that belongs to no connection, back to its sender. */
+static void
+rst_stray(struct engine *e, unsigned int pi, const uint8_t *frame, const struct parse_info *in,
+	  const struct cfg_profile *prof)
+{
+	struct rst_params *p = rst_put(e, pi, STATS_RST_STRAY);
+
+	if (p == NULL)
+		return;
+	p->payload_len = prof->rst_payload_len;
+	p->payload = (const uint8_t *)prof->rst_payload;
+	memcpy(p->dst_mac, frame + 6, 6);
+	memcpy(p->src_mac, frame, 6);
+	p->n_vlan = in->n_vlan;
+	for (unsigned int t = 0; t < in->n_vlan; t++) {
+		p->vlan[t] = in->vlan[t];
+		p->tpid[t] = in->tpid[t];
+	}
+	p->family = in->family;
+	memcpy(p->src, in->dst, 16);
+	memcpy(p->dst, in->src, 16);
+	p->sport = in->dport;
+	p->dport = in->sport;
+	if (in->tcp_flags & PARSE_TCP_ACK) {
+		p->seq = in->ack;
+		p->tcp_flags = PARSE_TCP_RST;
+	} else {
+		p->seq = 0;
+		p->ack = in->seq + in->payload_len + !!(in->tcp_flags & PARSE_TCP_SYN) +
+			 !!(in->tcp_flags & PARSE_TCP_FIN);
+		p->tcp_flags = PARSE_TCP_RST | PARSE_TCP_ACK;
+	}
+}
+
+/* ---------------------------------------------------------------- flow life cycle */
+
+static inline uint32_t
+due_of(uint32_t now, uint32_t t)
+{
+	return now + (t == 0 ? 1 : t);
+}
+
+/* After a packet: re-arm only if the timeout now ends earlier than the armed due. */
+static inline void
+flow_rearm(struct engine *e, uint32_t idx, struct flow *f)
+{
+	uint32_t t = engine_flow_tmo(f, e->snap);
+
+	if (t == FLOW_TMO_NEVER) {
+		flow_disarm(e->ft, idx);
+		return;
+	}
+	if (!(f->flags & FLOW_F_ARMED) || flow_seq_after(f->due, due_of(e->now, t)))
+		flow_arm(e->ft, idx, due_of(e->now, t));
+}
+
+static void
+flow_forget(struct engine *e, uint32_t idx, bool expired, uint32_t due)
+{
+	struct flow *f = &e->ft->flows[idx];
+	unsigned int slot = f->profile;
+
+	if (expired) {
+		/* Whole ticks late (modulo 2^32, like every tick), plus the fraction of this one. */
+		uint64_t late = (uint64_t)(uint32_t)(e->now - due) * 1000000 + e->frac_ns;
+
+		STATS_ADD(e->stats.flows_expired[slot][f->state], 1);
+		stats_late_record(&e->stats, late);
+	} else {
+		STATS_ADD(e->stats.flows_closed[slot], 1);
+	}
+	STATS_SET(e->stats.flows_active[slot], e->stats.flows_active[slot] - 1);
+	STATS_SET(e->stats.flows_state[slot][f->state], e->stats.flows_state[slot][f->state] - 1);
+	flow_remove(e->ft, idx);
+}
+
+/* Keep the per-state gauges right when a packet moved a flow to another state. */
+static inline void
+state_moved(struct engine *e, const struct flow *f, uint8_t old)
+{
+	if (f->state == old)
+		return;
+	STATS_SET(e->stats.flows_state[f->profile][old], e->stats.flows_state[f->profile][old] - 1);
+	STATS_SET(e->stats.flows_state[f->profile][f->state],
+		  e->stats.flows_state[f->profile][f->state] + 1);
+}
+
+static void
+event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t rsts, uint8_t reason)
+{
+	struct flow_event *ev;
+
+	if (unlikely(e->out.n_ev == ENGINE_EV_MAX)) {
+		STATS_ADD(e->stats.events_dropped, 1);
+		return;
+	}
+	ev = &e->out.ev[e->out.n_ev++];
+	ev->tsc = e->stamp;
+	ev->key = f->key;
+	ev->idle_ms = e->now - f->last_seen;
+	ev->flags = f->flags;
+	ev->state = f->state;
+	ev->profile = f->profile;
+	ev->action = action;
+	ev->rsts = rsts;
+	ev->reason = reason;
+	ev->pad = 0;
+}
+
+/*
+ * Forget flow @idx now: apply its profile's on_timeout action (unless @silent), write an
+ * event, count it.
+ */
+static void
+flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason reason,
+	    bool silent)
+{
+	struct flow *f = &e->ft->flows[idx];
+	const struct cfg_profile *prof = &e->snap->scn.profiles[f->profile];
+	unsigned int client = flow_client(f);
+	/* Only a live TCP connection gets RSTs: after TIME_WAIT or an RST it is gone anyway. */
+	bool live_tcp = f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING;
+	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION
+					      : (uint8_t)prof->on_timeout_state[f->state];
+	uint8_t rsts = 0;
+	/* Any port of the flow's pair: rst_to_endpoint picks the side. */
+	unsigned int pi = 0;
+
+	while (pi < e->n_ports && e->ports[pi].pair != f->key.pair)
+		pi++;
+	if (action == CFG_ON_TIMEOUT_SILENT)
+		action = FLOW_EV_NO_ACTION;
+	if (action != FLOW_EV_NO_ACTION && pi < e->n_ports) {
+		enum cfg_on_timeout a = (enum cfg_on_timeout)action;
+
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT)
+			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client));
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER)
+			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client ^ 1));
+	}
+	if (e->events_on)
+		event_put(e, f, action, rsts, (uint8_t)reason);
+	if (reason == FLOW_EV_FLUSH) {
+		STATS_ADD(e->stats.flushed, 1);
+		due = e->now; /* a flush is on time by definition */
+	}
+	flow_forget(e, idx, true, due);
+}
+
+/* Room for one more batch of expiries in the output context. */
+static inline bool
+out_has_room(const struct engine *e, unsigned int flows)
+{
+	return e->out.n_rst + flows * ENGINE_RST_PER_FLOW <= ENGINE_RST_MAX &&
+	       e->out.n_ev + flows <= ENGINE_EV_MAX;
+}
+
+bool
+engine_tick(struct engine *e, unsigned int *budget)
+{
+	while (*budget > 0) {
+		unsigned int n;
+
+		if (!out_has_room(e, ENGINE_EXPIRE_BATCH))
+			return true;
+		n = flow_timer_run(e->ft, e->now, budget, engine_flow_tmo, e->snap, e->expired,
+				   e->expired_due, ENGINE_EXPIRE_BATCH);
+		/* In a storm each removal would wait for its bucket: fetch them all first. */
+		for (unsigned int i = 0; i < n; i++)
+			flow_prefetch_home(e->ft, e->expired[i]);
+		for (unsigned int i = 0; i < n; i++)
+			flow_expire(e, e->expired[i], e->expired_due[i], FLOW_EV_TIMEOUT, false);
+		if (n < ENGINE_EXPIRE_BATCH)
+			break;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- per packet */
+
+struct pkt_ctx {
+	struct parse_info pi;
+	struct flow_key key;
+	uint64_t hash;
+	uint8_t status;	 /* enum parse_status */
+	uint8_t tracked; /* key and hash are valid */
+	uint8_t from;	 /* endpoint index of the sender in the key */
+};
+
+/* Profile for a frame that could not be fully parsed: rules on what is known. */
+static uint16_t
+malformed_profile(const struct engine *e, unsigned int pi, const struct parse_info *in,
+		  enum parse_status st)
+{
+	struct rules_flow rf;
+
+	rules_flow_from_parse(&rf, in, st, e->ports[pi].pair, (enum cfg_side)e->ports[pi].side,
+			      e->ports[pi].access_vlan);
+	return rules_match(&e->snap->scn, &rf);
+}
+
+static bool
+flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
+	    uint16_t profile, bool adopt)
+{
+	const uint8_t *frame = pk->data;
+	const struct parse_info *in = &c->pi;
+	uint32_t idx = flow_insert(e->ft, &c->key, c->hash, e->now);
+	/*
+	 * An adopted SYN+ACK comes from the server: the client is the other end. Any other
+	 * adopted segment: the endpoint on the inside port is the client (SPEC §4).
+	 */
+	bool from_server = adopt && in->proto == 6 &&
+			   ((in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+				    (PARSE_TCP_SYN | PARSE_TCP_ACK) ||
+			    (!(in->tcp_flags & PARSE_TCP_SYN) &&
+			     e->ports[pi].side == CFG_SIDE_OUTSIDE));
+	unsigned int client = c->from ^ from_server;
+	unsigned int client_side = e->ports[pi].side ^ from_server;
+	struct flow *f;
+
+	if (unlikely(idx == FLOW_NONE)) {
+		pk->what = ENGINE_W_TABLE_FULL;
+		STATS_ADD(e->stats.table_full, 1);
+		if (e->snap->scn.when_full == CFG_WHEN_FULL_DROP) {
+			STATS_ADD(e->stats.drops[STATS_DROP_TABLE_FULL], 1);
+			return false;
+		}
+		return true;
+	}
+	pk->what = adopt ? ENGINE_W_ADOPTED : ENGINE_W_NEW;
+	f = &e->ft->flows[idx];
+	f->profile = (uint8_t)profile;
+	f->packets = 1;
+	f->flags |= (uint16_t)((client ? FLOW_F_CLIENT_1 : 0) |
+			       (client_side == CFG_SIDE_OUTSIDE ? FLOW_F_CLIENT_OUTSIDE : 0) |
+			       ((unsigned int)in->n_vlan << FLOW_F_TAGS_SHIFT) |
+			       (in->n_vlan > 0 && in->tpid[0] == PARSE_ETH_QINQ ? FLOW_F_QINQ0 : 0) |
+			       (in->n_vlan > 1 && in->tpid[1] == PARSE_ETH_QINQ ? FLOW_F_QINQ1 : 0));
+	memcpy(f->mac[c->from], frame + 6, 6);
+	/* The peer's MAC, until it speaks: an RST to a silent peer needs an address. */
+	memcpy(f->mac[c->from ^ 1], frame, 6);
+	switch (in->proto) {
+	case 6:
+		tcpt_start(f, in, c->from, adopt);
+		break;
+	case 17:
+		f->state = FLOW_UDP_SINGLE;
+		f->flags |= FLOW_F_SEEN(c->from);
+		break;
+	default:
+		f->state = FLOW_ACTIVE;
+		f->flags |= FLOW_F_SEEN(c->from);
+		break;
+	}
+	STATS_ADD(e->stats.flows_created[profile], 1);
+	STATS_SET(e->stats.flows_active[profile], e->stats.flows_active[profile] + 1);
+	STATS_SET(e->stats.flows_state[profile][f->state],
+		  e->stats.flows_state[profile][f->state] + 1);
+	flow_rearm(e, idx, f);
+	return true;
+}
+
+/* A packet with no flow. Returns whether to forward it. */
+static bool
+handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk)
+{
+	const struct parse_info *in = &c->pi;
+	const struct cfg_profile *prof;
+	struct rules_flow rf;
+	uint16_t profile;
+
+	rf.valid = RULES_F_L3 | RULES_F_L4;
+	rf.pair = e->ports[pi].pair;
+	rf.side = e->ports[pi].side;
+	rf.n_vlan = c->key.vlan[1] ? 2 : (c->key.vlan[0] ? 1 : 0);
+	rf.vlan[0] = c->key.vlan[0];
+	rf.vlan[1] = c->key.vlan[1];
+	rf.family = in->family;
+	rf.proto = in->proto;
+	rf.src = in->src;
+	rf.dst = in->dst;
+	rf.sport = in->sport;
+	rf.dport = in->dport;
+	if (unlikely(in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+					       (PARSE_TCP_SYN | PARSE_TCP_ACK))) {
+		/* A SYN+ACK comes from the server: the rules see the client as src. */
+		rf.src = in->dst;
+		rf.dst = in->src;
+		rf.sport = in->dport;
+		rf.dport = in->sport;
+		rf.side = (enum cfg_side)(rf.side ^ 1);
+	}
+	profile = rules_match(&e->snap->scn, &rf);
+	prof = &e->snap->scn.profiles[profile];
+	if (prof->untracked) {
+		pk->what = ENGINE_W_UNTRACKED;
+		STATS_ADD(e->stats.untracked, 1);
+		return true;
+	}
+	if (in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) !=
+				      PARSE_TCP_SYN) {
+		/* Stray: a non-SYN segment of no known connection (SPEC §6). */
+		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT)
+					     ? CFG_STRAY_ADOPT
+					     : prof->stray_tcp_side[e->ports[pi].side];
+
+		STATS_ADD(e->stats.stray[act], 1);
+		switch (act) {
+		case CFG_STRAY_ADOPT:
+			if (in->tcp_flags & PARSE_TCP_RST) {
+				pk->what = ENGINE_W_UNTRACKED;
+				return true; /* never build a flow from an RST: forward it */
+			}
+			return flow_create(e, pi, c, pk, profile, true);
+		case CFG_STRAY_RESET:
+			pk->what = ENGINE_W_STRAY_DROP;
+			if (!(in->tcp_flags & PARSE_TCP_RST)) { /* never answer an RST */
+				rst_stray(e, pi, pk->data, in, prof);
+				pk->what = ENGINE_W_STRAY_RST;
+			}
+			STATS_ADD(e->stats.drops[STATS_DROP_STRAY], 1);
+			return false;
+		case CFG_STRAY_DROP:
+		default:
+			pk->what = ENGINE_W_STRAY_DROP;
+			STATS_ADD(e->stats.drops[STATS_DROP_STRAY], 1);
+			return false;
+		}
+	}
+	return flow_create(e, pi, c, pk, profile, false);
+}
+
+/* A packet of flow @idx. Returns whether to forward it. */
+static bool
+handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
+	     uint32_t idx)
+{
+	const uint8_t *frame = pk->data;
+	struct flow *f = &e->ft->flows[idx];
+	unsigned int from = c->from;
+	uint8_t old_state = f->state;
+
+	uint32_t seen0 = f->last_seen;
+
+	f->last_seen = e->now;
+	f->packets += f->packets != UINT16_MAX;
+	memcpy(f->mac[from], frame + 6, 6);
+	switch (f->key.proto) {
+	case 6: {
+		const struct cfg_profile *prof = &e->snap->scn.profiles[f->profile];
+
+		switch (tcpt_update_fast(f, &c->pi, from, prof->loose_close)) {
+		case TCPT_OUT_OF_WINDOW:
+			pk->what = ENGINE_W_OUT_OF_WINDOW;
+			STATS_ADD(e->stats.out_of_window[f->profile], 1);
+			if (prof->out_of_window == CFG_DROP) {
+				/* Dropped: it does not refresh the flow either (SPEC §4). */
+				f->last_seen = seen0;
+				STATS_ADD(e->stats.drops[STATS_DROP_OUT_OF_WINDOW], 1);
+				return false;
+			}
+			flow_rearm(e, idx, f);
+			return true;
+		case TCPT_RESTART_SYNACK: {
+			bool fwd;
+
+			/* A new connection on the same ports, confirmed by the server. */
+			flow_forget(e, idx, false, 0);
+			pk->flags |= ENGINE_PKT_ADOPT;
+			fwd = handle_new(e, pi, c, pk);
+			pk->flags &= (uint8_t)~ENGINE_PKT_ADOPT;
+			if (pk->what == ENGINE_W_ADOPTED)
+				pk->what = ENGINE_W_RESTART;
+			return fwd;
+		}
+		case TCPT_RESTART: {
+			bool fwd;
+
+			flow_forget(e, idx, false, 0);
+			fwd = handle_new(e, pi, c, pk);
+			if (pk->what == ENGINE_W_NEW)
+				pk->what = ENGINE_W_RESTART;
+			return fwd;
+		}
+		case TCPT_CLOSE_NOW:
+			pk->what = ENGINE_W_CLOSED;
+			flow_forget(e, idx, false, 0);
+			return true;
+		case TCPT_OK:
+			break;
+		}
+		break;
+	}
+	case 17:
+		flow_udp_update(f, from);
+		break;
+	default:
+		break;
+	}
+	pk->what = ENGINE_W_KNOWN;
+	state_moved(e, f, old_state);
+	flow_rearm(e, idx, f);
+	return true;
+}
+
+/* Parse, classify and build the flow key; no table access yet. */
+static inline void
+classify(struct engine *e, unsigned int pi, const struct engine_pkt *pk, struct pkt_ctx *c)
+{
+	const struct parse_info *in = &c->pi;
+	uint16_t v0, v1;
+
+	c->tracked = 0;
+	c->status = (uint8_t)parse_frame(pk->data, pk->len, &c->pi);
+	if (c->status != PARSE_IP || (in->flags & PARSE_F_ND))
+		return;
+	if (in->n_vlan == 0) {
+		v0 = e->ports[pi].access_vlan;
+		v1 = 0;
+	} else {
+		v0 = in->vlan[0];
+		v1 = in->n_vlan > 1 ? in->vlan[1] : 0;
+	}
+	c->from = (uint8_t)flow_key_make(&c->key, in->family, in->src, in->sport, in->dst,
+					 in->dport, in->proto, e->ports[pi].pair, v0, v1);
+	c->hash = flow_hash(e->ft, &c->key);
+	flow_prefetch_bucket(e->ft, c->hash);
+	c->tracked = 1;
+}
+
+void
+engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned int n)
+{
+	struct pkt_ctx ctx[ENGINE_BURST];
+	uint64_t bytes = 0;
+	unsigned int ahead;
+	/* Access side to trunk side: tag untagged frames; trunk to access: untag them. */
+	const struct engine_port *rx = &e->ports[pi], *tx = &e->ports[rx->peer];
+	bool push = rx->access_vlan != 0 && tx->access_vlan == 0;
+	uint16_t pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
+
+	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
+	for (unsigned int i = 0; i < n; i++) {
+		bytes += pk[i].len;
+		classify(e, pi, &pk[i], &ctx[i]);
+	}
+	/*
+	 * Stage 2, folded into 3: the buckets have arrived; prefetch the entry a packet's
+	 * signature points to PREFETCH_AHEAD packets before it is handled, so the misses
+	 * overlap with work instead of queueing at once. Only worth it once the entries no
+	 * longer stay in the near caches (ENGINE_PREFETCH_ENTRY_MIN).
+	 */
+	ahead = e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN ? ENGINE_PREFETCH_AHEAD : 0;
+	for (unsigned int i = 0; i < ahead && i < n; i++)
+		if (likely(ctx[i].tracked))
+			flow_prefetch_entry(e->ft, ctx[i].hash);
+	/* Stage 3: look up and act, in order. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct pkt_ctx *c = &ctx[i];
+		bool fwd = true;
+
+		if (ahead != 0 && i + ahead < n && likely(ctx[i + ahead].tracked))
+			flow_prefetch_entry(e->ft, ctx[i + ahead].hash);
+		if (likely(c->tracked)) {
+			uint32_t idx = flow_lookup(e->ft, &c->key, c->hash);
+
+			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
+					       : handle_new(e, pi, c, &pk[i]);
+		} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.non_ip, 1);
+		} else if (c->status == PARSE_FRAGMENT) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.fragments, 1);
+		} else {
+			uint16_t p = malformed_profile(e, pi, &c->pi,
+						       (enum parse_status)c->status);
+
+			pk[i].what = ENGINE_W_MALFORMED;
+			STATS_ADD(e->stats.malformed[c->status], 1);
+			if (e->snap->scn.profiles[p].malformed == CFG_DROP) {
+				STATS_ADD(e->stats.drops[STATS_DROP_MALFORMED], 1);
+				fwd = false;
+			}
+		}
+		pk[i].verdict = fwd ? ENGINE_FORWARD : ENGINE_DROP;
+		pk[i].retag = ENGINE_TAG_KEEP;
+		if (unlikely(push) && c->pi.n_vlan == 0)
+			pk[i].retag = ENGINE_TAG_PUSH;
+		else if (unlikely(pop_vid != 0) && c->pi.n_vlan > 0 && c->pi.vlan[0] == pop_vid)
+			pk[i].retag = ENGINE_TAG_POP;
+	}
+	STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
+	STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+}
+
+/* ---------------------------------------------------------------- table walks */
+
+bool
+engine_flush_step(struct engine *e, uint64_t mask, uint64_t silent, uint32_t *cursor,
+		  uint32_t step)
+{
+	struct flow_table *ft = e->ft;
+	uint32_t end = *cursor + step;
+
+	if (end > ft->capacity || end < *cursor)
+		end = ft->capacity;
+	for (uint32_t i = *cursor; i < end; i++) {
+		const struct flow *f = &ft->flows[i];
+		uint64_t bit = 1ull << f->profile;
+
+		if (!(f->flags & FLOW_F_USED) || !(mask & bit))
+			continue;
+		if (!out_has_room(e, 1)) {
+			*cursor = i; /* the caller drains, then the walk goes on here */
+			return false;
+		}
+		flow_expire(e, i, e->now, FLOW_EV_FLUSH, (silent & bit) != 0);
+	}
+	*cursor = end;
+	return end == ft->capacity;
+}
+
+bool
+engine_dump_step(const struct engine *e, struct flow_dump *out, uint32_t max, uint32_t *n,
+		 uint32_t *cursor, uint32_t *scanned, uint32_t step)
+{
+	const struct flow_table *ft = e->ft;
+	uint32_t k = 0;
+
+	while (k < step && *scanned < ft->capacity && *n < max) {
+		const struct flow *f = &ft->flows[*cursor];
+
+		if (f->flags & FLOW_F_USED) {
+			struct flow_dump *d = &out[(*n)++];
+			uint32_t t = engine_flow_tmo(f, e->snap);
+
+			d->key = f->key;
+			d->flags = f->flags;
+			d->state = f->state;
+			d->profile = f->profile;
+			d->idle_ms = e->now - f->last_seen;
+			d->packets = f->packets;
+			if (t == FLOW_TMO_NEVER)
+				d->left_ms = UINT32_MAX;
+			else
+				d->left_ms = d->idle_ms >= t ? 0 : t - d->idle_ms;
+		}
+		*cursor = *cursor + 1 == ft->capacity ? 0 : *cursor + 1;
+		(*scanned)++;
+		k++;
+	}
+	return *scanned == ft->capacity || *n >= max;
+}
