@@ -24,7 +24,7 @@
  * final destination is not looked up). Plain C, no DPDK, no cmocka: usable from unit
  * tests, EAL tests, the benchmark and the fuzzers.
  *
- * Thread safety: pure functions, no state.
+ * Thread safety: pure functions, no state. Shutdown: nothing to set up or release.
  */
 #ifndef IDLECUT_TK_CSUM_H
 #define IDLECUT_TK_CSUM_H

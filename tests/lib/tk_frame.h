@@ -47,6 +47,7 @@
  * later call then does nothing and tk_finish() returns 0.
  *
  * Plain C (no DPDK, no cmocka). Thread safety: no state outside the caller's tk_pkt.
+ * Shutdown: nothing to set up or release.
  */
 #ifndef IDLECUT_TK_FRAME_H
 #define IDLECUT_TK_FRAME_H
