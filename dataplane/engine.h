@@ -167,6 +167,10 @@ struct engine {
 	unsigned int n_ports;
 	struct engine_port ports[ENGINE_MAX_PORTS];
 	struct stats_lcore stats;
+	/* --- the reaper (flow_table.reaper): a sweep of the table while above its high mark */
+	bool reaping;
+	uint8_t reap_pass;    /**< 0: embryonic flows, 1..3: idle >= timeout/2, /4, /8, 4: any */
+	uint32_t reap_cursor; /**< next entry the sweep examines */
 	/* --- expiry scratch --- */
 	uint32_t expired[ENGINE_EXPIRE_BATCH];
 	uint32_t expired_due[ENGINE_EXPIRE_BATCH];
@@ -232,6 +236,9 @@ void engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk, un
  *         more to do: drain the output and call again.
  */
 bool engine_tick(struct engine *e, unsigned int *budget);
+
+#define ENGINE_REAP_STEP 4096 /**< table entries the reaper examines per engine_tick() */
+#define ENGINE_EARLY_DROP_BUCKETS 2 /**< buckets early-drop looks in: home and the next */
 
 /**
  * Expire, now, every flow whose profile bit is set in @p mask (bit = profile index),

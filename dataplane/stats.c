@@ -22,6 +22,14 @@ stats_drop_name(enum stats_drop d)
 }
 
 const char *
+stats_evict_name(enum stats_evict r)
+{
+	return r == STATS_EVICT_EARLY_DROP ? "early_drop"
+	       : r == STATS_EVICT_REAPER   ? "reaper"
+					   : "unknown";
+}
+
+const char *
 stats_rst_name(enum stats_rst_to t)
 {
 	static const char *const names[STATS_RST_COUNT] = {

@@ -41,6 +41,13 @@ enum stats_rst_to {
 	STATS_RST_COUNT
 };
 
+/** Why a flow was evicted (SPEC §6 "A full table"). */
+enum stats_evict {
+	STATS_EVICT_EARLY_DROP, /**< "early_drop": room for a new flow in a full table */
+	STATS_EVICT_REAPER,	/**< "reaper": the table passed the reaper's high-water mark */
+	STATS_EVICT_COUNT
+};
+
 /** Flow states as counted (must match enum flow_state in flow.h). */
 #define STATS_FLOW_STATES 10
 
@@ -65,6 +72,7 @@ struct stats_lcore {
 	uint64_t flows_expired[CFG_MAX_PROFILES][STATS_FLOW_STATES];
 	uint64_t flows_closed[CFG_MAX_PROFILES]; /**< removed without a timeout (RST seen, flush) */
 	uint64_t out_of_window[CFG_MAX_PROFILES]; /**< TCP segments outside the window */
+	uint64_t evicted[CFG_MAX_PROFILES][STATS_EVICT_COUNT]; /**< flows evicted, by reason */
 	uint64_t rst_sent[STATS_RST_COUNT];
 	uint64_t rst_failed;			/**< no mbuf for an RST, or TX refused it */
 	uint64_t stray[3];			/**< by enum cfg_stray */
@@ -89,6 +97,7 @@ struct stats_lcore {
 /** Name of a drop reason / RST target as used in counter labels. */
 const char *stats_drop_name(enum stats_drop d);
 const char *stats_rst_name(enum stats_rst_to t);
+const char *stats_evict_name(enum stats_evict r);
 
 /** Record one expiry's lateness (ns past its due time) in @p s. Worker only. */
 void stats_late_record(struct stats_lcore *s, uint64_t late_ns);

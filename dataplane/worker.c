@@ -404,7 +404,7 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	}
 	if (unlikely(n_ho != 0))
 		handoff(w, ho, owner, n_ho);
-	if (unlikely(w->eng.out.n_rst != 0))
+	if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
 		worker_drain(w);
 	return n_out;
 }
