@@ -56,6 +56,14 @@ engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t v
 }
 
 void
+engine_set_mtu(struct engine *e, uint8_t pair, uint16_t mtu)
+{
+	for (unsigned int i = 0; i < e->n_ports; i++)
+		if (e->ports[i].pair == pair)
+			e->ports[i].max_frame = mtu != 0 ? mtu + 14u + 8u : 0;
+}
+
+void
 engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
 		  bool steer_sw)
 {
@@ -478,6 +486,7 @@ engine_tick(struct engine *e, unsigned int *budget)
 
 /* pkt_ctx.status beyond enum parse_status: the frame goes to another worker. */
 #define ENGINE_ST_HANDOFF 0xff
+#define ENGINE_ST_OVERSIZE 0xfe /* longer than the pair's MTU allows */
 
 struct pkt_ctx {
 	struct parse_info pi;
@@ -759,7 +768,14 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n; i++) {
-		bytes += pk[i].len;
+		uint32_t wl = pk[i].wire_len > pk[i].len ? pk[i].wire_len : pk[i].len;
+
+		bytes += wl;
+		if (unlikely(rx->max_frame != 0 && wl > rx->max_frame)) {
+			ctx[i].tracked = 0;
+			ctx[i].status = ENGINE_ST_OVERSIZE;
+			continue;
+		}
 		classify(e, pi, &pk[i], &ctx[i]);
 	}
 	/*
@@ -784,6 +800,10 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 
 			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
 					       : handle_new(e, pi, c, &pk[i]);
+		} else if (unlikely(c->status == ENGINE_ST_OVERSIZE)) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.drops[STATS_DROP_OVERSIZE], 1);
+			fwd = false;
 		} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
 			pk[i].verdict = ENGINE_HANDOFF;
 			pk[i].what = ENGINE_W_NOT_FLOW;

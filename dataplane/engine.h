@@ -106,6 +106,7 @@ enum engine_retag {
 struct engine_pkt {
 	const uint8_t *data; /**< first byte of the Ethernet header */
 	uint32_t len;	     /**< bytes at data */
+	uint32_t wire_len;   /**< the whole frame (mbuf chain) when longer than len; else 0 */
 	uint8_t flags;	     /**< in: ENGINE_PKT_* */
 	uint8_t verdict;     /**< out: enum engine_verdict */
 	uint8_t what;	     /**< out: enum engine_what */
@@ -125,6 +126,8 @@ struct engine_port {
 	uint8_t share_idx;    /**< this worker's index among them */
 	uint8_t steer_sw;     /**< the port's steering is not trusted: the flow hash decides
 			       *   the owner of every tracked packet (else only QinQ's) */
+	uint32_t max_frame;   /**< longest frame the pair's MTU allows, tags included (0: any):
+			       *   longer ones are dropped as drops{oversize} */
 };
 
 /**
@@ -210,6 +213,9 @@ int engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside,
  */
 void engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
 		       bool steer_sw);
+
+/** Set the MTU of pair @p pair (frames up to MTU + Ethernet header + two tags pass). */
+void engine_set_mtu(struct engine *e, uint8_t pair, uint16_t mtu);
 
 /** Set the time for what follows: once per loop. */
 static inline void

@@ -17,6 +17,7 @@ stats_drop_name(enum stats_drop d)
 		[STATS_DROP_TABLE_FULL] = "table_full",
 		[STATS_DROP_STRAY] = "stray",
 		[STATS_DROP_OUT_OF_WINDOW] = "out_of_window",
+		[STATS_DROP_OVERSIZE] = "oversize",
 	};
 	return (unsigned)d < STATS_DROP_COUNT ? names[d] : "unknown";
 }

@@ -31,6 +31,7 @@ enum stats_drop {
 	STATS_DROP_TABLE_FULL,	/**< "table_full": no room for a new flow, when_full: drop */
 	STATS_DROP_STRAY,	/**< "stray": non-SYN TCP without a flow, dropped */
 	STATS_DROP_OUT_OF_WINDOW, /**< "out_of_window": outside the TCP window, policy drop */
+	STATS_DROP_OVERSIZE,	/**< "oversize": longer than the pair's MTU allows */
 	STATS_DROP_COUNT
 };
 

@@ -477,6 +477,31 @@ test_retag(void **state)
 	fx_free(x);
 }
 
+/* A frame longer than the pair's MTU allows is dropped and counted (SPEC §12). */
+static void
+test_oversize(void **state)
+{
+	struct fx *x = fx_new(0, 0);
+	uint8_t buf[256];
+	uint32_t len = frame(buf, true, 40000, 80, SYN, 100, 0, 0, 0); /* 60 bytes */
+	struct engine_pkt pk;
+
+	(void)state;
+	engine_set_mtu(&x->e, 0, 20); /* frames up to 20 + 14 + 8 = 42 bytes */
+	pk = one(x, 0, buf, len, 0);
+	assert_int_equal(pk.verdict, ENGINE_DROP);
+	assert_int_equal(x->e.stats.drops[STATS_DROP_OVERSIZE], 1);
+	assert_int_equal(x->e.ft->n_active, 0);
+	/* The whole chain counts, not its first segment. */
+	engine_set_mtu(&x->e, 0, 1500);
+	pk = (struct engine_pkt){.data = buf, .len = len, .wire_len = 9000};
+	engine_burst(&x->e, 0, &pk, 1);
+	assert_int_equal(pk.verdict, ENGINE_DROP);
+	assert_int_equal(x->e.stats.drops[STATS_DROP_OVERSIZE], 2);
+	assert_int_equal(one(x, 0, buf, len, 0).what, ENGINE_W_NEW);
+	fx_free(x);
+}
+
 int
 main(void)
 {
@@ -484,7 +509,7 @@ main(void)
 		cmocka_unit_test(test_stray_actions), cmocka_unit_test(test_expiry_rsts),
 		cmocka_unit_test(test_two_candidates), cmocka_unit_test(test_early_drop),
 		cmocka_unit_test(test_reaper),	       cmocka_unit_test(test_handoff),
-		cmocka_unit_test(test_retag),
+		cmocka_unit_test(test_retag),	       cmocka_unit_test(test_oversize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
