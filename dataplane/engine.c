@@ -115,25 +115,48 @@ rst_put(struct engine *e, unsigned int port, enum stats_rst_to to)
 }
 
 /*
- * The flow's VLAN tags as its frames travel on engine port @port: none on an access port
- * of the flow's VLAN, else the key's tags (as many as its first frame carried, if any).
+ * Tags a frame with @n tags on port @from carries on its way to port @to (the retag rule of
+ * engine_burst): pushed from an access port to a trunk, popped from a trunk to the access
+ * port of its outer VLAN, else kept. *@first is the index in the flow key of its outer tag.
+ */
+static inline unsigned int
+tags_across(const struct engine *e, unsigned int from, unsigned int to, unsigned int n,
+	    uint16_t outer, unsigned int *first)
+{
+	uint16_t af = e->ports[from].access_vlan, at = e->ports[to].access_vlan;
+
+	*first = 0;
+	if (af != 0 && at == 0 && n == 0)
+		return 1;
+	if (af == 0 && at != 0 && n > 0 && outer == at) {
+		*first = 1;
+		return n - 1;
+	}
+	return n;
+}
+
+/*
+ * The flow's VLAN tags as its frames travel on engine port @port (SPEC §3): FLOW_F_TAGS
+ * holds how many its frames carry on the client's side; the other side's follow the
+ * retag rule.
  */
 static void
 rst_tags(const struct engine *e, unsigned int port, const struct flow *f, struct rst_params *p)
 {
-	unsigned int n = (f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT;
-	uint16_t access = e->ports[port].access_vlan;
+	unsigned int n = (f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT, first = 0;
+	unsigned int client_side = (f->flags & FLOW_F_CLIENT_OUTSIDE) ? CFG_SIDE_OUTSIDE
+								       : CFG_SIDE_INSIDE;
 
-	if (access != 0 && f->key.vlan[0] == access && f->key.vlan[1] == 0) {
-		p->n_vlan = 0;
-		return;
-	}
-	if (n == 0)
-		n = f->key.vlan[1] != 0 ? 2 : f->key.vlan[0] != 0 ? 1 : 0;
+	if (e->ports[port].side != client_side)
+		n = tags_across(e, e->ports[port].peer, port, n, f->key.vlan[0], &first);
+	if (n + first > 2)
+		n = 2 - first;
 	p->n_vlan = (uint8_t)n;
 	for (unsigned int t = 0; t < n; t++) {
-		p->vlan[t] = f->key.vlan[t];
-		p->tpid[t] = (f->flags & (FLOW_F_QINQ0 << t)) ? PARSE_ETH_QINQ : PARSE_ETH_VLAN;
+		unsigned int k = first + t;
+
+		p->vlan[t] = f->key.vlan[k];
+		p->tpid[t] = (f->flags & (FLOW_F_QINQ0 << k)) ? PARSE_ETH_QINQ : PARSE_ETH_VLAN;
 	}
 }
 
@@ -527,6 +550,7 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 			     e->ports[pi].side == CFG_SIDE_OUTSIDE));
 	unsigned int client = c->from ^ from_server;
 	unsigned int client_side = e->ports[pi].side ^ from_server;
+	unsigned int n_tags, first;
 	struct flow *f;
 
 	if (unlikely(idx == FLOW_NONE) && e->snap->scn.when_full == CFG_WHEN_FULL_EARLY_DROP &&
@@ -547,9 +571,13 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 	f = &e->ft->flows[idx];
 	f->profile = (uint8_t)profile;
 	f->packets = 1;
+	/* FLOW_F_TAGS: the tags of its frames on the client's side (rst_tags). */
+	n_tags = in->n_vlan;
+	if (client_side != e->ports[pi].side)
+		n_tags = tags_across(e, pi, e->ports[pi].peer, n_tags, c->key.vlan[0], &first);
 	f->flags |= (uint16_t)((client ? FLOW_F_CLIENT_1 : 0) |
 			       (client_side == CFG_SIDE_OUTSIDE ? FLOW_F_CLIENT_OUTSIDE : 0) |
-			       ((unsigned int)in->n_vlan << FLOW_F_TAGS_SHIFT) |
+			       (n_tags << FLOW_F_TAGS_SHIFT) |
 			       (in->n_vlan > 0 && in->tpid[0] == PARSE_ETH_QINQ ? FLOW_F_QINQ0 : 0) |
 			       (in->n_vlan > 1 && in->tpid[1] == PARSE_ETH_QINQ ? FLOW_F_QINQ1 : 0));
 	memcpy(f->mac[c->from], frame + 6, 6);
