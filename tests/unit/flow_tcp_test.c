@@ -51,6 +51,7 @@ seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
 	pi.ack = ack;
 	pi.payload_len = len;
 	pi.tcp_win = (uint16_t)(0x1000 + len);
+	pi.tcp_wscale = PARSE_NO_WSCALE;
 	return pi;
 }
 
@@ -238,13 +239,17 @@ test_data_both_ways(void **state)
 			ss += sv_len;
 			assert_int_equal(k.f.seq_next[k.s], ss);
 			assert_int_equal(k.f.ack[k.s], cs);
-			assert_int_equal(k.f.win[k.s], 0x1000 + sv_len);
+			/* win[] is the largest window (conntrack's td_maxwin): the first one. */
+			assert_int_equal(k.f.win[k.s], 0x1000 + 1460);
 			assert_int_equal(from_c(&k, ACK, cs, ss, 0), TCPT_OK);
 			assert_int_equal(k.f.ack[k.c], ss);
 			assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
 		}
-		/* A late SYN+ACK retransmission changes nothing. */
-		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+		/*
+		 * A late SYN+ACK retransmission changes nothing: it is now more than the client's
+		 * window (at most 0x1000 + 149 bytes) behind the server's stream.
+		 */
+		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OUT_OF_WINDOW);
 		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
 		assert_int_equal(k.f.seq_next[k.s], ss);
 		assert_int_equal(k.f.ack[k.s], cs);
@@ -405,14 +410,11 @@ test_syn_retransmit(void **state)
 	}
 }
 
-/* A SYN (no ACK) on a connection past its handshake is a new connection (port reuse). */
+/* A SYN (no ACK) after the close is a new connection (port reuse; conntrack sTW/sCL -> sSS). */
 static void
 test_syn_restarts(void **state)
 {
-	static const enum flow_state states[] = {
-		FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT, FLOW_TCP_CLOSING,
-		FLOW_TCP_TIME_WAIT,   FLOW_TCP_CLOSED,
-	};
+	static const enum flow_state states[] = {FLOW_TCP_TIME_WAIT, FLOW_TCP_CLOSED};
 
 	(void)state;
 	for (unsigned int i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
@@ -427,12 +429,15 @@ test_syn_restarts(void **state)
 			assert_memory_equal(&k.f, &before, sizeof(before));
 			assert_int_equal(from_s(&k, SYN, ISN_S + 100000, 0, 0), TCPT_RESTART);
 			assert_memory_equal(&k.f, &before, sizeof(before));
+			/* Even the same ISN: the old connection is over. */
+			assert_int_equal(from_c(&k, SYN, ISN_C, 0, 0), TCPT_RESTART);
 			/* The same SYN with loose_close: still a restart, not a close. */
 			{
 				struct parse_info pi = seg(SYN, ISN_C + 7, 0, 0);
 
 				assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_RESTART);
 			}
+			assert_memory_equal(&k.f, &before, sizeof(before));
 		}
 	}
 	/* A SYN+ACK never restarts. */
@@ -520,8 +525,19 @@ test_adopt(void **state)
 		tcpt_start(&k.f, &pi, k.c, true);
 		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
 		assert_int_equal(k.f.seq_next[k.c], 123);
-		/* A SYN on an adopted flow restarts it. */
-		assert_int_equal(from_c(&k, SYN, 5, 0, 0), TCPT_RESTART);
+		/*
+		 * A SYN on an adopted flow is a SYN on a live connection (SPEC §4): before the
+		 * client's stream, ignored; past it, noted for the server's answer.
+		 */
+		{
+			struct flow before = k.f;
+
+			assert_int_equal(from_c(&k, SYN, 5, 0, 0), TCPT_OK);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			assert_int_equal(from_c(&k, SYN, 123 + 100000, 0, 0), TCPT_OK);
+			assert_true(k.f.tflags & FLOW_T_SYN_AGAIN(k.c));
+			assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		}
 	}
 }
 
