@@ -104,7 +104,8 @@ tcpt_syn_win_(const struct flow *f, unsigned int e, uint16_t w)
 /**
  * Whether the segment from endpoint @p s is in the window (Linux conntrack's
  * tcp_in_window(), with upper bounds where conntrack keeps more state; r is the receiver):
- *   I   seq is not after r's highest ACK + r's largest scaled window (conntrack's td_maxend);
+ *   I   seq is not after r's highest ACK + r's largest scaled window (conntrack's td_maxend;
+ *       before r ACKed anything: what s already sent + that window);
  *   II  end is not before what s already sent minus r's largest window (data far behind);
  *   III an ACK acknowledges nothing r has not sent;
  *   IV  an ACK is not further behind what r sent than max(s's largest window, 66000).
@@ -122,7 +123,10 @@ tcpt_in_window(const struct flow *f, const struct parse_info *pi, unsigned int s
 	if (f->tflags & FLOW_T_WIN(r)) {
 		uint32_t wr = tcpt_maxwin_(f, r);
 
-		if ((f->flags & FLOW_F_ACKED(r)) && flow_seq_after(pi->seq, f->ack[r] + wr))
+		uint32_t edge = ((f->flags & FLOW_F_ACKED(r)) ? f->ack[r] : f->seq_next[s]) + wr;
+
+		if ((f->flags & (FLOW_F_ACKED(r) | FLOW_F_SEEN(s))) &&
+		    flow_seq_after(pi->seq, edge))
 			return false; /* I */
 		if ((f->flags & FLOW_F_SEEN(s)) &&
 		    flow_seq_after(f->seq_next[s] - wr, tcpt_end_(pi)))
