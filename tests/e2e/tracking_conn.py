@@ -22,6 +22,7 @@ Each end prints one JSON line: {"event": "reset"|"eof"|"timeout"|"data"|"error",
 import json
 import socket
 import sys
+import threading
 import time
 
 SYN_IDLE = 2.0  # longer than the test's handshake timeout (1 s), shorter than established
@@ -93,10 +94,18 @@ def client(iface, addr, port, case, hold, nbytes):
 
     conf.verb = 0
     got = []
-    sn = AsyncSniffer(iface=iface, store=False, prn=got.append,
-                      lfilter=lambda p: TCP in p and port in (p[TCP].sport, p[TCP].dport))
+    ready = threading.Event()
+    # Filtered in the kernel (BPF): the Python side sees only this connection's frames (the
+    # bulk case only its handshake), so a busy machine cannot overflow the capture buffer.
+    bpf = "tcp port %d" % port
+    if case == "bulk":
+        bpf += " and tcp[tcpflags] & tcp-syn != 0"
+    sn = AsyncSniffer(iface=iface, store=False, prn=got.append, filter=bpf,
+                      lfilter=lambda p: TCP in p, started_callback=ready.set)
     sn.start()
-    time.sleep(1.0)
+    if not ready.wait(10):
+        raise SystemExit("the capture did not start")
+    time.sleep(0.2)
     s = socket.create_connection((addr, port), timeout=10)
     lport = s.getsockname()[1]
     out = dict(role="client", case=case)
@@ -121,9 +130,13 @@ def client(iface, addr, port, case, hold, nbytes):
             n += len(s.recv(65536))
         time.sleep(0.5)  # quiet: the last frame each way is an ACK
         mine = [p for p in got if IP in p and p[TCP].sport == lport and p[IP].dst == addr]
-        syn = next(p for p in mine if p[TCP].flags & 0x12 == 0x02)
+        syn = next((p for p in mine if p[TCP].flags & 0x12 == 0x02), None)
+        if syn is None:
+            raise SystemExit("the client's SYN was not captured")
         nxt = max((seg_end(p) for p in mine),
                   key=lambda v: (v - syn[TCP].seq) & 0xFFFFFFFF)
+        if nxt != (syn[TCP].seq + 1 + 20000) & 0xFFFFFFFF:
+            raise SystemExit("the capture missed some of the client's frames")
         last = mine[-1]
         l2 = Ether(src=last[Ether].src, dst=last[Ether].dst)
         ip = IP(src=last[IP].src, dst=addr)
