@@ -459,6 +459,13 @@ rules_check(const struct rules_flow *rf)
 }
 
 /* The rules on what a malformed frame shows (the engine's own function). */
+/* Pair 2's inside port is an access port of FUZZ_ACCESS_VLAN, its outside port a trunk. */
+static uint16_t
+access_vlan(unsigned int pair, unsigned int side)
+{
+	return pair == 2 && side == CFG_SIDE_INSIDE ? FUZZ_ACCESS_VLAN : 0;
+}
+
 static void
 malformed_rules(const struct parse_info *in, enum parse_status st, unsigned int pair,
 		unsigned int side)
@@ -466,7 +473,7 @@ malformed_rules(const struct parse_info *in, enum parse_status st, unsigned int 
 	struct rules_flow rf;
 
 	rules_flow_from_parse(&rf, in, st, (uint16_t)pair, (enum cfg_side)side,
-			      pair == 2 ? FUZZ_ACCESS_VLAN : 0);
+			      access_vlan(pair, side));
 	rules_check(&rf);
 }
 
@@ -546,7 +553,7 @@ process(const uint8_t *frame, uint32_t len, unsigned int pair, unsigned int side
 		return;
 	}
 	if (in.n_vlan == 0) {
-		v0 = pair == 2 ? FUZZ_ACCESS_VLAN : 0;
+		v0 = access_vlan(pair, side);
 		v1 = 0;
 	} else {
 		v0 = in.vlan[0];
@@ -571,16 +578,23 @@ process(const uint8_t *frame, uint32_t len, unsigned int pair, unsigned int side
 	case ENGINE_W_ADOPTED:
 		CHECK(pk.verdict == ENGINE_FORWARD && idx != FLOW_NONE);
 		check_flow(idx, &key, hash);
-		/* TCP and UDP track both endpoints; other protocols only their first sender. */
-		CHECK((in.proto != 6 && in.proto != 17) || (ft->flows[idx].flags & FLOW_F_SEEN(from)));
+		/*
+		 * TCP and UDP track both endpoints; other protocols only their first sender. A
+		 * plain SYN on a live TCP flow is ignored or only noted (SPEC §4).
+		 */
+		CHECK((in.proto != 6 && in.proto != 17) || (ft->flows[idx].flags & FLOW_F_SEEN(from)) ||
+		      (pk.what == ENGINE_W_KNOWN &&
+		       (fl & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) == PARSE_TCP_SYN));
 		if (pk.what == ENGINE_W_KNOWN)
 			CHECK(ft->n_active == n0);
 		if (pk.what == ENGINE_W_NEW || pk.what == ENGINE_W_ADOPTED)
 			CHECK(ft->n_active == n0 + 1);
-		/* Only a plain SYN restarts a flow. */
+		/*
+		 * Only a plain SYN restarts a flow, or a SYN+ACK confirming a SYN past the old
+		 * stream (TCPT_RESTART_SYNACK).
+		 */
 		if (pk.what == ENGINE_W_RESTART)
-			CHECK(in.proto == 6 && (fl & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) ==
-							   PARSE_TCP_SYN);
+			CHECK(in.proto == 6 && (fl & PARSE_TCP_SYN) && !(fl & PARSE_TCP_RST));
 		if (pk.what == ENGINE_W_ADOPTED)
 			CHECK(in.proto == 6 && !(fl & PARSE_TCP_RST) &&
 			      snap[tmo_cur].scn.profiles[ft->flows[idx].profile].stray_tcp ==
@@ -589,6 +603,15 @@ process(const uint8_t *frame, uint32_t len, unsigned int pair, unsigned int side
 		if (pk.what == ENGINE_W_NEW && in.proto == 6)
 			CHECK(ft->flows[idx].state == FLOW_TCP_SYN_SENT);
 		CHECK(eng.out.n_rst == 0);
+		break;
+	case ENGINE_W_OUT_OF_WINDOW:
+		/* The flow stays, the profile says forward or drop. */
+		CHECK(in.proto == 6 && idx != FLOW_NONE && ft->n_active == n0 && eng.out.n_rst == 0);
+		CHECK(pk.verdict ==
+		      (snap[tmo_cur].scn.profiles[ft->flows[idx].profile].out_of_window == CFG_DROP
+			       ? ENGINE_DROP
+			       : ENGINE_FORWARD));
+		check_flow(idx, &key, hash);
 		break;
 	case ENGINE_W_CLOSED:
 		CHECK(loose_close && (fl & PARSE_TCP_FIN) && idx == FLOW_NONE);
@@ -748,8 +771,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(engine_init(&eng, FUZZ_CAPACITY, FUZZ_SEED, 0) == 0);
 	ft = eng.ft;
 	for (unsigned int p = 0; p < FUZZ_PAIRS; p++)
-		CHECK(engine_add_pair(&eng, (uint8_t)p, p == 2 ? FUZZ_ACCESS_VLAN : 0, 0, NULL,
-				      NULL) == (int)(2 * p));
+		CHECK(engine_add_pair(&eng, (uint8_t)p, access_vlan(p, CFG_SIDE_INSIDE),
+				      access_vlan(p, CFG_SIDE_OUTSIDE), NULL, NULL) == (int)(2 * p));
 	eng.events_on = true;
 	fill();
 	return 0;
