@@ -155,6 +155,7 @@ tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from, bool
 	unsigned int other = from ^ 1, dir = from == flow_client(f) ? 0 : 1;
 	uint8_t fl = pi->tcp_flags, syn = fl & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST);
 	enum tcpt_event ev;
+	bool rst_keep;
 
 	if (syn == PARSE_TCP_SYN && f->state >= FLOW_TCP_ESTABLISHED) {
 		/* Port reuse after the close (conntrack: sTW/sCL -> sSS). */
@@ -184,9 +185,21 @@ tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from, bool
 		return TCPT_OUT_OF_WINDOW;
 	if ((fl & PARSE_TCP_SYN) && f->state <= FLOW_TCP_SYN_RECV)
 		tcpt_syn_wscale(f, pi, from);
+	/*
+	 * conntrack's RST rule on an established connection: an in-window RST closes only at
+	 * the receiver's RCV.NXT (its highest ACK) or right after the sender's own stream (an
+	 * RST following its data, not yet acknowledged). Any other one draws a challenge ACK
+	 * from an RFC 5961 stack, which the real sender answers with an exact RST: until then
+	 * the state stays (the segment is tracked, as conntrack does).
+	 */
+	rst_keep = (fl & PARSE_TCP_RST) && f->state == FLOW_TCP_ESTABLISHED &&
+		   (f->flags & FLOW_F_ACKED(other)) && pi->seq != f->ack[other] &&
+		   !((f->flags & FLOW_F_SEEN(from)) && pi->seq == f->seq_next[from]);
 	tcpt_track(f, pi, from);
 
-	if (fl & PARSE_TCP_RST) {
+	if (rst_keep) {
+		return TCPT_OK;
+	} else if (fl & PARSE_TCP_RST) {
 		ev = EV_RST;
 	} else if (fl & PARSE_TCP_SYN) {
 		ev = (fl & PARSE_TCP_ACK) ? EV_SYNACK : EV_SYN;

@@ -6,7 +6,10 @@
  *
  * Segments are checked against the windows the way Linux conntrack does (tcp_in_window(),
  * SPEC §4): one outside changes nothing and is reported as TCPT_OUT_OF_WINDOW, so a
- * forged or stale RST cannot close a live flow; only an in-window RST does. Windows are
+ * forged or stale RST cannot close a live flow; only an in-window RST does, and on an
+ * ESTABLISHED flow (conntrack's rule) only one at the receiver's RCV.NXT or right after the
+ * sender's own stream: another in-window RST is tracked but leaves the state, waiting for
+ * the exact RST a real sender answers the receiver's challenge ACK with. Windows are
  * scaled once both SYNs offered window scaling; a flow picked up without its handshake
  * (adopt) takes both shifts as 14, the largest, so that its windows are upper bounds.
  * A plain SYN on a live flow (ESTABLISHED, FIN_WAIT, CLOSING) never restarts it by itself:

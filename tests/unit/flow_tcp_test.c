@@ -878,14 +878,36 @@ test_rst_window(void **state)
 				TCPT_OUT_OF_WINDOW);
 			assert_int_equal(k.f.state, states[i]);
 
-			/* In the window (not exactly RCV.NXT: accepted, see the report), closes. */
+			/*
+			 * In the window but not at the server's RCV.NXT: ESTABLISHED stays
+			 * (conntrack: the server sends a challenge ACK), any other state closes.
+			 */
 			assert_int_equal(send_win(&k, k.c, RST, cs + 100, 0, 0, 0), TCPT_OK);
+			if (states[i] == FLOW_TCP_ESTABLISHED) {
+				assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+				/* The exact one (the answer to the challenge ACK) closes. */
+				assert_int_equal(send_win(&k, k.c, RST, cs, 0, 0, 0), TCPT_OK);
+			}
 			assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
 			/* RST|ACK with an ACK number of 0 (some stacks): the ACK is not checked. */
 			reach(&k, cl, states[i]);
 			assert_int_equal(send_win(&k, k.s, RST | ACK, ISN_S + 1, 0, 0, 0), TCPT_OK);
 			assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
 		}
+	}
+	/*
+	 * An RST right after the sender's own data, which the receiver has not acknowledged
+	 * yet (an application closing with unread data): at the sender's next number, closes.
+	 */
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(from_c(&k, ACK | PSH, ISN_C + 1, ISN_S + 1, 100), TCPT_OK);
+		assert_int_equal(from_c(&k, RST | ACK, ISN_C + 50, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(from_c(&k, RST | ACK, ISN_C + 101, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
 	}
 	/* The RST|ACK a server answers a SYN with (seq 0) closes the handshake. */
 	for (unsigned int cl = 0; cl < 2; cl++) {
