@@ -438,8 +438,15 @@ static void
 test_tcp_wscale(void **state)
 {
 	/* What Linux sends: MSS, SACK permitted, timestamps, NOP, window scale 7. */
-	static const uint8_t linux_syn[] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
-					    0, 1, 0,	0,    0, 0, 1, 3,  3, 7};
+	/* clang-format off: one option per line */
+	static const uint8_t linux_syn[] = {
+		2, 4, 0x05, 0xb4,
+		4, 2,
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+		1,
+		3, 3, 7,
+	};
+	/* clang-format on */
 	static const uint8_t ws0[] = {3, 3, 0};
 	static const uint8_t ws14[] = {1, 1, 1, 3, 3, 14};
 	static const uint8_t ws15[] = {3, 3, 15};
