@@ -437,8 +437,8 @@ syn_wscale(uint8_t flags, const uint8_t *opt, uint32_t n, uint32_t data)
 static void
 test_tcp_wscale(void **state)
 {
-	/* What Linux sends: MSS, SACK permitted, timestamps, NOP, window scale 7. */
-	/* clang-format off: one option per line */
+	/* What Linux sends, one option per line: MSS, SACK permitted, timestamps, NOP, WS 7. */
+	/* clang-format off */
 	static const uint8_t linux_syn[] = {
 		2, 4, 0x05, 0xb4,
 		4, 2,
