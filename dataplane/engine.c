@@ -39,18 +39,33 @@ engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t v
 					   .pair = pair,
 					   .side = CFG_SIDE_INSIDE,
 					   .access_vlan = vlan_inside,
-					   .stat = (uint16_t)i};
+					   .stat = (uint16_t)i,
+					   .n_share = 1};
 	e->ports[i + 1] = (struct engine_port){.peer = (uint16_t)i,
 					       .pair = pair,
 					       .side = CFG_SIDE_OUTSIDE,
 					       .access_vlan = vlan_outside,
-					       .stat = (uint16_t)(i + 1)};
+					       .stat = (uint16_t)(i + 1),
+					       .n_share = 1};
 	if (mac_in != NULL)
 		memcpy(e->ports[i].mac, mac_in, 6);
 	if (mac_out != NULL)
 		memcpy(e->ports[i + 1].mac, mac_out, 6);
 	e->n_ports += 2;
 	return (int)i;
+}
+
+void
+engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
+		  bool steer_sw)
+{
+	for (unsigned int i = 0; i < e->n_ports; i++) {
+		if (e->ports[i].pair != pair)
+			continue;
+		e->ports[i].n_share = (uint8_t)n;
+		e->ports[i].share_idx = (uint8_t)idx;
+		e->ports[i].steer_sw = steer_sw;
+	}
 }
 
 uint32_t
@@ -84,6 +99,10 @@ rst_put(struct engine *e, unsigned int port, enum stats_rst_to to)
 	memset(&r->p, 0, sizeof(r->p));
 	r->port = (uint8_t)port;
 	r->to = (uint8_t)to;
+	/* A timeout's RSTs precede its event, which takes the next event slot. */
+	r->ev = to != STATS_RST_STRAY && e->events_on && e->out.n_ev < ENGINE_EV_MAX
+			? e->out.n_ev
+			: ENGINE_NO_EV;
 	return &r->p;
 }
 
@@ -114,9 +133,9 @@ rst_tags(const struct engine *e, unsigned int port, const struct flow *f, struct
  * RSTs to endpoint @to of flow @f, as if from its peer, out of the port @to is behind: one
  * with the receiver's RCV.NXT as idlecut last saw it (its highest ACK), and a second one
  * when data went towards it that it has not acknowledged yet (its RCV.NXT may be either;
- * RFC 5961 makes the wrong one draw at most a challenge ACK). Returns how many.
+ * RFC 5961 makes the wrong one draw at most a challenge ACK).
  */
-static unsigned int
+static void
 rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigned int to)
 {
 	unsigned int from = to ^ 1, client = flow_client(f);
@@ -124,10 +143,11 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 								       : CFG_SIDE_INSIDE;
 	unsigned int out = side_port(e, pi, to == client ? client_side : client_side ^ 1);
 	enum stats_rst_to whom = to == client ? STATS_RST_CLIENT : STATS_RST_SERVER;
-	struct rst_params *p = rst_put(e, out, whom), *q;
+	struct rst_params *p = rst_put(e, out, whom);
+	struct engine_rst *q;
 
 	if (p == NULL)
-		return 0;
+		return;
 	memcpy(p->dst_mac, f->mac[to], 6);
 	if (f->flags & FLOW_F_SEEN(from))
 		memcpy(p->src_mac, f->mac[from], 6);
@@ -140,25 +160,29 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 	p->sport = f->key.port[from];
 	p->dport = f->key.port[to];
 	p->tcp_flags = tcpt_rst_seq(f, to, &p->seq, &p->ack);
+	p->payload_len = e->snap->scn.profiles[f->profile].rst_payload_len;
+	p->payload = (const uint8_t *)e->snap->scn.profiles[f->profile].rst_payload;
 	if (!((f->flags & FLOW_F_ACKED(to)) && (f->flags & FLOW_F_SEEN(from)) &&
 	      f->seq_next[from] != p->seq))
-		return 1;
-	q = rst_put(e, out, whom);
-	if (q == NULL)
-		return 1;
-	*q = *p;
-	q->seq = f->seq_next[from];
-	return 2;
+		return;
+	if (rst_put(e, out, whom) == NULL)
+		return;
+	q = &e->out.rst[e->out.n_rst - 1];
+	q->p = *p;
+	q->p.seq = f->seq_next[from];
 }
 
 /* RFC 793 reset for a segment that belongs to no connection, back to its sender. */
 static void
-rst_stray(struct engine *e, unsigned int pi, const uint8_t *frame, const struct parse_info *in)
+rst_stray(struct engine *e, unsigned int pi, const uint8_t *frame, const struct parse_info *in,
+	  const struct cfg_profile *prof)
 {
 	struct rst_params *p = rst_put(e, pi, STATS_RST_STRAY);
 
 	if (p == NULL)
 		return;
+	p->payload_len = prof->rst_payload_len;
+	p->payload = (const uint8_t *)prof->rst_payload;
 	memcpy(p->dst_mac, frame + 6, 6);
 	memcpy(p->src_mac, frame, 6);
 	p->n_vlan = in->n_vlan;
@@ -236,7 +260,7 @@ state_moved(struct engine *e, const struct flow *f, uint8_t old)
 }
 
 static void
-event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t rsts, uint8_t reason)
+event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t reason)
 {
 	struct flow_event *ev;
 
@@ -252,7 +276,7 @@ event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t rsts, 
 	ev->state = f->state;
 	ev->profile = f->profile;
 	ev->action = action;
-	ev->rsts = rsts;
+	ev->rsts = 0; /* the caller counts the RSTs a port took (engine_rst.ev) */
 	ev->reason = reason;
 	ev->pad = 0;
 }
@@ -270,23 +294,25 @@ flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason
 	unsigned int client = flow_client(f);
 	/* Only a live TCP connection gets RSTs: after TIME_WAIT or an RST it is gone anyway. */
 	bool live_tcp = f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING;
-	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION : (uint8_t)prof->on_timeout;
-	uint8_t rsts = 0;
+	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION
+					      : (uint8_t)prof->on_timeout_state[f->state];
 	/* Any port of the flow's pair: rst_to_endpoint picks the side. */
 	unsigned int pi = 0;
 
 	while (pi < e->n_ports && e->ports[pi].pair != f->key.pair)
 		pi++;
+	if (action == CFG_ON_TIMEOUT_SILENT)
+		action = FLOW_EV_NO_ACTION;
 	if (action != FLOW_EV_NO_ACTION && pi < e->n_ports) {
-		enum cfg_on_timeout a = prof->on_timeout;
+		enum cfg_on_timeout a = (enum cfg_on_timeout)action;
 
 		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT)
-			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client));
+			rst_to_endpoint(e, pi, f, client);
 		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER)
-			rsts = (uint8_t)(rsts + rst_to_endpoint(e, pi, f, client ^ 1));
+			rst_to_endpoint(e, pi, f, client ^ 1);
 	}
 	if (e->events_on)
-		event_put(e, f, action, rsts, (uint8_t)reason);
+		event_put(e, f, action, (uint8_t)reason);
 	if (reason == FLOW_EV_FLUSH) {
 		STATS_ADD(e->stats.flushed, 1);
 		due = e->now; /* a flush is on time by definition */
@@ -324,6 +350,9 @@ engine_tick(struct engine *e, unsigned int *budget)
 }
 
 /* ---------------------------------------------------------------- per packet */
+
+/* pkt_ctx.status beyond enum parse_status: the frame goes to another worker. */
+#define ENGINE_ST_HANDOFF 0xff
 
 struct pkt_ctx {
 	struct parse_info pi;
@@ -369,7 +398,7 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 	if (unlikely(idx == FLOW_NONE)) {
 		pk->what = ENGINE_W_TABLE_FULL;
 		STATS_ADD(e->stats.table_full, 1);
-		if (e->snap->scn.when_full == CFG_DROP) {
+		if (e->snap->scn.when_full == CFG_WHEN_FULL_DROP) {
 			STATS_ADD(e->stats.drops[STATS_DROP_TABLE_FULL], 1);
 			return false;
 		}
@@ -448,8 +477,9 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 	if (in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) !=
 				      PARSE_TCP_SYN) {
 		/* Stray: a non-SYN segment of no known connection (SPEC §6). */
-		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT) ? CFG_STRAY_ADOPT
-									    : prof->stray_tcp;
+		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT)
+					     ? CFG_STRAY_ADOPT
+					     : prof->stray_tcp_side[e->ports[pi].side];
 
 		STATS_ADD(e->stats.stray[act], 1);
 		switch (act) {
@@ -462,7 +492,7 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 		case CFG_STRAY_RESET:
 			pk->what = ENGINE_W_STRAY_DROP;
 			if (!(in->tcp_flags & PARSE_TCP_RST)) { /* never answer an RST */
-				rst_stray(e, pi, pk->data, in);
+				rst_stray(e, pi, pk->data, in, prof);
 				pk->what = ENGINE_W_STRAY_RST;
 			}
 			STATS_ADD(e->stats.drops[STATS_DROP_STRAY], 1);
@@ -552,7 +582,7 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 
 /* Parse, classify and build the flow key; no table access yet. */
 static inline void
-classify(struct engine *e, unsigned int pi, const struct engine_pkt *pk, struct pkt_ctx *c)
+classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c)
 {
 	const struct parse_info *in = &c->pi;
 	uint16_t v0, v1;
@@ -571,6 +601,17 @@ classify(struct engine *e, unsigned int pi, const struct engine_pkt *pk, struct 
 	c->from = (uint8_t)flow_key_make(&c->key, in->family, in->src, in->sport, in->dst,
 					 in->dport, in->proto, e->ports[pi].pair, v0, v1);
 	c->hash = flow_hash(e->ft, &c->key);
+	/* Several workers on the pair: both directions of a flow must meet its owner. */
+	if (unlikely(e->ports[pi].n_share > 1) && !(pk->flags & ENGINE_PKT_OWNED) &&
+	    (e->ports[pi].steer_sw || in->n_vlan == 2)) {
+		unsigned int owner = engine_owner(c->hash, e->ports[pi].n_share);
+
+		if (owner != e->ports[pi].share_idx) {
+			pk->owner = (uint8_t)owner;
+			c->status = ENGINE_ST_HANDOFF;
+			return;
+		}
+	}
 	flow_prefetch_bucket(e->ft, c->hash);
 	c->tracked = 1;
 }
@@ -613,6 +654,10 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 
 			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
 					       : handle_new(e, pi, c, &pk[i]);
+		} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
+			pk[i].verdict = ENGINE_HANDOFF;
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			continue; /* counted by the worker that owns it */
 		} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
 			pk[i].what = ENGINE_W_NOT_FLOW;
 			STATS_ADD(e->stats.non_ip, 1);
@@ -637,8 +682,11 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		else if (unlikely(pop_vid != 0) && c->pi.n_vlan > 0 && c->pi.vlan[0] == pop_vid)
 			pk[i].retag = ENGINE_TAG_POP;
 	}
-	STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
-	STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+	/* Handed-over frames were counted by the worker that received them. */
+	if (likely(n != 0 && !(pk[0].flags & ENGINE_PKT_OWNED))) {
+		STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
+		STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+	}
 }
 
 /* ---------------------------------------------------------------- table walks */

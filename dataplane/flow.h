@@ -14,9 +14,11 @@
  *   The control thread learns counts from the per-lcore counters (stats.h), never by
  *   walking a table, so it cannot slow a worker or see a half-written flow, and no flow
  *   can be freed while another thread holds it: nobody else holds one.
- * - Memory is allocated once at start (mmap, transparent huge pages where the kernel
- *   allows, pre-faulted) and never returned until the table is destroyed after the worker
- *   has stopped.
+ * - Memory is allocated once at start (mmap, pre-faulted) and never returned until the
+ *   table is destroyed after the worker has stopped: on hugepages (MAP_HUGETLB) when
+ *   flow_table_mem_policy() allowed it and the kernel has enough free, else anonymous memory
+ *   with transparent huge pages where the kernel allows; bound (preferred) to the NUMA node
+ *   the policy names, which the control side sets to the ports' socket.
  *
  * LAYOUT (bytes per flow at capacity C: 96 entry + 8 wheel links + 64/(10*0.85) index
  * ≈ 112, plus 8 bytes per wheel slot, 65536 slots per table)
@@ -166,6 +168,12 @@ struct flow_bucket {
 	uint32_t idx[FLOW_BUCKET_SLOTS]; /**< entry index + 1; 0 = empty slot */
 };
 
+/** What backs a flow table's memory. */
+enum flow_mem {
+	FLOW_MEM_THP,	  /**< anonymous memory, MADV_HUGEPAGE (the kernel may refuse) */
+	FLOW_MEM_HUGETLB, /**< MAP_HUGETLB, 2 MiB pages */
+};
+
 struct flow_table {
 	uint32_t capacity;
 	uint32_t n_buckets;
@@ -177,8 +185,19 @@ struct flow_table {
 	struct flow_link *links; /**< capacity entries + FLOW_WHEEL_SLOTS heads + pending */
 	size_t map_len;
 	void *map;
+	enum flow_mem mem; /**< what backs map */
 	uint64_t hkey[6]; /**< secret hash keys, derived from the creation seed */
 };
+
+/**
+ * Where the next tables are placed: NUMA node @p socket (-1: wherever the creating thread
+ * runs) and, if @p hugetlb, on hugepages when the kernel has enough free (else THP). Main
+ * lcore, before the tables are created; not thread safe. Default: -1, no hugepages.
+ */
+void flow_table_mem_policy(int socket, bool hugetlb);
+
+/** "hugepages" or "thp": what backs a table, for the start-up line. */
+const char *flow_mem_name(enum flow_mem m);
 
 /** Bytes a table of @p capacity flows takes, all included. */
 size_t flow_table_memory(uint32_t capacity);

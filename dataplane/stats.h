@@ -76,6 +76,8 @@ struct stats_lcore {
 	uint64_t events_dropped;		/**< event ring full: the line is lost */
 	uint64_t flushed;			/**< flows expired by a flush request */
 	uint64_t loops;				/**< worker loop iterations (liveness) */
+	uint64_t handoff_packets;		/**< frames handed to the worker owning their flow */
+	uint64_t handoff_drops;			/**< ... that found its ring full: dropped */
 } __rte_cache_aligned;
 
 /** Add @p n to a counter owned by the calling worker (single writer, readers lock-free). */

@@ -8,17 +8,21 @@
 #      an idle longer than the handshake timeout it still works, and it is cut at the
 #      established timeout;
 #  (c) an in-window RST does close the flow: it expires from CLOSED, without RSTs;
-#  (d) window scaling: several MB with Linux's window scale (7) stay in the window, so at the
+#  (d) window scaling: several MB with Linux's window scale (7) stay in the window (none is
+#      counted out of window, and out_of_window: drop would have dropped it), so at the
 #      timeout idlecut's RSTs carry the real numbers and reset both ends.
 # Timeouts: handshake 1 s, established 3 s, closing 1 s; stray_tcp: drop, so a flow idlecut
-# forgot cannot come back by itself.
+# forgot cannot come back by itself. out_of_window: forward (the default) is written out:
+# with it left implicit, main at 1e50f09 never expired the idle flows of these profiles
+# although the loaded scenario is byte for byte the same (reported to the lead, not
+# understood yet).
 . "$(dirname "$0")/lib.sh"
 require
 
 TMO=3
 XFER=$((8 * 1024 * 1024))
 HOLD=6
-prof() { echo "{tcp: {handshake: 1s, established: ${TMO}s, closing: 1s, time_wait: 1s}, on_timeout: reset-both, stray_tcp: drop}"; }
+prof() { echo "{tcp: {handshake: 1s, established: ${TMO}s, closing: 1s, time_wait: 1s}, on_timeout: reset-both, stray_tcp: drop$1}"; }
 cat >"$WORK/scn.yaml" <<YAML
 name: tracking-e2e
 ports:
@@ -26,10 +30,10 @@ ports:
     inside: {tap: i0}
     outside: {tap: o0}
 profiles:
-  forged: $(prof)
-  replay: $(prof)
-  inwin:  $(prof)
-  bulk:   $(prof)
+  forged: $(prof ", out_of_window: forward")
+  replay: $(prof ", out_of_window: forward")
+  inwin:  $(prof ", out_of_window: forward")
+  bulk:   $(prof ", out_of_window: drop")
 rules:
   - {match: {proto: tcp, dst_port: 7101}, profile: forged}
   - {match: {proto: tcp, dst_port: 7102}, profile: replay}
@@ -129,4 +133,10 @@ check "counters: in-window RST: expired closed" [ "$(pget inwin '["expired"]["cl
 check "counters: in-window RST: not expired established" \
 	[ "$(pget inwin '["expired"]["established"]')" = 0 ]
 check "counters: bulk: expired established" [ "$(pget bulk '["expired"]["established"]')" = 1 ]
+oow() { jget "j[\"out_of_window\"][\"$1\"]"; }
+check "counters: forged: the forged RST, and only it, out of window" [ "$(oow forged)" = 1 ]
+check "counters: replay: the SYN copy is no out-of-window segment" [ "$(oow replay)" = 0 ]
+check "counters: in-window RST: nothing out of window" [ "$(oow inwin)" = 0 ]
+check "counters: bulk: nothing out of window in $XFER bytes" [ "$(oow bulk)" = 0 ]
+check "counters: nothing dropped as out of window" [ "$(jget 'j["drops"]["out_of_window"]')" = 0 ]
 finish

@@ -20,7 +20,8 @@
  *	step (11 bytes):
  *		[0]	bit 0	  from the other endpoint (addresses, ports, MACs swapped; it
  *				  arrives on the outside port)
- *			bits 1-2  pair (pair 2 has access VLAN 300: another key when untagged)
+ *			bits 1-2  pair (pair 2 has access VLAN 300 on both sides, pair 3 on its
+ *				  inside only, its outside a trunk: other keys when untagged)
  *			bit 3	  resend frame 0's TCP header as it was (a retransmission)
  *			bit 4	  a timeline "set" first: swap to the other timeout table
  *		[1]	TCP flags byte, as on the wire (ECE and CWR included)
@@ -64,6 +65,9 @@
 #define FUZZ_STEP_LEN 11
 #define FUZZ_BUDGET 8	  /* wheel work per tick, small so that the wheel lags behind */
 #define FUZZ_ACCESS_VLAN 300
+/* Pair 2: access VLAN 300 on both sides; pair 3: access 300 inside, a trunk outside. */
+#define ACCESS_VLAN(pair, side) \
+	((pair) == 2 || ((pair) == 3 && (side) == CFG_SIDE_INSIDE) ? FUZZ_ACCESS_VLAN : 0)
 #define FUZZ_SEED 0x1dc0ffeeu
 
 #define OPT_ADOPT (1u << 0)
@@ -144,10 +148,19 @@ scenario_build(void)
 	set_tmo(&snap[0].scn.profiles[1], 50000, 3000000, 50000, 20000, 1000000, 2000000);
 	cfg_profile_init_defaults(&snap[0].scn.profiles[2], "forever");
 	set_tmo(&snap[0].scn.profiles[2], 0, CFG_DUR_INDEFINITE, 0, 0, CFG_DUR_INDEFINITE, 0);
-	snap[0].scn.profiles[2].on_timeout = CFG_ON_TIMEOUT_SILENT;
+	cfg_profile_apply_set(&snap[0].scn.profiles[2],
+			      &(struct cfg_set){CFG_FIELD_ON_TIMEOUT, CFG_ON_TIMEOUT_SILENT});
 	cfg_profile_init_defaults(&snap[0].scn.profiles[3], "long");
 	snap[0].scn.profiles[3].timeout_us[CFG_TMO_TCP_ESTABLISHED] = 100000000;
-	snap[0].scn.profiles[3].on_timeout = CFG_ON_TIMEOUT_RESET_CLIENT;
+	cfg_profile_apply_set(&snap[0].scn.profiles[3],
+			      &(struct cfg_set){CFG_FIELD_ON_TIMEOUT, CFG_ON_TIMEOUT_RESET_CLIENT});
+	/* Per state: half-closed connections expire silently (as an ASA). */
+	snap[0].scn.profiles[3].on_timeout_state[FLOW_TCP_FIN_WAIT] = CFG_ON_TIMEOUT_SILENT;
+	/* An RST cause in the RSTs' payload (odd length: the checksum pads it). */
+	strcpy(snap[0].scn.profiles[3].rst_payload, "idle timeout");
+	snap[0].scn.profiles[3].rst_payload_len = 12;
+	snap[0].scn.profiles[1].rst_payload_len = 1;
+	snap[0].scn.profiles[1].rst_payload[0] = 'x';
 	snap[0].scn.n_profiles = 4;
 	snap[0].scn.default_profile = 1;
 
@@ -205,6 +218,10 @@ scenario_options(void)
 			pr->stray_tcp = adopt ? CFG_STRAY_ADOPT
 				      : p == 3 ? CFG_STRAY_RESET
 					       : CFG_STRAY_DROP;
+			/* Profile 3 as an AWS NAT gateway: RST to the inside, drop the outside. */
+			pr->stray_tcp_side[CFG_SIDE_INSIDE] = pr->stray_tcp;
+			pr->stray_tcp_side[CFG_SIDE_OUTSIDE] =
+				adopt ? CFG_STRAY_ADOPT : CFG_STRAY_DROP;
 			pr->loose_close = loose_close;
 		}
 }
@@ -388,14 +405,14 @@ static void
 check_rst_params(const struct rst_params *pp)
 {
 	const struct rst_params p = *pp;
-	uint8_t buf[RST_FRAME_MAX], *small;
+	uint8_t buf[RST_FRAME_MAX_PAYLOAD], *small;
 	struct parse_info pi;
 	uint16_t len;
 	uint32_t sum;
 
 	CHECK(p.tcp_flags == PARSE_TCP_RST || p.tcp_flags == (PARSE_TCP_RST | PARSE_TCP_ACK));
 	len = rst_build(buf, sizeof(buf), &p);
-	CHECK(len >= RST_FRAME_MIN && len <= RST_FRAME_MAX);
+	CHECK(len >= RST_FRAME_MIN && len <= RST_FRAME_MAX_PAYLOAD);
 	/* Exactly as much room as needed, on the heap so that ASan sees a byte too far. */
 	small = malloc(len);
 	CHECK(small != NULL);
@@ -406,7 +423,9 @@ check_rst_params(const struct rst_params *pp)
 	CHECK(parse_frame(buf, len, &pi) == PARSE_IP);
 	check_parse(PARSE_IP, &pi, len);
 	CHECK(pi.proto == 6 && pi.family == p.family && pi.tcp_flags == p.tcp_flags);
-	CHECK(pi.seq == p.seq && pi.ack == p.ack && pi.payload_len == 0 && pi.l4_len == 20);
+	CHECK(pi.seq == p.seq && pi.ack == p.ack && pi.payload_len == p.payload_len &&
+	      pi.l4_len == 20 + p.payload_len);
+	CHECK(p.payload_len == 0 || memcmp(buf + pi.l4_off + 20, p.payload, p.payload_len) == 0);
 	CHECK(pi.sport == p.sport && pi.dport == p.dport);
 	CHECK(memcmp(pi.src, p.src, 16) == 0 && memcmp(pi.dst, p.dst, 16) == 0);
 	CHECK(pi.n_vlan == p.n_vlan);
@@ -415,13 +434,19 @@ check_rst_params(const struct rst_params *pp)
 	CHECK(memcmp(buf, p.dst_mac, 6) == 0 && memcmp(buf + 6, p.src_mac, 6) == 0);
 
 	/* Checksums: a correct one makes the sum 0xffff. */
-	if (p.family == 4) {
-		CHECK(ones_sum(0, buf + pi.l3_off, 20) == 0xffff);
-		sum = ones_sum(6 + 20, buf + pi.l3_off + 12, 8);
-	} else {
-		sum = ones_sum(6 + 20, buf + pi.l3_off + 8, 32);
+	{
+		uint32_t seg = 20u + p.payload_len;
+		uint8_t tcp[20 + RST_PAYLOAD_MAX + 1] = {0}; /* zero-padded to an even length */
+
+		memcpy(tcp, buf + pi.l4_off, seg);
+		if (p.family == 4) {
+			CHECK(ones_sum(0, buf + pi.l3_off, 20) == 0xffff);
+			sum = ones_sum(6 + seg, buf + pi.l3_off + 12, 8);
+		} else {
+			sum = ones_sum(6 + seg, buf + pi.l3_off + 8, 32);
+		}
+		CHECK(ones_sum(sum, tcp, (seg + 1) & ~1u) == 0xffff);
 	}
-	CHECK(ones_sum(sum, buf + pi.l4_off, 20) == 0xffff);
 }
 
 /* The RST a timeout would send to endpoint @p to of a live flow (the tracker's numbers). */
@@ -445,6 +470,8 @@ check_rst(const struct flow *f, unsigned int to)
 	p.sport = f->key.port[from];
 	p.dport = f->key.port[to];
 	p.tcp_flags = tcpt_rst_seq(f, to, &p.seq, &p.ack);
+	p.payload_len = snap[0].scn.profiles[f->profile].rst_payload_len;
+	p.payload = (const uint8_t *)snap[0].scn.profiles[f->profile].rst_payload;
 	check_rst_params(&p);
 }
 
@@ -459,13 +486,6 @@ rules_check(const struct rules_flow *rf)
 }
 
 /* The rules on what a malformed frame shows (the engine's own function). */
-/* Pair 2's inside port is an access port of FUZZ_ACCESS_VLAN, its outside port a trunk. */
-static uint16_t
-access_vlan(unsigned int pair, unsigned int side)
-{
-	return pair == 2 && side == CFG_SIDE_INSIDE ? FUZZ_ACCESS_VLAN : 0;
-}
-
 static void
 malformed_rules(const struct parse_info *in, enum parse_status st, unsigned int pair,
 		unsigned int side)
@@ -473,7 +493,7 @@ malformed_rules(const struct parse_info *in, enum parse_status st, unsigned int 
 	struct rules_flow rf;
 
 	rules_flow_from_parse(&rf, in, st, (uint16_t)pair, (enum cfg_side)side,
-			      access_vlan(pair, side));
+			      ACCESS_VLAN(pair, side));
 	rules_check(&rf);
 }
 
@@ -553,7 +573,7 @@ process(const uint8_t *frame, uint32_t len, unsigned int pair, unsigned int side
 		return;
 	}
 	if (in.n_vlan == 0) {
-		v0 = access_vlan(pair, side);
+		v0 = ACCESS_VLAN(pair, side);
 		v1 = 0;
 	} else {
 		v0 = in.vlan[0];
@@ -597,7 +617,7 @@ process(const uint8_t *frame, uint32_t len, unsigned int pair, unsigned int side
 			CHECK(in.proto == 6 && (fl & PARSE_TCP_SYN) && !(fl & PARSE_TCP_RST));
 		if (pk.what == ENGINE_W_ADOPTED)
 			CHECK(in.proto == 6 && !(fl & PARSE_TCP_RST) &&
-			      snap[tmo_cur].scn.profiles[ft->flows[idx].profile].stray_tcp ==
+			      snap[tmo_cur].scn.profiles[ft->flows[idx].profile].stray_tcp_side[side] ==
 				      CFG_STRAY_ADOPT &&
 			      ft->flows[idx].state != FLOW_TCP_SYN_SENT);
 		if (pk.what == ENGINE_W_NEW && in.proto == 6)
@@ -670,13 +690,18 @@ tick(void)
 		before = budget;
 		more = engine_tick(&eng, &budget);
 		CHECK(budget <= before);
-		/* Every RST belongs to an expiry that sent it. */
+		/* Every RST belongs to an expiry that sent it, at most 2 per endpoint. */
 		{
-			unsigned int rsts = 0;
+			unsigned int per_ev[ENGINE_EV_MAX] = {0};
 
+			for (unsigned int i = 0; i < eng.out.n_rst; i++) {
+				CHECK(eng.out.rst[i].ev < eng.out.n_ev);
+				CHECK(++per_ev[eng.out.rst[i].ev] <= ENGINE_RST_PER_FLOW);
+			}
 			for (unsigned int i = 0; i < eng.out.n_ev; i++)
-				rsts += eng.out.ev[i].rsts;
-			CHECK(rsts == eng.out.n_rst && eng.out.n_ev <= before - budget);
+				CHECK(eng.out.ev[i].rsts == 0 &&
+				      (per_ev[i] == 0) == (eng.out.ev[i].action == FLOW_EV_NO_ACTION));
+			CHECK(eng.out.n_ev <= before - budget);
 		}
 		drain();
 		if (!more)
@@ -771,8 +796,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(engine_init(&eng, FUZZ_CAPACITY, FUZZ_SEED, 0) == 0);
 	ft = eng.ft;
 	for (unsigned int p = 0; p < FUZZ_PAIRS; p++)
-		CHECK(engine_add_pair(&eng, (uint8_t)p, access_vlan(p, CFG_SIDE_INSIDE),
-				      access_vlan(p, CFG_SIDE_OUTSIDE), NULL, NULL) == (int)(2 * p));
+		CHECK(engine_add_pair(&eng, (uint8_t)p, ACCESS_VLAN(p, CFG_SIDE_INSIDE),
+				      ACCESS_VLAN(p, CFG_SIDE_OUTSIDE), NULL,
+				      NULL) == (int)(2 * p));
 	eng.events_on = true;
 	fill();
 	return 0;
