@@ -4,10 +4,26 @@
  * window and MAC, so that an injected RST is one a real stack accepts (RFC 5961: its
  * sequence number must be exactly the receiver's RCV.NXT).
  *
- * Usage: tcpt_start() on the packet that creates a flow, tcpt_update() on every later
- * one; tcpt_rst_seq() gives the numbers for an RST towards an endpoint.
+ * Segments are checked against the windows the way Linux conntrack does (tcp_in_window(),
+ * SPEC §4): one outside changes nothing and is reported as TCPT_OUT_OF_WINDOW, so a
+ * forged or stale RST cannot close a live flow; only an in-window RST does, and on an
+ * ESTABLISHED flow (conntrack's rule) only one at the receiver's RCV.NXT or right after the
+ * sender's own stream: another in-window RST is tracked but leaves the state, waiting for
+ * the exact RST a real sender answers the receiver's challenge ACK with. Windows are
+ * scaled once both SYNs offered window scaling; a flow picked up without its handshake
+ * (adopt) takes both shifts as 14, the largest, so that its windows are upper bounds.
+ * A plain SYN on a live flow (ESTABLISHED, FIN_WAIT, CLOSING) never restarts it by itself:
+ * one at or before the sender's tracked stream is a delayed copy and is ignored; one past
+ * it is remembered (FLOW_T_SYN_AGAIN) and the peer's SYN+ACK acknowledging it restarts the
+ * flow (TCPT_RESTART_SYNACK), as conntrack's TCP_CONNTRACK_IGNORE handling. In TIME_WAIT
+ * or CLOSED a SYN restarts at once (TCPT_RESTART).
  *
- * Thread safety: works on one flow, owned by the calling worker.
+ * Usage: tcpt_start() on the packet that creates a flow, tcpt_update_fast() (or
+ * tcpt_update()) on every later one; tcpt_rst_seq() gives the numbers for an RST towards
+ * an endpoint.
+ *
+ * Thread safety: works on one flow, owned by the calling worker. No shutdown order: no
+ * state outside the flow.
  */
 #ifndef IDLECUT_FLOW_TCP_H
 #define IDLECUT_FLOW_TCP_H
@@ -44,7 +60,9 @@ enum tcpt_verdict {
 void tcpt_start(struct flow *f, const struct parse_info *pi, unsigned int from, bool adopt);
 
 /**
- * Track one packet of an existing flow.
+ * Track one packet of an existing flow: SYN rules, window check, then the state machine.
+ * On any verdict but TCPT_OK and TCPT_CLOSE_NOW the flow is left as it was (except that a
+ * SYN past the stream sets FLOW_T_SYN_AGAIN, with TCPT_OK).
  *
  * @param from  endpoint index of the sender.
  * @param loose_close  the profile's loose_close.
@@ -52,29 +70,128 @@ void tcpt_start(struct flow *f, const struct parse_info *pi, unsigned int from, 
 enum tcpt_verdict tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from,
 			      bool loose_close);
 
-/** Record what endpoint @p e said in @p pi: its next sequence number, ACK, window. */
+#define TCPT_MAXACKWIN_MIN 66000u /**< conntrack's MAXACKWINDOW floor (bytes) */
+#define TCPT_WSCALE_MAX 14	  /**< RFC 7323: the largest window shift */
+/** flow.wscale of a flow whose shifts were never seen: both taken as the largest. */
+#define TCPT_WSCALE_UNKNOWN (TCPT_WSCALE_MAX | TCPT_WSCALE_MAX << 4)
+
+/* Sequence space taken by a segment: data, plus one each for SYN and FIN. */
+static inline uint32_t
+tcpt_end_(const struct parse_info *pi)
+{
+	return pi->seq + pi->payload_len + !!(pi->tcp_flags & PARSE_TCP_SYN) +
+	       !!(pi->tcp_flags & PARSE_TCP_FIN);
+}
+
+/* Largest window endpoint @p e has offered, in bytes (at least 1, as conntrack's). */
+static inline uint32_t
+tcpt_maxwin_(const struct flow *f, unsigned int e)
+{
+	uint32_t w = (uint32_t)f->win[e] << flow_wscale(f, e);
+
+	return w != 0 ? w : 1;
+}
+
+/*
+ * The window of a SYN is never scaled (RFC 7323 2.2): in a flow whose windows are, it is
+ * kept in the scaled unit, rounded up, so that win[] stays one unit and an upper bound.
+ */
+static inline uint16_t
+tcpt_syn_win_(const struct flow *f, unsigned int e, uint16_t w)
+{
+	unsigned int sh = flow_wscale(f, e);
+
+	return (uint16_t)(((uint32_t)w + (1u << sh) - 1) >> sh);
+}
+
+/**
+ * Whether the segment from endpoint @p s is in the window (Linux conntrack's
+ * tcp_in_window(), with upper bounds where conntrack keeps more state; r is the receiver):
+ *   I   seq is not after r's highest ACK + r's largest scaled window (conntrack's td_maxend;
+ *       before r ACKed anything: what s already sent + that window);
+ *   II  end is not before what s already sent minus r's largest window (data far behind);
+ *   III an ACK acknowledges nothing r has not sent;
+ *   IV  an ACK is not further behind what r sent than max(s's largest window, 66000).
+ * A check needing a number not yet seen (r silent, no window from r, r never ACKed) passes.
+ * An ACK number of 0 in an RST is not checked (stacks that set ACK in RSTs with 0).
+ * III accepts an ACK one past what r sent when it is the first word from s: r's segment was
+ * a keepalive probe (SND.NXT - 1) on a flow picked up mid-stream, as conntrack does.
+ */
+static inline bool
+tcpt_in_window(const struct flow *f, const struct parse_info *pi, unsigned int s)
+{
+	unsigned int r = s ^ 1;
+	uint8_t fl = pi->tcp_flags;
+
+	if (f->tflags & FLOW_T_WIN(r)) {
+		uint32_t wr = tcpt_maxwin_(f, r);
+
+		uint32_t edge = ((f->flags & FLOW_F_ACKED(r)) ? f->ack[r] : f->seq_next[s]) + wr;
+
+		if ((f->flags & (FLOW_F_ACKED(r) | FLOW_F_SEEN(s))) &&
+		    flow_seq_after(pi->seq, edge))
+			return false; /* I */
+		if ((f->flags & FLOW_F_SEEN(s)) &&
+		    flow_seq_after(f->seq_next[s] - wr, tcpt_end_(pi)))
+			return false; /* II */
+	}
+	if ((fl & PARSE_TCP_ACK) && (f->flags & FLOW_F_SEEN(r)) &&
+	    !((fl & PARSE_TCP_RST) && pi->ack == 0)) {
+		uint32_t rn = f->seq_next[r];
+
+		if (flow_seq_after(pi->ack, rn) &&
+		    ((f->flags & FLOW_F_SEEN(s)) || pi->ack != rn + 1))
+			return false; /* III */
+		if (f->tflags & FLOW_T_WIN(s)) {
+			uint32_t ws = tcpt_maxwin_(f, s);
+
+			if (flow_seq_after(rn - (ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN),
+					   pi->ack))
+				return false; /* IV */
+		}
+	}
+	return true;
+}
+
+/**
+ * Record what endpoint @p e said in @p pi (a segment in the window): its next sequence
+ * number, highest ACK, largest window. A segment other than a SYN from @p e also ends a
+ * pending SYN_AGAIN of @p e (its old connection goes on).
+ */
 static inline void
 tcpt_track(struct flow *f, const struct parse_info *pi, unsigned int e)
 {
-	/* Sequence space taken by the segment: data, plus one each for SYN and FIN. */
-	uint32_t end = pi->seq + pi->payload_len + !!(pi->tcp_flags & PARSE_TCP_SYN) +
-		       !!(pi->tcp_flags & PARSE_TCP_FIN);
+	uint32_t end = tcpt_end_(pi);
+	uint16_t w = pi->tcp_win;
 
-	if (!(f->flags & FLOW_F_SEEN(e)) || flow_seq_after(end, f->seq_next[e])) {
+	if (unlikely(!(f->flags & FLOW_F_SEEN(e)))) {
+		/* First word from e, ACKing one past its peer's last: the peer's keepalive. */
+		if ((pi->tcp_flags & PARSE_TCP_ACK) && (f->flags & FLOW_F_SEEN(e ^ 1)) &&
+		    pi->ack == f->seq_next[e ^ 1] + 1)
+			f->seq_next[e ^ 1]++;
 		f->seq_next[e] = end;
 		f->flags |= FLOW_F_SEEN(e);
+	} else if (flow_seq_after(end, f->seq_next[e])) {
+		f->seq_next[e] = end;
 	}
 	if (pi->tcp_flags & PARSE_TCP_ACK) {
 		if (!(f->flags & FLOW_F_ACKED(e)) || flow_seq_after(pi->ack, f->ack[e]))
 			f->ack[e] = pi->ack;
 		f->flags |= FLOW_F_ACKED(e);
 	}
-	f->win[e] = pi->tcp_win;
+	if (unlikely(pi->tcp_flags & PARSE_TCP_SYN))
+		w = tcpt_syn_win_(f, e, w);
+	else
+		f->tflags &= (uint8_t)~FLOW_T_SYN_AGAIN(e);
+	if (!(f->tflags & FLOW_T_WIN(e)) || w > f->win[e])
+		f->win[e] = w;
+	f->tflags |= FLOW_T_WIN(e);
 }
 
 /**
  * tcpt_update() with its common case inline: an ACK or data segment of an established
- * connection changes no state (no FIN has been seen in ESTABLISHED), only the endpoint.
+ * connection changes no state (no FIN has been seen in ESTABLISHED), only the endpoint,
+ * once it is found in the window.
  */
 static inline enum tcpt_verdict
 tcpt_update_fast(struct flow *f, const struct parse_info *pi, unsigned int from,
@@ -82,6 +199,8 @@ tcpt_update_fast(struct flow *f, const struct parse_info *pi, unsigned int from,
 {
 	if (likely(f->state == FLOW_TCP_ESTABLISHED &&
 		   !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST)))) {
+		if (unlikely(!tcpt_in_window(f, pi, from)))
+			return TCPT_OUT_OF_WINDOW;
 		tcpt_track(f, pi, from);
 		return TCPT_OK;
 	}

@@ -24,6 +24,11 @@
 #define IPV6_FRAG_OFFSET_MASK 0xfff8
 #define TCP_HLEN 20
 #define TCP_FLAG_MASK 0x3f /* FIN..URG; ECE and CWR are not used for validation */
+#define TCP_OPT_EOL 0
+#define TCP_OPT_NOP 1
+#define TCP_OPT_WSCALE 3
+#define TCP_OPT_WSCALE_LEN 3
+#define TCP_WSCALE_MAX 14 /* RFC 7323 2.3: a larger shift is used as 14 */
 #define UDP_HLEN 8
 #define ICMP_HLEN 4	 /* type, code, checksum */
 #define ICMP_ECHO_HLEN 8 /* + identifier, sequence number */
@@ -241,6 +246,42 @@ parse_ipv6(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 	return PARSE_IP;
 }
 
+/*
+ * The window scale option of a SYN, from the @p olen option bytes at @p opt (all inside
+ * the TCP header, already bounds-checked). Options that run past the header end the scan:
+ * a malformed option list is no reason to call the frame malformed (stacks ignore it), it
+ * just has no window scale.
+ */
+static uint8_t
+tcp_wscale(const uint8_t *opt, uint32_t olen)
+{
+	uint32_t i = 0;
+
+	while (i < olen) {
+		uint8_t kind = opt[i];
+		uint32_t l;
+
+		if (kind == TCP_OPT_EOL)
+			break;
+		if (kind == TCP_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (olen - i < 2)
+			break;
+		l = opt[i + 1];
+		if (l < 2 || l > olen - i)
+			break;
+		if (kind == TCP_OPT_WSCALE) {
+			if (l != TCP_OPT_WSCALE_LEN)
+				break;
+			return opt[i + 2] > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : opt[i + 2];
+		}
+		i += l;
+	}
+	return PARSE_NO_WSCALE;
+}
+
 static enum parse_status
 parse_tcp(const uint8_t *th, struct parse_info *pi)
 {
@@ -255,11 +296,15 @@ parse_tcp(const uint8_t *th, struct parse_info *pi)
 	pi->tcp_win = rd16(th + 14);
 	fl = th[13] & TCP_FLAG_MASK;
 	pi->tcp_flags = fl;
+	pi->tcp_wscale = PARSE_NO_WSCALE;
 
 	hlen = (uint32_t)(th[12] >> 4) * 4;
 	if (hlen < TCP_HLEN || hlen > pi->l4_len)
 		return PARSE_MAL_TCP_OFFSET;
 	pi->payload_len = (uint16_t)(pi->l4_len - hlen);
+	/* Only a SYN's window scale counts (RFC 7323 2.2): other segments skip the scan. */
+	if (fl & PARSE_TCP_SYN)
+		pi->tcp_wscale = tcp_wscale(th + TCP_HLEN, hlen - TCP_HLEN);
 
 	/* No stack sends these; scanners and fingerprinting tools do. */
 	if (fl == 0 || ((fl & PARSE_TCP_SYN) && (fl & (PARSE_TCP_FIN | PARSE_TCP_RST))))

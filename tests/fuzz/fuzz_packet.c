@@ -555,16 +555,23 @@ process(const uint8_t *frame, uint32_t len, unsigned int pair, unsigned int side
 	case ENGINE_W_ADOPTED:
 		CHECK(pk.verdict == ENGINE_FORWARD && idx != FLOW_NONE);
 		check_flow(idx, &key, hash);
-		/* TCP and UDP track both endpoints; other protocols only their first sender. */
-		CHECK((in.proto != 6 && in.proto != 17) || (ft->flows[idx].flags & FLOW_F_SEEN(from)));
+		/*
+		 * TCP and UDP track both endpoints; other protocols only their first sender. A
+		 * plain SYN on a live TCP flow is ignored or only noted (SPEC §4).
+		 */
+		CHECK((in.proto != 6 && in.proto != 17) || (ft->flows[idx].flags & FLOW_F_SEEN(from)) ||
+		      (pk.what == ENGINE_W_KNOWN &&
+		       (fl & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) == PARSE_TCP_SYN));
 		if (pk.what == ENGINE_W_KNOWN)
 			CHECK(ft->n_active == n0);
 		if (pk.what == ENGINE_W_NEW || pk.what == ENGINE_W_ADOPTED)
 			CHECK(ft->n_active == n0 + 1);
-		/* Only a plain SYN restarts a flow. */
+		/*
+		 * Only a plain SYN restarts a flow, or a SYN+ACK confirming a SYN past the old
+		 * stream (TCPT_RESTART_SYNACK).
+		 */
 		if (pk.what == ENGINE_W_RESTART)
-			CHECK(in.proto == 6 && (fl & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) ==
-							   PARSE_TCP_SYN);
+			CHECK(in.proto == 6 && (fl & PARSE_TCP_SYN) && !(fl & PARSE_TCP_RST));
 		if (pk.what == ENGINE_W_ADOPTED)
 			CHECK(in.proto == 6 && !(fl & PARSE_TCP_RST) &&
 			      snap[tmo_cur].scn.profiles[ft->flows[idx].profile].stray_tcp_side[side] ==
@@ -573,6 +580,15 @@ process(const uint8_t *frame, uint32_t len, unsigned int pair, unsigned int side
 		if (pk.what == ENGINE_W_NEW && in.proto == 6)
 			CHECK(ft->flows[idx].state == FLOW_TCP_SYN_SENT);
 		CHECK(eng.out.n_rst == 0);
+		break;
+	case ENGINE_W_OUT_OF_WINDOW:
+		/* The flow stays, the profile says forward or drop. */
+		CHECK(in.proto == 6 && idx != FLOW_NONE && ft->n_active == n0 && eng.out.n_rst == 0);
+		CHECK(pk.verdict ==
+		      (snap[tmo_cur].scn.profiles[ft->flows[idx].profile].out_of_window == CFG_DROP
+			       ? ENGINE_DROP
+			       : ENGINE_FORWARD));
+		check_flow(idx, &key, hash);
 		break;
 	case ENGINE_W_CLOSED:
 		CHECK(loose_close && (fl & PARSE_TCP_FIN) && idx == FLOW_NONE);

@@ -51,6 +51,7 @@ seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
 	pi.ack = ack;
 	pi.payload_len = len;
 	pi.tcp_win = (uint16_t)(0x1000 + len);
+	pi.tcp_wscale = PARSE_NO_WSCALE;
 	return pi;
 }
 
@@ -238,13 +239,17 @@ test_data_both_ways(void **state)
 			ss += sv_len;
 			assert_int_equal(k.f.seq_next[k.s], ss);
 			assert_int_equal(k.f.ack[k.s], cs);
-			assert_int_equal(k.f.win[k.s], 0x1000 + sv_len);
+			/* win[] is the largest window (conntrack's td_maxwin): the first one. */
+			assert_int_equal(k.f.win[k.s], 0x1000 + 1460);
 			assert_int_equal(from_c(&k, ACK, cs, ss, 0), TCPT_OK);
 			assert_int_equal(k.f.ack[k.c], ss);
 			assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
 		}
-		/* A late SYN+ACK retransmission changes nothing. */
-		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+		/*
+		 * A late SYN+ACK retransmission changes nothing: it is now more than the client's
+		 * window (at most 0x1000 + 149 bytes) behind the server's stream.
+		 */
+		assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OUT_OF_WINDOW);
 		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
 		assert_int_equal(k.f.seq_next[k.s], ss);
 		assert_int_equal(k.f.ack[k.s], cs);
@@ -405,14 +410,11 @@ test_syn_retransmit(void **state)
 	}
 }
 
-/* A SYN (no ACK) on a connection past its handshake is a new connection (port reuse). */
+/* A SYN (no ACK) after the close is a new connection (port reuse; conntrack sTW/sCL -> sSS). */
 static void
 test_syn_restarts(void **state)
 {
-	static const enum flow_state states[] = {
-		FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT, FLOW_TCP_CLOSING,
-		FLOW_TCP_TIME_WAIT,   FLOW_TCP_CLOSED,
-	};
+	static const enum flow_state states[] = {FLOW_TCP_TIME_WAIT, FLOW_TCP_CLOSED};
 
 	(void)state;
 	for (unsigned int i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
@@ -427,12 +429,15 @@ test_syn_restarts(void **state)
 			assert_memory_equal(&k.f, &before, sizeof(before));
 			assert_int_equal(from_s(&k, SYN, ISN_S + 100000, 0, 0), TCPT_RESTART);
 			assert_memory_equal(&k.f, &before, sizeof(before));
+			/* Even the same ISN: the old connection is over. */
+			assert_int_equal(from_c(&k, SYN, ISN_C, 0, 0), TCPT_RESTART);
 			/* The same SYN with loose_close: still a restart, not a close. */
 			{
 				struct parse_info pi = seg(SYN, ISN_C + 7, 0, 0);
 
 				assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_RESTART);
 			}
+			assert_memory_equal(&k.f, &before, sizeof(before));
 		}
 	}
 	/* A SYN+ACK never restarts. */
@@ -520,8 +525,19 @@ test_adopt(void **state)
 		tcpt_start(&k.f, &pi, k.c, true);
 		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
 		assert_int_equal(k.f.seq_next[k.c], 123);
-		/* A SYN on an adopted flow restarts it. */
-		assert_int_equal(from_c(&k, SYN, 5, 0, 0), TCPT_RESTART);
+		/*
+		 * A SYN on an adopted flow is a SYN on a live connection (SPEC §4): before the
+		 * client's stream, ignored; past it, noted for the server's answer.
+		 */
+		{
+			struct flow before = k.f;
+
+			assert_int_equal(from_c(&k, SYN, 5, 0, 0), TCPT_OK);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			assert_int_equal(from_c(&k, SYN, 123 + 100000, 0, 0), TCPT_OK);
+			assert_true(k.f.tflags & FLOW_T_SYN_AGAIN(k.c));
+			assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		}
 	}
 }
 
@@ -716,44 +732,560 @@ test_rst_seq_unknown(void **state)
 	expect_rst(&k, 0, 3010, 0, RST);
 }
 
+/* ---------------------------------------------------------------- windows */
+
+/* Send @p pi from endpoint @p from; an out-of-window segment must leave the flow as it was. */
+static enum tcpt_verdict
+send_pi(struct conn *k, unsigned int from, const struct parse_info *pi)
+{
+	struct flow before = k->f;
+	enum tcpt_verdict v = tcpt_update(&k->f, pi, from, false);
+
+	if (v == TCPT_OUT_OF_WINDOW)
+		assert_memory_equal(&k->f, &before, sizeof(before));
+	return v;
+}
+
+/* Send with an explicit raw window. */
+static enum tcpt_verdict
+send_win(struct conn *k, unsigned int from, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len,
+	 uint16_t win)
+{
+	struct parse_info pi = seg(flags, seq, ack, len);
+
+	pi.tcp_win = win;
+	return send_pi(k, from, &pi);
+}
+
+/*
+ * Out-of-window check of one segment from a fresh ESTABLISHED connection (both windows
+ * 0x1000, nothing sent yet beyond the handshake).
+ */
+static enum tcpt_verdict
+fresh(unsigned int cl, bool from_client, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
+{
+	struct conn k;
+
+	reach(&k, cl, FLOW_TCP_ESTABLISHED);
+	return send_win(&k, from_client ? k.c : k.s, flags, seq, ack, len, 0x1000);
+}
+
+/* Each of conntrack's four conditions, just inside and just outside. */
+static void
+test_window_rules(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		/* I: seq up to the server's ACK + its window (0x1000), not one past. */
+		assert_int_equal(fresh(cl, true, ACK, ISN_C + 1 + 0x1000, ISN_S + 1, 10), TCPT_OK);
+		assert_int_equal(fresh(cl, true, ACK, ISN_C + 2 + 0x1000, ISN_S + 1, 10),
+				 TCPT_OUT_OF_WINDOW);
+		assert_int_equal(fresh(cl, false, ACK, ISN_S + 1 + 0x1000, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(fresh(cl, false, ACK, ISN_S + 2 + 0x1000, ISN_C + 1, 0),
+				 TCPT_OUT_OF_WINDOW);
+
+		/* II: the client has sent 3000 bytes; old data may end a window behind, no more. */
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(send_win(&k, k.c, ACK, ISN_C + 1, ISN_S + 1, 3000, 0x1000),
+				 TCPT_OK);
+		assert_int_equal(send_win(&k, k.s, ACK, ISN_S + 1, ISN_C + 3001, 0, 0x1000),
+				 TCPT_OK);
+		assert_int_equal(
+			send_win(&k, k.c, ACK, ISN_C + 3001 - 0x1000 - 100, ISN_S + 1, 100, 0x1000),
+			TCPT_OK);
+		assert_int_equal(
+			send_win(&k, k.c, ACK, ISN_C + 3001 - 0x1000 - 101, ISN_S + 1, 100, 0x1000),
+			TCPT_OUT_OF_WINDOW);
+		assert_int_equal(k.f.seq_next[k.c], ISN_C + 3001);
+
+		/* III: an ACK of what the peer sent, not of one byte more. */
+		assert_int_equal(fresh(cl, true, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(fresh(cl, true, ACK, ISN_C + 1, ISN_S + 2, 0), TCPT_OUT_OF_WINDOW);
+		assert_int_equal(fresh(cl, false, ACK, ISN_S + 1, ISN_C + 2, 0),
+				 TCPT_OUT_OF_WINDOW);
+		/* Without ACK nothing is checked of the ACK field. */
+		assert_int_equal(fresh(cl, true, PSH, ISN_C + 1, ISN_S + 99999, 5), TCPT_OK);
+
+		/* IV: the ACK lags at most max(the sender's window, 66000) behind the peer. */
+		assert_int_equal(fresh(cl, true, ACK, ISN_C + 1, ISN_S + 1 - 66000, 0), TCPT_OK);
+		assert_int_equal(fresh(cl, true, ACK, ISN_C + 1, ISN_S - 66000, 0),
+				 TCPT_OUT_OF_WINDOW);
+		assert_int_equal(fresh(cl, false, ACK, ISN_S + 1, ISN_C - 66000, 0),
+				 TCPT_OUT_OF_WINDOW);
+		/* A sender whose window is larger than 66000 (scaled) widens it. */
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		k.f.tflags |= FLOW_T_SCALED;
+		k.f.wscale = (uint8_t)(5 << (4 * k.c));
+		assert_int_equal(
+			send_win(&k, k.c, ACK, ISN_C + 1, ISN_S + 1 - (0x1000 << 5), 0, 0x1000),
+			TCPT_OK);
+		assert_int_equal(
+			send_win(&k, k.c, ACK, ISN_C + 1, ISN_S - (0x1000 << 5), 0, 0x1000),
+			TCPT_OUT_OF_WINDOW);
+
+		/* Far away in either direction: out, state and numbers unchanged. */
+		assert_int_equal(fresh(cl, true, ACK | PSH, ISN_C + 1 + (1u << 30), ISN_S + 1, 100),
+				 TCPT_OUT_OF_WINDOW);
+		assert_int_equal(fresh(cl, true, ACK | PSH, ISN_C + 1 - (1u << 30), ISN_S + 1, 100),
+				 TCPT_OUT_OF_WINDOW);
+		/* An out-of-window FIN does not close either, nor does it with loose_close. */
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		{
+			struct parse_info pi = seg(FIN | ACK, ISN_C + 1 + (1u << 30), ISN_S + 1, 0);
+			struct flow before = k.f;
+
+			assert_int_equal(tcpt_update(&k.f, &pi, k.c, true), TCPT_OUT_OF_WINDOW);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+		}
+		assert_int_equal(from_c(&k, FIN | ACK, ISN_C + 1 + (1u << 30), ISN_S + 1, 0),
+				 TCPT_OUT_OF_WINDOW);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+	}
+}
+
+/* Only an in-window RST closes a flow (SPEC §4). */
+static void
+test_rst_window(void **state)
+{
+	static const enum flow_state states[] = {
+		FLOW_TCP_SYN_RECV, FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
+		FLOW_TCP_CLOSING,  FLOW_TCP_TIME_WAIT,
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(states); i++) {
+		for (unsigned int cl = 0; cl < 2; cl++) {
+			struct conn k;
+			uint32_t cs = ISN_C + 1;
+
+			/* Forged: 2^30 past the client's stream, with or without ACK. */
+			reach(&k, cl, states[i]);
+			assert_int_equal(send_win(&k, k.c, RST, cs + (1u << 30), 0, 0, 0),
+					 TCPT_OUT_OF_WINDOW);
+			assert_int_equal(
+				send_win(&k, k.c, RST | ACK, cs + (1u << 30), ISN_S + 1, 0, 0),
+				TCPT_OUT_OF_WINDOW);
+			assert_int_equal(send_win(&k, k.s, RST, ISN_S + 1 + (1u << 30), 0, 0, 0),
+					 TCPT_OUT_OF_WINDOW);
+			/* Far behind. */
+			assert_int_equal(send_win(&k, k.c, RST, cs - (1u << 30), 0, 0, 0),
+					 TCPT_OUT_OF_WINDOW);
+			/* In the window but acknowledging what the server never sent. */
+			assert_int_equal(
+				send_win(&k, k.c, RST | ACK, cs, ISN_S + 1 + (1u << 30), 0, 0),
+				TCPT_OUT_OF_WINDOW);
+			assert_int_equal(k.f.state, states[i]);
+
+			/*
+			 * In the window but not at the server's RCV.NXT: ESTABLISHED stays
+			 * (conntrack: the server sends a challenge ACK), any other state closes.
+			 */
+			assert_int_equal(send_win(&k, k.c, RST, cs + 100, 0, 0, 0), TCPT_OK);
+			if (states[i] == FLOW_TCP_ESTABLISHED) {
+				assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+				/* The exact one (the answer to the challenge ACK) closes. */
+				assert_int_equal(send_win(&k, k.c, RST, cs, 0, 0, 0), TCPT_OK);
+			}
+			assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
+			/* RST|ACK with an ACK number of 0 (some stacks): the ACK is not checked. */
+			reach(&k, cl, states[i]);
+			assert_int_equal(send_win(&k, k.s, RST | ACK, ISN_S + 1, 0, 0, 0), TCPT_OK);
+			assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
+		}
+	}
+	/*
+	 * An RST right after the sender's own data, which the receiver has not acknowledged
+	 * yet (an application closing with unread data): at the sender's next number, closes.
+	 */
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(from_c(&k, ACK | PSH, ISN_C + 1, ISN_S + 1, 100), TCPT_OK);
+		assert_int_equal(from_c(&k, RST | ACK, ISN_C + 50, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_int_equal(from_c(&k, RST | ACK, ISN_C + 101, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
+	}
+	/* The RST|ACK a server answers a SYN with (seq 0) closes the handshake. */
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_SYN_SENT);
+		assert_int_equal(from_s(&k, RST | ACK, 0, ISN_C + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_CLOSED);
+	}
+}
+
+/* A handshake where the SYNs carry window scale options @p ws_c and @p ws_s. */
+static void
+reach_scaled(struct conn *k, unsigned int client, uint8_t ws_c, uint8_t ws_s)
+{
+	struct parse_info pi = seg(SYN, ISN_C, 0, 0);
+
+	conn_init(k, client);
+	pi.tcp_win = 64240;
+	pi.tcp_wscale = ws_c;
+	tcpt_start(&k->f, &pi, k->c, false);
+	pi = seg(SYN | ACK, ISN_S, ISN_C + 1, 0);
+	pi.tcp_win = 65160;
+	pi.tcp_wscale = ws_s;
+	assert_int_equal(send_pi(k, k->s, &pi), TCPT_OK);
+	/* The handshake's last ACK: the client's window from now on is scaled. */
+	assert_int_equal(send_win(k, k->c, ACK, ISN_C + 1, ISN_S + 1, 0, 0x2000), TCPT_OK);
+	assert_int_equal(k->f.state, FLOW_TCP_ESTABLISHED);
+}
+
+/* Window scale 7 (Linux's usual): data far past 64 KiB unacknowledged stays in window. */
+static void
+test_wscale(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		uint32_t ss = ISN_S + 1, limit;
+
+		reach_scaled(&k, cl, 7, 7);
+		assert_true(k.f.tflags & FLOW_T_SCALED);
+		assert_int_equal(flow_wscale(&k.f, k.c), 7);
+		assert_int_equal(flow_wscale(&k.f, k.s), 7);
+		/* The SYNs' windows, unscaled on the wire, kept in the scaled unit, rounded up. */
+		assert_int_equal(k.f.win[k.s], (65160 + 127) / 128);
+		assert_int_equal(k.f.win[k.c], 0x2000); /* the largest: 0x2000 > 502 */
+		/* 1 MiB window: the server sends 900 KiB in 1448-byte segments, no ACK between. */
+		while (ss - (ISN_S + 1) < 900 * 1024) {
+			assert_int_equal(send_win(&k, k.s, ACK | PSH, ss, ISN_C + 1, 1448, 509),
+					 TCPT_OK);
+			ss += 1448;
+		}
+		assert_int_equal(k.f.seq_next[k.s], ss);
+		/* The client ACKs half; the window's right edge moves with it. */
+		assert_int_equal(send_win(&k, k.c, ACK, ISN_C + 1, ss - 400000, 0, 0x2000),
+				 TCPT_OK);
+		limit = ss - 400000 + (0x2000u << 7);
+		assert_int_equal(send_win(&k, k.s, ACK | PSH, limit, ISN_C + 1, 10, 509), TCPT_OK);
+		assert_int_equal(send_win(&k, k.s, ACK | PSH, limit + 1, ISN_C + 1, 10, 509),
+				 TCPT_OUT_OF_WINDOW);
+		/* A forged RST 2^30 ahead is still out. */
+		assert_int_equal(send_win(&k, k.s, RST, ss + (1u << 30), 0, 0, 0),
+				 TCPT_OUT_OF_WINDOW);
+
+		/* Only one side offers it: no scaling (RFC 7323), the same data is out. */
+		for (unsigned int one = 0; one < 2; one++) {
+			reach_scaled(&k, cl, one ? 7 : PARSE_NO_WSCALE, one ? PARSE_NO_WSCALE : 7);
+			assert_false(k.f.tflags & FLOW_T_SCALED);
+			assert_int_equal(flow_wscale(&k.f, k.c), 0);
+			assert_int_equal(k.f.win[k.s], 65160);
+			assert_int_equal(send_win(&k, k.s, ACK | PSH, ISN_S + 1 + 0x2000 - 10,
+						  ISN_C + 1, 10, 509),
+					 TCPT_OK);
+			assert_int_equal(send_win(&k, k.s, ACK | PSH, ISN_S + 1 + 70000, ISN_C + 1,
+						  1448, 509),
+					 TCPT_OUT_OF_WINDOW);
+		}
+
+		/* Different shifts per side: each side's window by its own shift. */
+		reach_scaled(&k, cl, 2, 9);
+		assert_int_equal(flow_wscale(&k.f, k.c), 2);
+		assert_int_equal(flow_wscale(&k.f, k.s), 9);
+		/* The client may send up to the server's 65160 (SYN+ACK, rounded up to 128 * 512).
+		 */
+		assert_int_equal(send_win(&k, k.c, ACK | PSH, ISN_C + 1 + (128u << 9) - 10,
+					  ISN_S + 1, 10, 0x2000),
+				 TCPT_OK);
+		assert_int_equal(send_win(&k, k.c, ACK | PSH, ISN_C + 2 + (128u << 9), ISN_S + 1,
+					  10, 0x2000),
+				 TCPT_OUT_OF_WINDOW);
+		/* The server up to the client's largest: its SYN's 64240 = 16060 << 2. */
+		assert_int_equal(k.f.win[k.c], 16060);
+		assert_int_equal(
+			send_win(&k, k.s, ACK | PSH, ISN_S + 1 + 64240, ISN_C + 1, 10, 100),
+			TCPT_OK);
+		assert_int_equal(
+			send_win(&k, k.s, ACK | PSH, ISN_S + 2 + 64240, ISN_C + 1, 10, 100),
+			TCPT_OUT_OF_WINDOW);
+		/* A shift of 14 (the largest) still fits 32 bits. */
+		reach_scaled(&k, cl, 14, 14);
+		assert_int_equal(send_win(&k, k.c, ACK, ISN_C + 1, ISN_S + 1, 0, 0xffff), TCPT_OK);
+		assert_int_equal(send_win(&k, k.s, ACK | PSH, ISN_S + 1 + (0xffffu << 14),
+					  ISN_C + 1, 0, 100),
+				 TCPT_OK);
+	}
+}
+
+/* A flow picked up mid-stream: shifts unknown, taken as 14; the peer unseen is not checked. */
+static void
+test_adopt_window(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		struct parse_info pi = seg(ACK | PSH, 7000, 90000, 100);
+
+		conn_init(&k, cl);
+		pi.tcp_win = 300;
+		tcpt_start(&k.f, &pi, k.c, true);
+		assert_int_equal(flow_wscale(&k.f, 0), 14);
+		assert_int_equal(flow_wscale(&k.f, 1), 14);
+		/* The server has said nothing: its data is checked only against the client's
+		 * window taken at the largest shift. */
+		assert_int_equal(send_win(&k, k.s, ACK | PSH, 90000 + (300u << 14), 7100, 0, 1),
+				 TCPT_OK);
+		/* ...and that bound still holds: 2^30 ahead is out. */
+		assert_int_equal(send_win(&k, k.s, RST, 90000 + (1u << 30), 0, 0, 0),
+				 TCPT_OUT_OF_WINDOW);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+
+		/* Picked up from a SYN+ACK with window scale: the server's shift is known. */
+		conn_init(&k, cl);
+		pi = seg(SYN | ACK, ISN_S, ISN_C + 1, 0);
+		pi.tcp_win = 65160;
+		pi.tcp_wscale = 7;
+		tcpt_start(&k.f, &pi, k.s, true);
+		assert_int_equal(k.f.state, FLOW_TCP_SYN_RECV);
+		assert_int_equal(flow_wscale(&k.f, k.s), 7);
+		assert_int_equal(flow_wscale(&k.f, k.c), 14);
+		assert_int_equal(k.f.win[k.s], (65160 + 127) / 128);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		/* ...and without it nobody scales. */
+		conn_init(&k, cl);
+		pi.tcp_wscale = PARSE_NO_WSCALE;
+		tcpt_start(&k.f, &pi, k.s, true);
+		assert_false(k.f.tflags & FLOW_T_SCALED);
+		assert_int_equal(k.f.win[k.s], 65160);
+	}
+}
+
+/*
+ * Picked up from a keepalive probe (seq = SND.NXT - 1, no data): the answer ACKs one past
+ * what the flow saw (conntrack's tweak), and the flow learns the real SND.NXT.
+ */
+static void
+test_adopt_keepalive(void **state)
+{
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		struct parse_info pi = seg(ACK, 6999, 90000, 0);
+
+		conn_init(&k, cl);
+		tcpt_start(&k.f, &pi, k.c, true);
+		assert_int_equal(k.f.seq_next[k.c], 6999);
+		assert_int_equal(from_s(&k, ACK, 90000, 7000, 0), TCPT_OK);
+		assert_int_equal(k.f.seq_next[k.c], 7000);
+		expect_rst(&k, k.c, 90000, 7000, RST | ACK);
+		/* Only as the first word from that endpoint, and only one past. */
+		assert_int_equal(from_s(&k, ACK, 90000, 7001, 0), TCPT_OUT_OF_WINDOW);
+		conn_init(&k, cl);
+		tcpt_start(&k.f, &pi, k.c, true);
+		assert_int_equal(from_s(&k, ACK, 90000, 7001, 0), TCPT_OUT_OF_WINDOW);
+	}
+}
+
+/* ---------------------------------------------------------------- SYN on a live flow */
+
+/* A delayed or replayed copy of the first SYN changes nothing (conntrack ignores it). */
+static void
+test_syn_replay_ignored(void **state)
+{
+	static const enum flow_state states[] = {FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
+						 FLOW_TCP_CLOSING};
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(states); i++) {
+		for (unsigned int cl = 0; cl < 2; cl++) {
+			struct conn k;
+			struct flow before;
+
+			reach(&k, cl, states[i]);
+			/* Some data first, so that the flow is not just the handshake. */
+			if (states[i] == FLOW_TCP_ESTABLISHED) {
+				assert_int_equal(from_c(&k, ACK | PSH, ISN_C + 1, ISN_S + 1, 500),
+						 TCPT_OK);
+				assert_int_equal(from_s(&k, ACK, ISN_S + 1, ISN_C + 501, 0),
+						 TCPT_OK);
+			}
+			before = k.f;
+			assert_int_equal(from_c(&k, SYN, ISN_C, 0, 0), TCPT_OK);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			assert_int_equal(from_c(&k, SYN, ISN_C - 1000, 0, 0), TCPT_OK);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			/* At the very next number the client would send: not past it either. */
+			assert_int_equal(from_c(&k, SYN, k.f.seq_next[k.c], 0, 0), TCPT_OK);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			/* The server's side likewise (a simultaneous open's SYN). */
+			assert_int_equal(from_s(&k, SYN, ISN_S, 0, 0), TCPT_OK);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			/* The server answering the copy with a SYN+ACK of the old ISN: not a
+			 * restart. */
+			assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+			assert_int_equal(k.f.state, states[i]);
+		}
+	}
+}
+
+/* A SYN past the stream, then the peer's SYN+ACK acknowledging it: a new connection. */
+static void
+test_syn_again(void **state)
+{
+	static const enum flow_state states[] = {FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
+						 FLOW_TCP_CLOSING};
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(states); i++) {
+		for (unsigned int cl = 0; cl < 2; cl++) {
+			struct conn k;
+			struct flow before;
+
+			reach(&k, cl, states[i]);
+			before = k.f;
+			assert_int_equal(from_c(&k, SYN, ISN_C + 100000, 0, 0), TCPT_OK);
+			/* Only the mark is new: state, numbers and windows are the old ones. */
+			assert_true(k.f.tflags & FLOW_T_SYN_AGAIN(k.c));
+			before.tflags |= FLOW_T_SYN_AGAIN(k.c);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+			/* A SYN+ACK of the old handshake does not confirm it. */
+			assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
+			assert_int_equal(k.f.state, states[i]);
+			/* The server's challenge ACK neither (it ends nothing). */
+			assert_int_equal(from_s(&k, ACK, k.f.seq_next[k.s], k.f.seq_next[k.c], 0),
+					 TCPT_OK);
+			before = k.f;
+			/* The server acknowledges the new SYN: restart, flow left as it was. */
+			assert_int_equal(from_s(&k, SYN | ACK, 77, ISN_C + 100001, 0),
+					 TCPT_RESTART_SYNACK);
+			assert_memory_equal(&k.f, &before, sizeof(before));
+
+			/* The same from the server's side. */
+			reach(&k, cl, states[i]);
+			assert_int_equal(from_s(&k, SYN, ISN_S + 100000, 0, 0), TCPT_OK);
+			assert_true(k.f.tflags & FLOW_T_SYN_AGAIN(k.s));
+			assert_int_equal(from_c(&k, SYN | ACK, 5, ISN_S + 100001, 0),
+					 TCPT_RESTART_SYNACK);
+
+			/* The client goes on with the old connection: the mark is gone. */
+			reach(&k, cl, states[i]);
+			assert_int_equal(from_c(&k, SYN, ISN_C + 100000, 0, 0), TCPT_OK);
+			assert_int_equal(from_c(&k, ACK, k.f.seq_next[k.c], ISN_S + 1, 0), TCPT_OK);
+			assert_false(k.f.tflags & FLOW_T_SYN_AGAIN(k.c));
+			assert_int_equal(from_s(&k, SYN | ACK, 77, ISN_C + 100001, 0),
+					 TCPT_OUT_OF_WINDOW);
+		}
+	}
+	/* An adopted flow whose client never spoke: its SYN is the mark. */
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct conn k;
+		struct parse_info pi = seg(ACK | PSH, 90000, 7000, 100);
+
+		conn_init(&k, cl);
+		tcpt_start(&k.f, &pi, k.s, true);
+		assert_int_equal(from_c(&k, SYN, 5, 0, 0), TCPT_OK);
+		assert_true(k.f.tflags & FLOW_T_SYN_AGAIN(k.c));
+		assert_false(k.f.flags & FLOW_F_SEEN(k.c));
+		assert_int_equal(from_s(&k, SYN | ACK, 1, 6, 0), TCPT_RESTART_SYNACK);
+	}
+}
+
+/* Flows the equivalence test starts from: how a connection got to its state. */
+enum base_kind {
+	BASE_PLAIN,	/* handshake without window scaling */
+	BASE_SCALED,	/* window scale 7 and 3 */
+	BASE_SYN_AGAIN, /* then a SYN from the client past its stream */
+	BASE_ADOPTED,	/* picked up from the client's data, then forced to the state */
+	BASE_COUNT
+};
+
+static void
+base_flow(struct conn *k, enum base_kind kind, unsigned int client, enum flow_state st)
+{
+	struct parse_info pi;
+
+	switch (kind) {
+	case BASE_SCALED:
+		if (st <= FLOW_TCP_SYN_RECV) {
+			reach(k, client, st);
+			k->f.tflags |= FLOW_T_WS0 | FLOW_T_WS1 | FLOW_T_SCALED;
+			k->f.wscale = (uint8_t)(7 << (4 * k->c) | 3 << (4 * k->s));
+		} else {
+			reach_scaled(k, client, 7, 3);
+			k->f.state = (uint8_t)st;
+		}
+		break;
+	case BASE_SYN_AGAIN:
+		reach(k, client, st);
+		k->f.tflags |= FLOW_T_SYN_AGAIN(k->c);
+		break;
+	case BASE_ADOPTED:
+		conn_init(k, client);
+		pi = seg(ACK | PSH, ISN_C + 1, ISN_S + 1, 100);
+		tcpt_start(&k->f, &pi, k->c, true);
+		k->f.state = (uint8_t)st;
+		break;
+	case BASE_PLAIN:
+	default:
+		reach(k, client, st);
+		break;
+	}
+}
+
 /*
  * tcpt_update_fast() (the worker's inline path) must leave every flow exactly as
- * tcpt_update() does: every state on the ordinary path, both orientations, both senders,
- * every combination of the six flags, with and without loose_close, old and new numbers.
+ * tcpt_update() does, with the same verdict: every state, flows with and without window
+ * scaling, adopted ones and ones with a pending SYN_AGAIN, both orientations, both senders,
+ * every combination of the six flags, with and without loose_close, numbers in and out of
+ * the window (so that every verdict comes up, the fast path's OUT_OF_WINDOW included).
  */
 static void
 test_fast_path_same(void **state)
 {
-	static const uint32_t nums[] = {0, ISN_C + 1, ISN_S + 1, ISN_C + 5000, 0x80000000u};
-	unsigned int checked = 0, fast = 0;
+	static const uint32_t nums[] = {
+		0,	     ISN_C + 1,	     ISN_S + 1,	   ISN_C + 5000,
+		0x80000000u, ISN_C + 100001, ISN_S + 4000, ISN_C + 1 + (1u << 30),
+	};
+	unsigned int checked = 0, fast = 0, fast_oow = 0, verdicts[TCPT_OUT_OF_WINDOW + 1] = {0};
 
 	(void)state;
-	for (unsigned int st = FLOW_TCP_SYN_SENT; st <= FLOW_TCP_CLOSED; st++)
-		for (unsigned int client = 0; client < 2; client++)
-			for (unsigned int from = 0; from < 2; from++)
-				for (unsigned int fl = 0; fl < 64; fl++)
-					for (unsigned int n = 0; n < RTE_DIM(nums); n++) {
-						struct conn base;
-						struct flow a, b;
-						struct parse_info pi =
-							seg((uint8_t)fl, nums[n],
-							    nums[(n + 1) % RTE_DIM(nums)],
-							    (uint16_t)(n * 100));
-						bool loose = (fl + n) & 1;
-						enum tcpt_verdict va, vb;
+	for (unsigned int kind = 0; kind < BASE_COUNT; kind++)
+		for (unsigned int st = FLOW_TCP_SYN_SENT; st <= FLOW_TCP_CLOSED; st++)
+			for (unsigned int client = 0; client < 2; client++)
+				for (unsigned int from = 0; from < 2; from++)
+					for (unsigned int fl = 0; fl < 64; fl++)
+						for (unsigned int n = 0; n < RTE_DIM(nums); n++) {
+							struct conn base;
+							struct flow a, b;
+							struct parse_info pi =
+								seg((uint8_t)fl, nums[n],
+								    nums[(n + 1) % RTE_DIM(nums)],
+								    (uint16_t)(n * 100));
+							bool loose = (fl + n) & 1;
+							bool f_case;
+							enum tcpt_verdict va, vb;
 
-						reach(&base, client, (enum flow_state)st);
-						a = base.f;
-						b = base.f;
-						va = tcpt_update(&a, &pi, from, loose);
-						vb = tcpt_update_fast(&b, &pi, from, loose);
-						assert_int_equal(va, vb);
-						assert_memory_equal(&a, &b, sizeof(a));
-						fast += st == FLOW_TCP_ESTABLISHED && !(fl & (SYN | FIN | RST));
-						checked++;
-					}
-	assert_int_equal(checked, 7 * 2 * 2 * 64 * RTE_DIM(nums));
-	assert_true(fast > 0); /* the inline branch itself was taken */
+							base_flow(&base, (enum base_kind)kind,
+								  client, (enum flow_state)st);
+							a = base.f;
+							b = base.f;
+							va = tcpt_update(&a, &pi, from, loose);
+							vb = tcpt_update_fast(&b, &pi, from, loose);
+							assert_int_equal(va, vb);
+							assert_memory_equal(&a, &b, sizeof(a));
+							f_case = st == FLOW_TCP_ESTABLISHED &&
+								 !(fl & (SYN | FIN | RST));
+							fast += f_case;
+							fast_oow +=
+								f_case && vb == TCPT_OUT_OF_WINDOW;
+							verdicts[va]++;
+							checked++;
+						}
+	assert_int_equal(checked, BASE_COUNT * 7 * 2 * 2 * 64 * RTE_DIM(nums));
+	/* The inline branch itself was taken, both ways. */
+	assert_true(fast > fast_oow);
+	assert_true(fast_oow > 0);
+	for (unsigned int v = 0; v <= TCPT_OUT_OF_WINDOW; v++)
+		assert_true(verdicts[v] > 0);
 }
 
 int
@@ -776,6 +1308,13 @@ main(void)
 		cmocka_unit_test(test_rst_seq_handshake),
 		cmocka_unit_test(test_rst_seq_closing),
 		cmocka_unit_test(test_rst_seq_unknown),
+		cmocka_unit_test(test_window_rules),
+		cmocka_unit_test(test_rst_window),
+		cmocka_unit_test(test_wscale),
+		cmocka_unit_test(test_adopt_window),
+		cmocka_unit_test(test_adopt_keepalive),
+		cmocka_unit_test(test_syn_replay_ignored),
+		cmocka_unit_test(test_syn_again),
 		cmocka_unit_test(test_fast_path_same),
 	};
 

@@ -260,6 +260,97 @@ test_tcp_v4_options(void **state)
 		      });
 }
 
+/*
+ * A SYN (or SYN+ACK, @p flags) whose TCP header carries the @p n option bytes of @p opt,
+ * padded to a multiple of 4 with EOL, optionally followed by @p data bytes of payload.
+ */
+static uint8_t
+syn_wscale(uint8_t flags, const uint8_t *opt, uint32_t n, uint32_t data)
+{
+	struct parse_info pi;
+	struct tk_pkt p;
+	uint32_t olen = (n + 3) / 4 * 4;
+	uint8_t *h;
+
+	eth(&p, 0x0800);
+	ipv4(&p, P_TCP, 0);
+	tk_tcp(&p, 40000, 80, 1, 0, flags, 64240, olen);
+	h = p.b + p.len - olen;
+	memset(h, 0, olen);
+	memcpy(h, opt, n);
+	tk_payload(&p, data);
+	tk_finish(&p);
+	assert_int_equal(run_pkt(&p, &pi), PARSE_IP);
+	assert_int_equal(pi.payload_len, data);
+	assert_int_equal(pi.tcp_win, 64240);
+	return pi.tcp_wscale;
+}
+
+/* The window scale option (RFC 7323 2.2), read from SYNs only, bounds-checked. */
+static void
+test_tcp_wscale(void **state)
+{
+	/* What Linux sends, one option per line: MSS, SACK permitted, timestamps, NOP, WS 7. */
+	/* clang-format off */
+	static const uint8_t linux_syn[] = {
+		2, 4, 0x05, 0xb4,
+		4, 2,
+		8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
+		1,
+		3, 3, 7,
+	};
+	/* clang-format on */
+	static const uint8_t ws0[] = {3, 3, 0};
+	static const uint8_t ws14[] = {1, 1, 1, 3, 3, 14};
+	static const uint8_t ws15[] = {3, 3, 15};
+	static const uint8_t ws255[] = {3, 3, 255};
+	static const uint8_t after_eol[] = {0, 3, 3, 5};
+	static const uint8_t none[] = {2, 4, 0x05, 0xb4};
+	static const uint8_t bad_len0[] = {8, 0, 3, 3, 5};	     /* length 0: scan stops */
+	static const uint8_t bad_len1[] = {8, 1, 3, 3, 5};	     /* length 1: scan stops */
+	static const uint8_t runs_off[] = {1, 1, 1, 1, 8, 10, 0, 0}; /* 10 bytes in 8 */
+	static const uint8_t ws_len4[] = {3, 4, 5, 0};		     /* wrong size */
+	static const uint8_t ws_cut[] = {1, 1, 3, 3};		     /* no shift byte: 3 left */
+	static const uint8_t first_wins[] = {3, 3, 2, 3, 3, 9};
+	struct tk_pkt p;
+	struct parse_info pi;
+
+	(void)state;
+	assert_int_equal(syn_wscale(F_SYN, linux_syn, sizeof(linux_syn), 0), 7);
+	assert_int_equal(syn_wscale(F_SYN | F_ACK, linux_syn, sizeof(linux_syn), 0), 7);
+	assert_int_equal(syn_wscale(F_SYN, ws0, sizeof(ws0), 0), 0);
+	assert_int_equal(syn_wscale(F_SYN, ws14, sizeof(ws14), 0), 14);
+	/* Shifts above 14 are used as 14 (RFC 7323 2.3). */
+	assert_int_equal(syn_wscale(F_SYN, ws15, sizeof(ws15), 0), 14);
+	assert_int_equal(syn_wscale(F_SYN, ws255, sizeof(ws255), 0), 14);
+	assert_int_equal(syn_wscale(F_SYN, after_eol, sizeof(after_eol), 0), PARSE_NO_WSCALE);
+	assert_int_equal(syn_wscale(F_SYN, none, sizeof(none), 0), PARSE_NO_WSCALE);
+	assert_int_equal(syn_wscale(F_SYN, bad_len0, sizeof(bad_len0), 0), PARSE_NO_WSCALE);
+	assert_int_equal(syn_wscale(F_SYN, bad_len1, sizeof(bad_len1), 0), PARSE_NO_WSCALE);
+	assert_int_equal(syn_wscale(F_SYN, runs_off, sizeof(runs_off), 0), PARSE_NO_WSCALE);
+	assert_int_equal(syn_wscale(F_SYN, ws_len4, sizeof(ws_len4), 0), PARSE_NO_WSCALE);
+	assert_int_equal(syn_wscale(F_SYN, first_wins, sizeof(first_wins), 0), 2);
+	/* The option bytes end the header: the payload after them is not read as options. */
+	assert_int_equal(syn_wscale(F_SYN, ws_cut, sizeof(ws_cut), 20), PARSE_NO_WSCALE);
+	/* Not a SYN: the option is not looked at. */
+	assert_int_equal(syn_wscale(F_ACK, linux_syn, sizeof(linux_syn), 0), PARSE_NO_WSCALE);
+	assert_int_equal(syn_wscale(F_FIN | F_ACK, ws14, sizeof(ws14), 0), PARSE_NO_WSCALE);
+	/* No options at all. */
+	assert_int_equal(syn_wscale(F_SYN, NULL, 0, 0), PARSE_NO_WSCALE);
+
+	/* The option's last byte is the frame's last byte: read, nothing past it. */
+	eth(&p, 0x0800);
+	ipv4(&p, P_TCP, 0);
+	tk_tcp(&p, 40000, 80, 1, 0, F_SYN, 1, 4);
+	memcpy(p.b + p.len - 4, (const uint8_t[]){1, 3, 3, 6}, 4);
+	tk_finish(&p);
+	assert_int_equal(run_pkt(&p, &pi), PARSE_IP);
+	assert_int_equal(pi.tcp_wscale, 6);
+	/* Cut anywhere inside the options: a truncated frame, never a read past it. */
+	for (uint32_t cut = 1; cut <= 4; cut++)
+		assert_int_not_equal(run(p.b, p.len - cut, &pi), PARSE_IP);
+}
+
 static void
 test_tcp_v4_padding(void **state)
 {
@@ -1670,6 +1761,7 @@ main(void)
 		cmocka_unit_test(test_cuts_tcp_v6_ext),
 		cmocka_unit_test(test_cuts_udp_qinq),
 		cmocka_unit_test(test_cuts_icmp6_echo),
+		cmocka_unit_test(test_tcp_wscale),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_ipv6_routing_final_dst),
 	};
