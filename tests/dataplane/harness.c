@@ -212,7 +212,17 @@ fx_check_rst(const char *what, const struct rte_mbuf *m, const struct fx_rst *e)
 	EQ(what, pi.seq, e->seq);
 	if (e->flags & ACK)
 		EQ(what, pi.ack, e->ack);
-	EQ(what, pi.payload_len, 0);
+	if (e->payload == NULL) {
+		EQ(what, pi.payload_len, 0);
+	} else {
+		size_t n = strlen(e->payload);
+
+		EQ(what, pi.payload_len, n);
+		/* l4_len runs to the end of the datagram: the data is its last payload_len. */
+		if ((size_t)pi.l4_off + pi.l4_len > len ||
+		    memcmp(d + pi.l4_off + pi.l4_len - n, e->payload, n) != 0)
+			fail_msg("%s: RST payload is not \"%s\"", what, e->payload);
+	}
 	if (len < RST_FRAME_MIN)
 		fail_msg("%s: RST frame of %u bytes, under the Ethernet minimum", what, len);
 	cs = tk_csum_frame(d, len);
@@ -240,6 +250,9 @@ fx_new_at(struct cfg_scenario *scn, double scale, uint32_t capacity, unsigned in
 {
 	struct fx *x = calloc(1, sizeof(*x));
 
+	/* A test that failed half-way (no fx_free) leaves no refusing port to the next one. */
+	for (unsigned int i = 0; i < N_PORTS; i++)
+		fx_tx_refuse(i, false);
 	assert_non_null(x);
 	x->scn = scn;
 	x->snap = fx_snap_build(scn, scale);
@@ -389,6 +402,41 @@ fx_rst_queued(const struct fx *x)
 	for (unsigned int p = 0; p < x->w->eng.n_ports; p++)
 		n += x->w->rst_n[p];
 	return n;
+}
+
+void
+fx_flush_once(struct fx *x)
+{
+	worker_flush_rst(x->w);
+}
+
+static const struct rte_eth_rxtx_callback *g_refuse_cb[N_PORTS];
+
+static uint16_t
+refuse_all(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	(void)port;
+	(void)queue;
+	(void)pkts;
+	(void)n;
+	(void)arg;
+	return 0; /* nothing reaches the driver: the caller keeps every frame */
+}
+
+void
+fx_tx_refuse(unsigned int i, bool refuse)
+{
+	if (refuse && g_refuse_cb[i] == NULL) {
+		g_refuse_cb[i] = rte_eth_add_tx_callback(g_port[i], 0, refuse_all, NULL);
+		if (g_refuse_cb[i] == NULL)
+			fail_msg("rte_eth_add_tx_callback(net_null%u): %s", i,
+				 rte_strerror(rte_errno));
+	} else if (!refuse && g_refuse_cb[i] != NULL) {
+		/* The callback's memory is not freed by ethdev: it is static here anyway. */
+		if (rte_eth_remove_tx_callback(g_port[i], 0, g_refuse_cb[i]) != 0)
+			fail_msg("rte_eth_remove_tx_callback(net_null%u)", i);
+		g_refuse_cb[i] = NULL;
+	}
 }
 
 void
