@@ -484,6 +484,7 @@ assign_pairs(struct app *a)
 					    scn->pairs[p].side[1].vlan) < 0)
 				die(EXIT_RUNTIME, "too many pairs for one worker");
 			worker_set_queue(w, (uint8_t)p, (uint16_t)j);
+			engine_set_mtu(&w->eng, (uint8_t)p, scn->pairs[p].mtu);
 			worker_set_rst_pool(w, a->rst_mp);
 			printf("idlecut: worker lcore %u: pair %s queue %u of ports %u (inside) and "
 			       "%u (outside)%s\n",
