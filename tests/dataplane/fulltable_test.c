@@ -174,8 +174,7 @@ test_early_drop_syn_flood(void **state)
 	drain_events(x, &ev);
 	EQ("flows left", fx_n_flows(x), 0);
 	EQ("expired established", fx_stats(x)->flows_expired[prof][FLOW_TCP_ESTABLISHED], N_EST);
-	EQ("expired in SYN_SENT", fx_stats(x)->flows_expired[prof][FLOW_TCP_SYN_SENT],
-	   CAP - N_EST);
+	EQ("expired in SYN_SENT", fx_stats(x)->flows_expired[prof][FLOW_TCP_SYN_SENT], CAP - N_EST);
 	EQ("rst_sent{client}", fx_stats(x)->rst_sent[STATS_RST_CLIENT], CAP);
 	EQ("rst_sent{server}", fx_stats(x)->rst_sent[STATS_RST_SERVER], CAP);
 	EQ("rst_failed", fx_stats(x)->rst_failed, 0);
@@ -276,8 +275,7 @@ test_reaper_idlest_next(void **state)
 		fx_at(x, now + k);
 	EQ("flows: just under 85 %", fx_n_flows(x), 849);
 	EQ("evicted{reaper}", fx_stats(x)->evicted[prof][STATS_EVICT_REAPER], 111);
-	EQ("UDP flows (embryonic) all went",
-	   fx_stats(x)->flows_state[prof][FLOW_UDP_SINGLE], 0);
+	EQ("UDP flows (embryonic) all went", fx_stats(x)->flows_state[prof][FLOW_UDP_SINGLE], 0);
 	EQ("fresh connections all stay", count_alive(x, fresh, 470), 470);
 	EQ("old connections: 101 went", count_alive(x, old, 480), 480 - 101);
 	fx_free(x);
