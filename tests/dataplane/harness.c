@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_ring_elem.h>
 
@@ -432,9 +433,10 @@ fx_tx_refuse(unsigned int i, bool refuse)
 			fail_msg("rte_eth_add_tx_callback(net_null%u): %s", i,
 				 rte_strerror(rte_errno));
 	} else if (!refuse && g_refuse_cb[i] != NULL) {
-		/* The callback's memory is not freed by ethdev: it is static here anyway. */
 		if (rte_eth_remove_tx_callback(g_port[i], 0, g_refuse_cb[i]) != 0)
 			fail_msg("rte_eth_remove_tx_callback(net_null%u)", i);
+		/* ethdev leaves the callback to its owner; no TX can be using it (one thread). */
+		rte_free((void *)(uintptr_t)g_refuse_cb[i]);
 		g_refuse_cb[i] = NULL;
 	}
 }
