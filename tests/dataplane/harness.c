@@ -447,14 +447,14 @@ fx_flush_and_check(struct fx *x)
 	uint64_t tx[N_PORTS], queued[N_PORTS];
 
 	for (unsigned int p = 0; p < x->w->eng.n_ports; p++) {
-		tx[p] = x->w->eng.stats.tx_packets[x->w->port_id[p]];
+		tx[p] = x->w->eng.stats.tx_packets[x->w->eng.ports[p].stat];
 		queued[p] = x->w->rst_n[p];
 	}
 	worker_flush_rst(x->w);
 	EQ("flush", fx_rst_queued(x), 0);
 	EQ("flush", x->w->eng.stats.rst_failed, 0);
 	for (unsigned int p = 0; p < x->w->eng.n_ports; p++)
-		EQ("flush: tx_packets", x->w->eng.stats.tx_packets[x->w->port_id[p]],
+		EQ("flush: tx_packets", x->w->eng.stats.tx_packets[x->w->eng.ports[p].stat],
 		   tx[p] + queued[p]);
 	EQ("mbufs back in the pool", rte_mempool_avail_count(g_mp), x->avail0);
 }
