@@ -87,7 +87,9 @@ test_refused_rsts_fail(void **state)
 	fx_tx_refuse(0, true);
 	fx_tx_refuse(1, true);
 	for (unsigned int loop = 1; loop < WORKER_RST_TRIES; loop++) {
-		const char *w = fx_fmt("refused %u time(s)", loop);
+		char w[64];
+
+		snprintf(w, sizeof(w), "refused %u time(s)", loop);
 
 		fx_flush_once(x);
 		EQ(w, fx_rst_queued(x), 2);
@@ -303,6 +305,7 @@ test_rst_payload(void **state)
 	struct fx_pkt p;
 	struct tconn t;
 	uint32_t last, now = 100;
+	char what[64];
 
 	(void)state;
 	for (uint8_t family = 4; family <= 6; family += 2) {
@@ -312,10 +315,12 @@ test_rst_payload(void **state)
 		EQ("RSTs", fx_rst_queued(x), 2);
 		e = tc_rst_exp(&t, 0);
 		e.payload = PAYLOAD_TEXT;
-		fx_check_rst(fx_fmt("IPv%u RST to the client", family), fx_rst(x, 0, 0), &e);
+		snprintf(what, sizeof(what), "IPv%u RST to the client", family);
+		fx_check_rst(what, fx_rst(x, 0, 0), &e);
 		e = tc_rst_exp(&t, 1);
 		e.payload = PAYLOAD_TEXT;
-		fx_check_rst(fx_fmt("IPv%u RST to the server", family), fx_rst(x, 1, 0), &e);
+		snprintf(what, sizeof(what), "IPv%u RST to the server", family);
+		fx_check_rst(what, fx_rst(x, 1, 0), &e);
 		fx_flush_and_check(x);
 		now = last + 3100;
 	}
