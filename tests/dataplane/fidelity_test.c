@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_mempool.h>
+
 #include "harness.h"
 
 /* --time-scale 0.001: a preset's seconds become ticks (ms). */
@@ -155,6 +157,94 @@ test_refused_then_taken(void **state)
 	ev = one_event(x, "after one RST left and one failed");
 	EQ("event rsts", ev.rsts, 1);
 	fx_free(x);
+}
+
+/* ------------------------------------------------------------------ the RST pool */
+
+#define RST_POOL 63
+
+static struct rte_mempool *
+rst_pool_new(const char *name)
+{
+	struct rte_mempool *mp = rte_pktmbuf_pool_create(name, RST_POOL, 0, 0,
+							 RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+
+	if (mp == NULL)
+		fail_msg("rte_pktmbuf_pool_create(%s) failed", name);
+	return mp;
+}
+
+/*
+ * The RX pool is empty (every mbuf held, as by a ring backed up on a slow port): the RSTs
+ * come from their own pool, so the expiry still resets both ends.
+ */
+static void
+test_rst_pool_survives_empty_rx_pool(void **state)
+{
+	static struct rte_mbuf *hog[8192];
+	struct rte_mempool *mp = rst_pool_new("trk_rst_a");
+	struct fx *x = fx_new(FX_T1_YAML, 1.0, 1024);
+	int prof = fx_profile(x, "both");
+	unsigned int n_hog = 0, rx_left, rst_avail;
+	struct tconn t;
+	uint32_t last;
+
+	(void)state;
+	fx_rst_pool(x, mp);
+	tc_init(&t, 4, &EP_CLIENT, &EP_SERVER, 0, false);
+	last = tc_open(x, &t, 100);
+	/* Nothing asserts while the pool is held: a failure must not leave it empty. */
+	while (n_hog < RTE_DIM(hog) && fx_mbufs_alloc(&hog[n_hog], 1) == 0)
+		n_hog++;
+	rx_left = fx_mbufs_avail();
+	fx_at(x, last + 10000);
+	rst_avail = rte_mempool_avail_count(mp);
+	rte_pktmbuf_free_bulk(hog, n_hog);
+	EQ("RX pool was empty", rx_left, 0);
+	EQ("expired", fx_stats(x)->flows_expired[prof][FLOW_TCP_ESTABLISHED], 1);
+	tc_check_rsts(x, &t, 1, 1);
+	EQ("RSTs from the RST pool", rst_avail, RST_POOL - 2);
+	fx_flush_once(x);
+	EQ("rst_sent{client}", fx_stats(x)->rst_sent[STATS_RST_CLIENT], 1);
+	EQ("rst_sent{server}", fx_stats(x)->rst_sent[STATS_RST_SERVER], 1);
+	EQ("rst_failed", fx_stats(x)->rst_failed, 0);
+	EQ("RST mbufs back in their pool", rte_mempool_avail_count(mp), RST_POOL);
+	EQ("RX pool back", fx_mbufs_avail(), x->avail0);
+	fx_free(x);
+	rte_mempool_free(mp);
+}
+
+/* No mbuf for an RST: counted in rst_failed, and the event says no RST was sent. */
+static void
+test_rst_pool_empty_counts_failed(void **state)
+{
+	struct rte_mbuf *hog[RST_POOL];
+	struct rte_mempool *mp = rst_pool_new("trk_rst_b");
+	struct fx *x = fx_new(FX_T1_YAML, 1.0, 1024);
+	int prof = fx_profile(x, "both");
+	struct flow_event ev;
+	struct tconn t;
+	uint32_t last;
+
+	(void)state;
+	x->sh.events_on = true;
+	fx_rst_pool(x, mp);
+	if (rte_pktmbuf_alloc_bulk(mp, hog, RST_POOL) != 0)
+		fail_msg("cannot empty the RST pool");
+	tc_init(&t, 4, &EP_CLIENT, &EP_SERVER, 0, false);
+	last = tc_open(x, &t, 100);
+	fx_expect_expiry_at(x, last + 10000, prof, FLOW_TCP_ESTABLISHED);
+	fx_flush_once(x);
+	EQ("no RST queued", fx_rst_queued(x), 0);
+	EQ("rst_failed", fx_stats(x)->rst_failed, 2);
+	EQ("rst_sent{client}", fx_stats(x)->rst_sent[STATS_RST_CLIENT], 0);
+	EQ("rst_sent{server}", fx_stats(x)->rst_sent[STATS_RST_SERVER], 0);
+	ev = one_event(x, "RST pool empty");
+	EQ("event action", ev.action, CFG_ON_TIMEOUT_RESET_BOTH);
+	EQ("event rsts", ev.rsts, 0);
+	rte_pktmbuf_free_bulk(hog, RST_POOL);
+	fx_free(x);
+	rte_mempool_free(mp);
 }
 
 /* ------------------------------------------------------------------ per-side stray */
@@ -351,6 +441,8 @@ add_tests(void)
 {
 	fx_add_test("refused_rsts_fail_after_tries", test_refused_rsts_fail, NULL);
 	fx_add_test("refused_then_taken", test_refused_then_taken, NULL);
+	fx_add_test("rst_pool_survives_empty_rx_pool", test_rst_pool_survives_empty_rx_pool, NULL);
+	fx_add_test("rst_pool_empty_counts_failed", test_rst_pool_empty_counts_failed, NULL);
 	fx_add_test("aws_nat_gateway_stray_by_side", test_aws_nat_stray_by_side, NULL);
 	fx_add_test("asa_idle_reset_half_closed_silent", test_asa_half_closed_silent, NULL);
 	fx_add_test("azure_lb_reset_established_only", test_azure_reset_established_only, NULL);

@@ -406,6 +406,12 @@ fx_rst_queued(const struct fx *x)
 }
 
 void
+fx_rst_pool(struct fx *x, struct rte_mempool *mp)
+{
+	worker_set_rst_pool(x->w, mp);
+}
+
+void
 fx_flush_once(struct fx *x)
 {
 	worker_flush_rst(x->w);

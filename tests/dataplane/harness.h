@@ -230,6 +230,9 @@ void fx_flush_once(struct fx *x);
  */
 void fx_tx_refuse(unsigned int i, bool refuse);
 
+/** RSTs from now on come from @p mp (worker_set_rst_pool(), as control gives each worker). */
+void fx_rst_pool(struct fx *x, struct rte_mempool *mp);
+
 /** Send the queued RSTs to net_null and check they all left and every mbuf came back. */
 void fx_flush_and_check(struct fx *x);
 
