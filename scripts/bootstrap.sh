@@ -18,6 +18,8 @@ PKGS=(
 	prometheus man-db groff-base
 	# port kinds: veth offloads for net_af_packet
 	ethtool
+	# nft in a test namespace: drop one direction of a connection (tests/e2e/candidates_test.sh)
+	nftables
 	# hardening: fuzzing and sanitizers
 	clang valgrind
 )

@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_ring_elem.h>
 
@@ -212,7 +213,17 @@ fx_check_rst(const char *what, const struct rte_mbuf *m, const struct fx_rst *e)
 	EQ(what, pi.seq, e->seq);
 	if (e->flags & ACK)
 		EQ(what, pi.ack, e->ack);
-	EQ(what, pi.payload_len, 0);
+	if (e->payload == NULL) {
+		EQ(what, pi.payload_len, 0);
+	} else {
+		size_t n = strlen(e->payload);
+
+		EQ(what, pi.payload_len, n);
+		/* l4_len runs to the end of the datagram: the data is its last payload_len. */
+		if ((size_t)pi.l4_off + pi.l4_len > len ||
+		    memcmp(d + pi.l4_off + pi.l4_len - n, e->payload, n) != 0)
+			fail_msg("%s: RST payload is not \"%s\"", what, e->payload);
+	}
 	if (len < RST_FRAME_MIN)
 		fail_msg("%s: RST frame of %u bytes, under the Ethernet minimum", what, len);
 	cs = tk_csum_frame(d, len);
@@ -240,6 +251,9 @@ fx_new_at(struct cfg_scenario *scn, double scale, uint32_t capacity, unsigned in
 {
 	struct fx *x = calloc(1, sizeof(*x));
 
+	/* A test that failed half-way (no fx_free) leaves no refusing port to the next one. */
+	for (unsigned int i = 0; i < N_PORTS; i++)
+		fx_tx_refuse(i, false);
 	assert_non_null(x);
 	x->scn = scn;
 	x->snap = fx_snap_build(scn, scale);
@@ -392,19 +406,61 @@ fx_rst_queued(const struct fx *x)
 }
 
 void
+fx_rst_pool(struct fx *x, struct rte_mempool *mp)
+{
+	worker_set_rst_pool(x->w, mp);
+}
+
+void
+fx_flush_once(struct fx *x)
+{
+	worker_flush_rst(x->w);
+}
+
+static const struct rte_eth_rxtx_callback *g_refuse_cb[N_PORTS];
+
+static uint16_t
+refuse_all(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n, void *arg)
+{
+	(void)port;
+	(void)queue;
+	(void)pkts;
+	(void)n;
+	(void)arg;
+	return 0; /* nothing reaches the driver: the caller keeps every frame */
+}
+
+void
+fx_tx_refuse(unsigned int i, bool refuse)
+{
+	if (refuse && g_refuse_cb[i] == NULL) {
+		g_refuse_cb[i] = rte_eth_add_tx_callback(g_port[i], 0, refuse_all, NULL);
+		if (g_refuse_cb[i] == NULL)
+			fail_msg("rte_eth_add_tx_callback(net_null%u): %s", i,
+				 rte_strerror(rte_errno));
+	} else if (!refuse && g_refuse_cb[i] != NULL) {
+		if (rte_eth_remove_tx_callback(g_port[i], 0, g_refuse_cb[i]) != 0)
+			fail_msg("rte_eth_remove_tx_callback(net_null%u)", i);
+		/* ethdev leaves the callback to its owner; no TX can be using it (one thread). */
+		rte_free((void *)(uintptr_t)g_refuse_cb[i]);
+		g_refuse_cb[i] = NULL;
+	}
+}
+
+void
 fx_flush_and_check(struct fx *x)
 {
 	uint64_t tx[N_PORTS], queued[N_PORTS];
 
 	for (unsigned int p = 0; p < x->w->eng.n_ports; p++) {
-		tx[p] = x->w->eng.stats.tx_packets[x->w->port_id[p]];
+		tx[p] = x->w->eng.stats.tx_packets[x->w->eng.ports[p].stat];
 		queued[p] = x->w->rst_n[p];
 	}
 	worker_flush_rst(x->w);
 	EQ("flush", fx_rst_queued(x), 0);
 	EQ("flush", x->w->eng.stats.rst_failed, 0);
 	for (unsigned int p = 0; p < x->w->eng.n_ports; p++)
-		EQ("flush: tx_packets", x->w->eng.stats.tx_packets[x->w->port_id[p]],
+		EQ("flush: tx_packets", x->w->eng.stats.tx_packets[x->w->eng.ports[p].stat],
 		   tx[p] + queued[p]);
 	EQ("mbufs back in the pool", rte_mempool_avail_count(g_mp), x->avail0);
 }

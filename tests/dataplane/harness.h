@@ -153,6 +153,7 @@ struct fx_rst {
 	uint8_t n_vlan;
 	uint16_t tpid[2];
 	uint16_t vlan[2];
+	const char *payload; /* NULL: no payload; else exactly these bytes (strlen) */
 };
 
 /** Fails the test unless @p m is the RST @p e describes, with right checksums. */
@@ -216,6 +217,21 @@ unsigned int fx_rst_n(const struct fx *x, unsigned int pi);
 const struct rte_mbuf *fx_rst(const struct fx *x, unsigned int pi, unsigned int i);
 /** RSTs queued on all ports. */
 unsigned int fx_rst_queued(const struct fx *x);
+
+/**
+ * One worker loop's RST flush (worker_flush_rst()): offer the queued RSTs to the ports once,
+ * as each loop of the worker does; what a port refuses stays queued.
+ */
+void fx_flush_once(struct fx *x);
+
+/**
+ * Make TX queue 0 of net_null @p i refuse everything (@p refuse) or take frames again: an
+ * ethdev TX callback that lets no frame through, the way a full TX ring answers.
+ */
+void fx_tx_refuse(unsigned int i, bool refuse);
+
+/** RSTs from now on come from @p mp (worker_set_rst_pool(), as control gives each worker). */
+void fx_rst_pool(struct fx *x, struct rte_mempool *mp);
 
 /** Send the queued RSTs to net_null and check they all left and every mbuf came back. */
 void fx_flush_and_check(struct fx *x);
