@@ -755,7 +755,7 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 	uint16_t v0, v1;
 
 	c->tracked = 0;
-	c->status = (uint8_t)parse_frame(pk->data, pk->len, &c->pi);
+	c->status = (uint8_t)parse_frame_wire(pk->data, pk->len, pk->wire_len, &c->pi);
 	if (c->status != PARSE_IP || (in->flags & PARSE_F_ND))
 		return;
 	if (in->n_vlan == 0) {

@@ -101,7 +101,7 @@ set_v4mapped_tail(uint8_t *addr, const uint8_t *v4)
 }
 
 static enum parse_status
-parse_ipv4(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
+parse_ipv4(const uint8_t *ip, uint32_t avail, uint32_t wire, struct parse_info *pi)
 {
 	uint32_t hlen, tot;
 	uint16_t frag;
@@ -115,7 +115,7 @@ parse_ipv4(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 		return PARSE_MAL_TRUNCATED;
 	/* Bytes past the total length are Ethernet padding (or junk): never part of L4. */
 	tot = rd16(ip + 2);
-	if (tot < hlen || tot > avail)
+	if (tot < hlen || tot > wire)
 		return PARSE_MAL_IPV4_LENGTH;
 
 	pi->family = 4;
@@ -198,7 +198,7 @@ routing_final_dst(const uint8_t *rh, uint32_t hlen, struct parse_info *pi)
 }
 
 static enum parse_status
-parse_ipv6(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
+parse_ipv6(const uint8_t *ip, uint32_t avail, uint32_t wire, struct parse_info *pi)
 {
 	uint32_t end, pos = IPV6_HLEN, hlen, n_ext = 0;
 	uint16_t frag;
@@ -210,7 +210,7 @@ parse_ipv6(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 		return PARSE_MAL_IPV6_HEADER;
 	end = IPV6_HLEN + (uint32_t)rd16(ip + 4);
 	nh = ip[6];
-	if (end > avail)
+	if (end > wire)
 		return PARSE_MAL_IPV6_LENGTH;
 	/* Payload length 0 announces a jumbogram (RFC 2675); no port we drive carries one. */
 	if (end == IPV6_HLEN && nh != IPPROTO_NONE)
@@ -221,9 +221,12 @@ parse_ipv6(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 	memcpy(pi->dst, ip + 24, 16);
 
 	/* Invariant: pos <= end. The cap bounds the work an attacker can make us do. */
-	while ((hlen = ipv6_ext_len(nh, ip + pos, end - pos)) != 0) {
+	while ((hlen = ipv6_ext_len(nh, ip + pos, (end < avail ? end : avail) - pos)) != 0) {
 		if (++n_ext > PARSE_MAX_IPV6_EXT || hlen > end - pos)
 			return PARSE_MAL_IPV6_EXT;
+		/* In a chained frame the headers must be in the first segment. */
+		if (hlen > avail - pos)
+			return PARSE_MAL_TRUNCATED;
 		if (nh == IPPROTO_FRAGMENT) {
 			frag = rd16(ip + pos + 2);
 			if (frag & IPV6_FRAG_OFFSET_MASK) {
@@ -283,12 +286,12 @@ tcp_wscale(const uint8_t *opt, uint32_t olen)
 }
 
 static enum parse_status
-parse_tcp(const uint8_t *th, struct parse_info *pi)
+parse_tcp(const uint8_t *th, uint32_t reach, struct parse_info *pi)
 {
 	uint32_t hlen;
 	uint8_t fl;
 
-	if (pi->l4_len < TCP_HLEN)
+	if (pi->l4_len < TCP_HLEN || reach < TCP_HLEN)
 		return PARSE_MAL_TRUNCATED;
 	set_ports(pi, rd16(th), rd16(th + 2));
 	pi->seq = rd32(th + 4);
@@ -301,6 +304,8 @@ parse_tcp(const uint8_t *th, struct parse_info *pi)
 	hlen = (uint32_t)(th[12] >> 4) * 4;
 	if (hlen < TCP_HLEN || hlen > pi->l4_len)
 		return PARSE_MAL_TCP_OFFSET;
+	if (hlen > reach)
+		return PARSE_MAL_TRUNCATED;
 	pi->payload_len = (uint16_t)(pi->l4_len - hlen);
 	/* Only a SYN's window scale counts (RFC 7323 2.2): other segments skip the scan. */
 	if (fl & PARSE_TCP_SYN)
@@ -313,11 +318,11 @@ parse_tcp(const uint8_t *th, struct parse_info *pi)
 }
 
 static enum parse_status
-parse_udp(const uint8_t *uh, struct parse_info *pi)
+parse_udp(const uint8_t *uh, uint32_t reach, struct parse_info *pi)
 {
 	uint32_t ulen, room;
 
-	if (pi->l4_len < UDP_HLEN)
+	if (pi->l4_len < UDP_HLEN || reach < UDP_HLEN)
 		return PARSE_MAL_TRUNCATED;
 	set_ports(pi, rd16(uh), rd16(uh + 2));
 	/*
@@ -332,13 +337,13 @@ parse_udp(const uint8_t *uh, struct parse_info *pi)
 }
 
 static enum parse_status
-parse_icmp(const uint8_t *ih, struct parse_info *pi)
+parse_icmp(const uint8_t *ih, uint32_t reach, struct parse_info *pi)
 {
 	uint8_t type;
 	uint16_t id;
 	int echo;
 
-	if (pi->l4_len < ICMP_HLEN)
+	if (pi->l4_len < ICMP_HLEN || reach < ICMP_HLEN)
 		return PARSE_MAL_TRUNCATED;
 	type = ih[0];
 	pi->icmp_type = type;
@@ -354,7 +359,7 @@ parse_icmp(const uint8_t *ih, struct parse_info *pi)
 		return PARSE_IP;
 
 	/* The identifier tells concurrent pings apart the way ports tell sockets apart. */
-	if (pi->l4_len < ICMP_ECHO_HLEN)
+	if (pi->l4_len < ICMP_ECHO_HLEN || reach < ICMP_ECHO_HLEN)
 		return PARSE_MAL_TRUNCATED;
 	id = rd16(ih + 4);
 	set_ports(pi, id, id);
@@ -365,9 +370,18 @@ parse_icmp(const uint8_t *ih, struct parse_info *pi)
 enum parse_status
 parse_frame(const uint8_t *data, uint32_t len, struct parse_info *pi)
 {
+	return parse_frame_wire(data, len, len, pi);
+}
+
+enum parse_status
+parse_frame_wire(const uint8_t *data, uint32_t len, uint32_t wire_len, struct parse_info *pi)
+{
 	enum parse_status st;
-	uint32_t off = ETH_HLEN;
+	uint32_t off = ETH_HLEN, reach;
 	uint16_t et;
+
+	if (wire_len < len)
+		wire_len = len;
 
 	/* Absent VLANs, ports and TCP fields read as 0 without a store on each path. */
 	memset(pi, 0, sizeof(*pi));
@@ -391,23 +405,25 @@ parse_frame(const uint8_t *data, uint32_t len, struct parse_info *pi)
 
 	/* 802.3 length fields (< 0x600) land here too. */
 	if (et == PARSE_ETH_IPV4)
-		st = parse_ipv4(data + off, len - off, pi);
+		st = parse_ipv4(data + off, len - off, wire_len - off, pi);
 	else if (et == PARSE_ETH_IPV6)
-		st = parse_ipv6(data + off, len - off, pi);
+		st = parse_ipv6(data + off, len - off, wire_len - off, pi);
 	else
 		return PARSE_NON_IP;
 	if (st != PARSE_IP)
 		return st;
 
+	/* Bytes of the L4 header in reach: all of it, but in a chained frame's first segment. */
+	reach = len - pi->l4_off;
 	switch (pi->proto) {
 	case IPPROTO_TCP:
-		return parse_tcp(data + pi->l4_off, pi);
+		return parse_tcp(data + pi->l4_off, reach, pi);
 	case IPPROTO_UDP:
-		return parse_udp(data + pi->l4_off, pi);
+		return parse_udp(data + pi->l4_off, reach, pi);
 	case IPPROTO_ICMP:
-		return pi->family == 4 ? parse_icmp(data + pi->l4_off, pi) : PARSE_IP;
+		return pi->family == 4 ? parse_icmp(data + pi->l4_off, reach, pi) : PARSE_IP;
 	case IPPROTO_ICMPV6:
-		return pi->family == 6 ? parse_icmp(data + pi->l4_off, pi) : PARSE_IP;
+		return pi->family == 6 ? parse_icmp(data + pi->l4_off, reach, pi) : PARSE_IP;
 	default:
 		/* "other" flows are keyed by addresses and protocol alone. */
 		return PARSE_IP;

@@ -101,6 +101,15 @@ struct parse_info {
  */
 enum parse_status parse_frame(const uint8_t *data, uint32_t len, struct parse_info *pi);
 
+/**
+ * Parse a frame of @p wire_len bytes of which the first @p len are at @p data (an mbuf
+ * chain's first segment: jumbo frames with RX scatter). Every header must be within
+ * @p len (else "truncated"); the IP lengths are checked against @p wire_len, so l4_len and
+ * payload_len are the whole datagram's. parse_frame() is this with wire_len = len.
+ */
+enum parse_status parse_frame_wire(const uint8_t *data, uint32_t len, uint32_t wire_len,
+				   struct parse_info *pi);
+
 /** Counter label of a status: "ok", "non_ip", "fragment", "truncated", "bad_tcp_offset"... */
 const char *parse_status_name(enum parse_status s);
 

@@ -1726,6 +1726,40 @@ test_ipv6_routing_final_dst(void **state)
 	}
 }
 
+/*
+ * A jumbo frame received as an mbuf chain: the headers are in the first segment, the IP
+ * lengths count the whole chain (parse_frame_wire). A header past the first segment is
+ * truncated, never read.
+ */
+static void
+test_chained_frame(void **state)
+{
+	struct tk_pkt p;
+	struct parse_info pi;
+	uint8_t *ip;
+
+	(void)state;
+	eth(&p, 0x0800);
+	ip = tk_ipv4(&p, (const uint8_t *)"\xc6\x12\x00\x01", (const uint8_t *)"\xc6\x12\x00\x02",
+		     P_TCP, 0);
+	tk_tcp(&p, 40000, 80, 1, 2, F_ACK, 512, 0);
+	tk_payload(&p, 100);
+	tk_finish(&p);
+	tk_wr16(ip + 2, 9000); /* the datagram as the whole chain carries it */
+	/* As one contiguous frame, it is shorter than its IP length says. */
+	assert_int_equal(parse_frame(p.b, p.len, &pi), PARSE_MAL_IPV4_LENGTH);
+	/* As the first segment of a 9014-byte chain, it is whole. */
+	assert_int_equal(parse_frame_wire(p.b, p.len, 14 + 9000, &pi), PARSE_IP);
+	assert_int_equal(pi.l4_len, 9000 - 20);
+	assert_int_equal(pi.payload_len, 9000 - 40);
+	assert_int_equal(pi.sport, 40000);
+	/* A first segment that ends inside the TCP header: truncated. */
+	assert_int_equal(parse_frame_wire(p.b, 14 + 20 + 10, 14 + 9000, &pi),
+			 PARSE_MAL_TRUNCATED);
+	/* A chain shorter than the IP length: still a bad length. */
+	assert_int_equal(parse_frame_wire(p.b, p.len, 14 + 8000, &pi), PARSE_MAL_IPV4_LENGTH);
+}
+
 int
 main(void)
 {
@@ -1764,6 +1798,7 @@ main(void)
 		cmocka_unit_test(test_tcp_wscale),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_ipv6_routing_final_dst),
+		cmocka_unit_test(test_chained_frame),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
