@@ -391,6 +391,9 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	for (uint16_t i = 0; i < n; i++) {
 		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
 			if (pk[i].verdict == ENGINE_HANDOFF) {
+				/* The owner sorts handed frames by port: not every PMD sets it
+				 * (net_ring does not), and the benchmark's generator does not. */
+				pkts[i]->port = w->port_id[pi];
 				ho[n_ho] = pkts[i];
 				owner[n_ho++] = pk[i].owner;
 			} else {
@@ -470,6 +473,16 @@ poll_handoff(struct worker *w, unsigned int *got)
 			transmit(w, w->eng.ports[p].peer, out, n_out);
 		}
 	}
+}
+
+unsigned int
+worker_poll_handoff(struct worker *w)
+{
+	unsigned int got = 0;
+
+	if (w->n_share > 1)
+		poll_handoff(w, &got);
+	return got;
 }
 
 static void
