@@ -99,11 +99,23 @@ void ctl_nic_poll(struct ctl *c, bool force);
 int ctl_request_reload(struct ctl *c, unsigned int timeout_ms, char *msg, size_t msglen);
 
 /**
- * Collect up to @p max flows (sampled) from every worker into @p out; any thread.
+ * Collect up to @p max flows (sampled) from every worker into @p out, an even share from
+ * each (ctl_dump_merge()); any thread.
  *
  * @return the number copied, or -ETIMEDOUT if a worker did not answer in time.
  */
 int ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max);
+
+/**
+ * Merge the workers' dumps fairly: round-robin over the @p n_workers lists @p src (of
+ * @p n_src flows each), at most @p max into @p out, so that no worker's flows crowd out
+ * another's. Pure; exposed for tests.
+ *
+ * @return the number copied.
+ */
+unsigned int ctl_dump_merge(struct flow_dump *out, unsigned int max,
+			    const struct flow_dump *const *src, const unsigned int *n_src,
+			    unsigned int n_workers);
 
 /** The collector for exporters (ctl_view_fn): @p arg is the struct ctl. */
 void ctl_view(struct ctl_view *v, void *arg);
