@@ -33,6 +33,15 @@
 #include "view.h"
 #include "worker.h"
 
+/** One queue a worker serves (for /idlecut/scenario). */
+struct ctl_serve {
+	unsigned int lcore;
+	uint8_t pair;
+	uint16_t queue; /**< its RX and TX queue on both ports of the pair */
+};
+
+#define CTL_MAX_SERVE (RTE_MAX_LCORE + CFG_MAX_PAIRS)
+
 struct ctl {
 	struct dp_shared *shared;
 	struct worker *const *workers;
@@ -56,6 +65,12 @@ struct ctl {
 	unsigned int n_ports;
 	struct ctl_port_name ports[STATS_MAX_PORTS];
 	struct port_nic nic[STATS_MAX_PORTS]; /**< by entry of ports[]: ctl_nic_poll() */
+	/* Who serves what: written by main before the workers launch, read-only after. */
+	unsigned int n_serve;
+	struct ctl_serve serve[CTL_MAX_SERVE];
+	uint8_t pair_workers[CFG_MAX_PAIRS];	  /**< workers sharing each pair */
+	const char *pair_steering[CFG_MAX_PAIRS]; /**< how each pair's frames meet their
+						   *   owner (a static string) */
 	/* Control thread only: */
 	uint64_t nic_next_tsc; /**< next periodic NIC read */
 	bool nic_read;	       /**< nic[] holds a first read (link changes are logged after) */

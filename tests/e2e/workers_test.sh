@@ -11,7 +11,7 @@
 # Round 2, steering: software: the flow hash decides, frames on the wrong queue are handed
 # over: handoffs are counted and nothing is dropped.
 . "$(dirname "$0")/lib.sh"
-require
+require dpdk-telemetry.py
 
 TMO=2
 N4=24
@@ -56,6 +56,23 @@ YAML
 	check "$name: the start-up line names the steering ($steering)" \
 		grep -q "steering $([ "$steering" = software ] && echo software || echo 'by the ports')" \
 		"$WORK/$name.start"
+
+	# /idlecut/scenario: which worker serves which queue, and how the pair is steered.
+	printf '%s\n' /idlecut/scenario | ip netns exec "${ID}dp" dpdk-telemetry.py -f "$ID" \
+		2>/dev/null >"$WORK/$name.tele"
+	local want_steer="ports (kernel tun"
+	[ "$steering" = software ] && want_steer="software (steering: software)"
+	check "$name: /idlecut/scenario: two worker lcores on lab, queues 0 and 1; $want_steer" \
+		"$PY" - "$WORK/$name.tele" "$want_steer" <<'PY'
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+sc = {k: v for d in docs for k, v in d.items()}["/idlecut/scenario"]
+ws, lab = sc["workers"], sc["port_pairs"]["lab"]
+print(ws, lab)
+assert sorted(ws) == ["1", "2"], ws
+assert sorted(w["lab"] for w in ws.values()) == [0, 1], ws
+assert lab["workers"] == 2 and lab["steering"].startswith(sys.argv[2]), lab
+PY
 
 	nsx "$S" "$PY" "$E2E_DIR/many_conns.py" server 198.18.0.2 7100 $N4 65536 8 \
 		>"$WORK/$name.srv" 2>&1 &
