@@ -492,8 +492,10 @@ assign_pairs(struct app *a)
 				die(EXIT_RUNTIME, "too many pairs for one worker");
 			worker_set_queue(w, (uint8_t)p, (uint16_t)j);
 			if (a->ctl.n_serve < CTL_MAX_SERVE)
-				a->ctl.serve[a->ctl.n_serve++] = (struct ctl_serve){
-					.lcore = w->lcore, .pair = (uint8_t)p, .queue = (uint16_t)j};
+				a->ctl.serve[a->ctl.n_serve++] =
+					(struct ctl_serve){.lcore = w->lcore,
+							   .pair = (uint8_t)p,
+							   .queue = (uint16_t)j};
 			worker_set_rst_pool(w, a->rst_mp);
 			printf("idlecut: worker lcore %u: pair %s queue %u of ports %u (inside) and "
 			       "%u (outside)%s\n",
