@@ -534,7 +534,7 @@ ctl_poll(struct ctl *c)
 
 unsigned int
 ctl_dump_merge(struct flow_dump *out, unsigned int max, const struct flow_dump *const *src,
-	       const unsigned int *n_src, unsigned int n_workers)
+	       const unsigned int *n_src, const uint16_t *lcore, unsigned int n_workers)
 {
 	unsigned int n = 0;
 
@@ -546,7 +546,8 @@ ctl_dump_merge(struct flow_dump *out, unsigned int max, const struct flow_dump *
 		for (unsigned int i = 0; i < n_workers && n < max; i++) {
 			if (k >= n_src[i])
 				continue;
-			out[n++] = src[i][k];
+			out[n] = src[i][k];
+			out[n++].worker = lcore[i];
 			any = true;
 		}
 		if (!any)
@@ -561,6 +562,7 @@ ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max)
 	struct dp_shared *sh = c->shared;
 	const struct flow_dump *src[RTE_MAX_LCORE];
 	unsigned int n_src[RTE_MAX_LCORE];
+	uint16_t lcore[RTE_MAX_LCORE];
 	unsigned int n = 0;
 	uint32_t seq;
 	int ret = 0;
@@ -584,9 +586,10 @@ ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max)
 		}
 		src[i] = w->dump;
 		n_src[i] = w->dump_n;
+		lcore[i] = (uint16_t)w->lcore;
 	}
 	if (ret == 0)
-		n = ctl_dump_merge(out, max, src, n_src, c->n_workers);
+		n = ctl_dump_merge(out, max, src, n_src, lcore, c->n_workers);
 	pthread_mutex_unlock(&c->dump_lock);
 	return ret < 0 ? ret : (int)n;
 }

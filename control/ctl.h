@@ -124,13 +124,14 @@ int ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max);
 /**
  * Merge the workers' dumps fairly: round-robin over the @p n_workers lists @p src (of
  * @p n_src flows each), at most @p max into @p out, so that no worker's flows crowd out
- * another's. Pure; exposed for tests.
+ * another's; each copy's worker is @p lcore[i] of the list it came from. Pure; exposed for
+ * tests.
  *
  * @return the number copied.
  */
 unsigned int ctl_dump_merge(struct flow_dump *out, unsigned int max,
 			    const struct flow_dump *const *src, const unsigned int *n_src,
-			    unsigned int n_workers);
+			    const uint16_t *lcore, unsigned int n_workers);
 
 /** The collector for exporters (ctl_view_fn): @p arg is the struct ctl. */
 void ctl_view(struct ctl_view *v, void *arg);

@@ -410,6 +410,7 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 			else
 				rte_tel_data_add_dict_u64(e, "left_ms", f->left_ms);
 			rte_tel_data_add_dict_u64(e, "packets", f->packets);
+			rte_tel_data_add_dict_u64(e, "worker", f->worker);
 			snprintf(kb, sizeof(kb), "%d", i);
 			dict_put(arr, kb, e);
 		}

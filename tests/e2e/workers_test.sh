@@ -88,8 +88,23 @@ PY
 		>"$WORK/$name.cli" 2>&1 &
 	local cp4=$!
 	nsx "$C" "$PY" "$E2E_DIR/many_conns.py" client 2001:db8:0::2 7106 $N6 65536 8 \
-		>"$WORK/${name}6.cli" 2>&1
-	wait $cp4 $sp4 $sp6
+		>"$WORK/${name}6.cli" 2>&1 &
+	local cp6=$!
+	# While they idle (set up within ~0.1 s, reset at 2 s): a dump of 8 flows takes 4
+	# from each worker (round-robin), not 8 from the first.
+	sleep 1.2
+	printf '%s\n' /idlecut/flows,8 | ip netns exec "${ID}dp" dpdk-telemetry.py -f "$ID" \
+		2>/dev/null >"$WORK/$name.flows"
+	check "$name: /idlecut/flows,8 samples 4 flows from each worker" \
+		"$PY" - "$WORK/$name.flows" <<'PY'
+import collections, json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+fl = {k: v for d in docs for k, v in d.items()}["/idlecut/flows"]
+by = collections.Counter(e["worker"] for e in fl["sample"].values())
+print(dict(by))
+assert dict(by) == {1: 4, 2: 4}, by
+PY
+	wait $cp4 $cp6 $sp4 $sp6
 	sleep 0.5
 	stop_idlecut
 	cp "$WORK/idlecut.out" "$WORK/$name.out"

@@ -19,6 +19,7 @@
 
 static struct flow_dump dumps[W][PER];
 static const struct flow_dump *src[W] = {dumps[0], dumps[1], dumps[2]};
+static const uint16_t lcores[W] = {7, 8, 9};
 
 /* Mark each worker's flow k by idle_ms = 1000 * worker + k. */
 static int
@@ -33,9 +34,11 @@ setup(void **state)
 	return 0;
 }
 
+/* The worker a copy came from, by its mark; its worker field must name that lcore. */
 static unsigned int
 from(const struct flow_dump *d)
 {
+	assert_int_equal(d->worker, lcores[d->idle_ms / 1000]);
 	return d->idle_ms / 1000;
 }
 
@@ -44,7 +47,7 @@ test_even_share(void **state)
 {
 	unsigned int n_src[W] = {PER, PER, PER}, count[W] = {0, 0, 0};
 	struct flow_dump out[30];
-	unsigned int n = ctl_dump_merge(out, 30, src, n_src, W);
+	unsigned int n = ctl_dump_merge(out, 30, src, n_src, lcores, W);
 
 	(void)state;
 	assert_int_equal(n, 30);
@@ -64,7 +67,7 @@ test_short_worker_filled_by_others(void **state)
 {
 	unsigned int n_src[W] = {PER, 2, 0}, count[W] = {0, 0, 0};
 	struct flow_dump out[10];
-	unsigned int n = ctl_dump_merge(out, 10, src, n_src, W);
+	unsigned int n = ctl_dump_merge(out, 10, src, n_src, lcores, W);
 
 	(void)state;
 	assert_int_equal(n, 10);
@@ -84,10 +87,10 @@ test_fewer_than_max(void **state)
 	struct flow_dump out[50];
 
 	(void)state;
-	assert_int_equal(ctl_dump_merge(out, 50, src, n_src, W), 7);
-	assert_int_equal(ctl_dump_merge(out, 0, src, n_src, W), 0);
+	assert_int_equal(ctl_dump_merge(out, 50, src, n_src, lcores, W), 7);
+	assert_int_equal(ctl_dump_merge(out, 0, src, n_src, lcores, W), 0);
 	n_src[0] = n_src[2] = 0;
-	assert_int_equal(ctl_dump_merge(out, 50, src, n_src, W), 0);
+	assert_int_equal(ctl_dump_merge(out, 50, src, n_src, lcores, W), 0);
 }
 
 int
