@@ -11,6 +11,7 @@
  * - A frame handed over is processed once, by its owner: counted received once (by the
  *   worker that received it), its flow's packets counted once, forwarded by the owner.
  * - With the port's steering trusted, only QinQ frames are handed over.
+ * - Non-IP frames and non-first fragments are forwarded where they arrive.
  *
  * Which worker owns a flow is observed from outside (did the worker keep the frame or hand
  * it over?), never computed with the code under test.
@@ -303,6 +304,50 @@ test_trusted_only_qinq(void **state)
 	fx_free(xs[1]);
 }
 
+/* ------------------------------------------------------------------ not flows */
+
+/*
+ * Non-IP frames and non-first fragments have no flow (no ports to key them): forwarded
+ * where they arrive, whatever the flow hash of their addresses would say.
+ */
+static void
+test_not_flows_stay(void **state)
+{
+	struct fx *xs[2];
+	struct fx_ep c = EP_CLIENT;
+	unsigned int avail0;
+
+	(void)state;
+	ho_pair(xs, true);
+	avail0 = fx_mbufs_avail();
+	for (unsigned int i = 0; i < HO_FLOWS; i++) {
+		for (unsigned int kind = 0; kind < 2; kind++) {
+			struct fx_pkt p = ho_seg(&ho_cases[0], &c, i, false);
+			struct rte_mbuf *m = fx_mbuf(&p);
+			uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+			uint64_t h0 = handed_total(xs[0]);
+
+			if (kind == 0) {
+				d[12] = 0x08; /* ARP */
+				d[13] = 0x06;
+			} else {
+				d[14 + 6] =
+					0x00; /* fragment offset 8 bytes: a non-first fragment */
+				d[14 + 7] = 0x01;
+			}
+			EQ(kind ? "a fragment is forwarded" : "a non-IP frame is forwarded",
+			   fx_push(xs[0], 0, m), 1);
+			EQ("not handed over", handed_total(xs[0]), h0);
+		}
+	}
+	EQ("no flow", fx_n_flows(xs[0]), 0);
+	EQ("non-IP counted", fx_stats(xs[0])->non_ip, HO_FLOWS);
+	EQ("fragments counted", fx_stats(xs[0])->fragments, HO_FLOWS);
+	EQ("every mbuf back in the pool", fx_mbufs_avail(), avail0);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void
@@ -314,6 +359,7 @@ add_tests(void)
 			    test_owner_symmetric, &ho_cases[i]);
 	fx_add_test("handoff_processed_once_by_owner", test_owner_once, NULL);
 	fx_add_test("handoff_trusted_steering_only_qinq", test_trusted_only_qinq, NULL);
+	fx_add_test("handoff_non_ip_and_fragments_stay", test_not_flows_stay, NULL);
 }
 
 int
