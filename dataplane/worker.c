@@ -342,7 +342,7 @@ retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
 
 /* Hand frames to the workers that own their flows; a full ring drops (never waits). */
 static void
-handoff(struct worker *w, struct rte_mbuf **ho, const uint8_t *owner, unsigned int n)
+handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
 {
 	struct stats_lcore *st = &w->eng.stats;
 
@@ -360,7 +360,7 @@ handoff(struct worker *w, struct rte_mbuf **ho, const uint8_t *owner, unsigned i
 			continue;
 		for (unsigned int i = 0, j = 0; i < n; i++)
 			if (owner[i] != o)
-				((uint8_t *)owner)[j++] = owner[i];
+				owner[j++] = owner[i];
 		n = m;
 		sent = w->ho_out[o] != NULL
 			       ? rte_ring_sp_enqueue_burst(w->ho_out[o], (void **)b, k, NULL)
