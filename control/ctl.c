@@ -439,7 +439,10 @@ write_flow_event(struct ctl *c, const struct flow_event *ev, const struct dp_sna
 	fputs(",\"profile\":", c->events);
 	ctl_json_string(c->events, snap->scn.profiles[ev->profile].name);
 	fprintf(c->events, ",\"state\":\"%s\",\"reason\":\"%s\"", flow_state_name(ev->state),
-		ev->reason == FLOW_EV_FLUSH ? "flush" : "timeout");
+		ev->reason == FLOW_EV_FLUSH		 ? "flush"
+		: ev->reason == FLOW_EV_EVICT_EARLY	 ? "early_drop"
+		: ev->reason == FLOW_EV_EVICT_REAPER ? "reaper"
+						     : "timeout");
 	if (proto != NULL)
 		fprintf(c->events, ",\"proto\":\"%s\"", proto);
 	else

@@ -491,6 +491,7 @@ assign_pairs(struct app *a)
 					    scn->pairs[p].side[1].vlan) < 0)
 				die(EXIT_RUNTIME, "too many pairs for one worker");
 			worker_set_queue(w, (uint8_t)p, (uint16_t)j);
+			engine_set_mtu(&w->eng, (uint8_t)p, scn->pairs[p].mtu);
 			if (a->ctl.n_serve < CTL_MAX_SERVE)
 				a->ctl.serve[a->ctl.n_serve++] =
 					(struct ctl_serve){.lcore = w->lcore,

@@ -320,6 +320,31 @@ render_by_state(FILE *out, const struct ctl_view *v, const char *name, const cha
 	}
 }
 
+/* Evictions by profile and reason (slots sharing a name merged, as everywhere). */
+static void
+render_evicted(FILE *out, const struct ctl_view *v)
+{
+	static const char name[] = "idlecut_flows_evicted_total";
+	uint8_t rep[CFG_MAX_PROFILES];
+	unsigned int n = profile_slots(v, rep);
+
+	family(out, name, "counter",
+	       "Flows evicted from a full table (early_drop) or by the reaper, by profile.");
+	for (unsigned int p = 1; p < n; p++) {
+		if (rep[p] != p)
+			continue;
+		for (unsigned int r = 0; r < STATS_EVICT_COUNT; r++) {
+			const struct label l[2] = {
+				{"profile", v->profile[p], CFG_NAME_MAX},
+				{"reason", stats_evict_name(r), SIZE_MAX},
+			};
+
+			sample_u64(out, name, l, 2,
+				   profile_sum(rep, n, p, &v->s.evicted[0][r], STATS_EVICT_COUNT));
+		}
+	}
+}
+
 /*
  * The lateness histogram. _count is the total of the buckets rather than late_count: a
  * scrape can land between a worker's store to a bucket and its store to the count, and the
@@ -393,6 +418,7 @@ metrics_render(FILE *out, const struct ctl_view *v)
 	render_scalar(out, "idlecut_handoff_drops_total", "counter",
 		      "Frames dropped because the owner's handoff ring was full.", s->handoff_drops);
 	render_workers(out, v);
+	render_evicted(out, v);
 
 	family(out, "idlecut_rst_sent_total", "counter",
 	       "RSTs injected: on timeout towards the client or the server, or answering a "

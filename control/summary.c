@@ -193,6 +193,11 @@ ctl_summary_json(FILE *out, const struct ctl_view *v)
 	for (unsigned int p = 1; p < v->n_profiles; p++)
 		fprintf(out, "%s\"%s\":%" PRIu64, p > 1 ? "," : "", v->profile[p],
 			s->out_of_window[p]);
+	fprintf(out, "},\"evicted\":{");
+	for (unsigned int p = 1; p < v->n_profiles; p++)
+		fprintf(out, "%s\"%s\":{\"early_drop\":%" PRIu64 ",\"reaper\":%" PRIu64 "}",
+			p > 1 ? "," : "", v->profile[p], s->evicted[p][STATS_EVICT_EARLY_DROP],
+			s->evicted[p][STATS_EVICT_REAPER]);
 	fprintf(out, "},\"handoff_packets\":%" PRIu64 ",\"handoff_drops\":%" PRIu64,
 		s->handoff_packets, s->handoff_drops);
 	fprintf(out, ",\"workers\":[");

@@ -262,6 +262,15 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++)
 		rte_tel_data_add_dict_u64(c, key(v->profile[p], kb, sizeof(kb)), s->out_of_window[p]);
 	dict_put(d, "out_of_window", c);
+	c = dict_new();
+	for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++) {
+		struct rte_tel_data *e = dict_new();
+
+		for (unsigned int r = 0; e != NULL && r < STATS_EVICT_COUNT; r++)
+			rte_tel_data_add_dict_u64(e, stats_evict_name(r), s->evicted[p][r]);
+		dict_put(c, key(v->profile[p], kb, sizeof(kb)), e);
+	}
+	dict_put(d, "flows_evicted", c);
 	rte_tel_data_add_dict_u64(d, "handoff_packets", s->handoff_packets);
 	rte_tel_data_add_dict_u64(d, "handoff_drops", s->handoff_drops);
 	c = dict_new();

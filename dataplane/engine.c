@@ -56,6 +56,14 @@ engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t v
 }
 
 void
+engine_set_mtu(struct engine *e, uint8_t pair, uint16_t mtu)
+{
+	for (unsigned int i = 0; i < e->n_ports; i++)
+		if (e->ports[i].pair == pair)
+			e->ports[i].max_frame = mtu != 0 ? mtu + 14u + 8u : 0;
+}
+
+void
 engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
 		  bool steer_sw)
 {
@@ -107,25 +115,48 @@ rst_put(struct engine *e, unsigned int port, enum stats_rst_to to)
 }
 
 /*
- * The flow's VLAN tags as its frames travel on engine port @port: none on an access port
- * of the flow's VLAN, else the key's tags (as many as its first frame carried, if any).
+ * Tags a frame with @n tags on port @from carries on its way to port @to (the retag rule of
+ * engine_burst): pushed from an access port to a trunk, popped from a trunk to the access
+ * port of its outer VLAN, else kept. *@first is the index in the flow key of its outer tag.
+ */
+static inline unsigned int
+tags_across(const struct engine *e, unsigned int from, unsigned int to, unsigned int n,
+	    uint16_t outer, unsigned int *first)
+{
+	uint16_t af = e->ports[from].access_vlan, at = e->ports[to].access_vlan;
+
+	*first = 0;
+	if (af != 0 && at == 0 && n == 0)
+		return 1;
+	if (af == 0 && at != 0 && n > 0 && outer == at) {
+		*first = 1;
+		return n - 1;
+	}
+	return n;
+}
+
+/*
+ * The flow's VLAN tags as its frames travel on engine port @port (SPEC §3): FLOW_F_TAGS
+ * holds how many its frames carry on the client's side; the other side's follow the
+ * retag rule.
  */
 static void
 rst_tags(const struct engine *e, unsigned int port, const struct flow *f, struct rst_params *p)
 {
-	unsigned int n = (f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT;
-	uint16_t access = e->ports[port].access_vlan;
+	unsigned int n = (f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT, first = 0;
+	unsigned int client_side = (f->flags & FLOW_F_CLIENT_OUTSIDE) ? CFG_SIDE_OUTSIDE
+								       : CFG_SIDE_INSIDE;
 
-	if (access != 0 && f->key.vlan[0] == access && f->key.vlan[1] == 0) {
-		p->n_vlan = 0;
-		return;
-	}
-	if (n == 0)
-		n = f->key.vlan[1] != 0 ? 2 : f->key.vlan[0] != 0 ? 1 : 0;
+	if (e->ports[port].side != client_side)
+		n = tags_across(e, e->ports[port].peer, port, n, f->key.vlan[0], &first);
+	if (n + first > 2)
+		n = 2 - first;
 	p->n_vlan = (uint8_t)n;
 	for (unsigned int t = 0; t < n; t++) {
-		p->vlan[t] = f->key.vlan[t];
-		p->tpid[t] = (f->flags & (FLOW_F_QINQ0 << t)) ? PARSE_ETH_QINQ : PARSE_ETH_VLAN;
+		unsigned int k = first + t;
+
+		p->vlan[t] = f->key.vlan[k];
+		p->tpid[t] = (f->flags & (FLOW_F_QINQ0 << k)) ? PARSE_ETH_QINQ : PARSE_ETH_VLAN;
 	}
 }
 
@@ -320,6 +351,129 @@ flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason
 	flow_forget(e, idx, true, due);
 }
 
+/* Evict flow @idx silently (as conntrack's early_drop and F5's reaper do): event, count. */
+static void
+flow_evict(struct engine *e, uint32_t idx, enum stats_evict why)
+{
+	struct flow *f = &e->ft->flows[idx];
+	unsigned int slot = f->profile;
+
+	if (e->events_on)
+		event_put(e, f, FLOW_EV_NO_ACTION,
+			  why == STATS_EVICT_EARLY_DROP ? FLOW_EV_EVICT_EARLY : FLOW_EV_EVICT_REAPER);
+	STATS_ADD(e->stats.evicted[slot][why], 1);
+	STATS_SET(e->stats.flows_active[slot], e->stats.flows_active[slot] - 1);
+	STATS_SET(e->stats.flows_state[slot][f->state], e->stats.flows_state[slot][f->state] - 1);
+	flow_remove(e->ft, idx);
+}
+
+/* Not (yet) a confirmed two-way flow: what conntrack calls unassured, F5 embryonic. */
+static inline bool
+flow_embryonic(const struct flow *f)
+{
+	return f->state < FLOW_TCP_ESTABLISHED || f->state == FLOW_TCP_TIME_WAIT ||
+	       f->state == FLOW_TCP_CLOSED || f->state == FLOW_UDP_SINGLE;
+}
+
+/*
+ * when_full: early-drop (Linux conntrack's early_drop): in the new flow's home bucket and the
+ * next, evict an embryonic flow (the idlest of them), else the idlest flow. Returns whether
+ * one was evicted.
+ */
+static bool
+early_drop(struct engine *e, uint64_t hash)
+{
+	const struct flow_table *ft = e->ft;
+	uint32_t b = flow_home_bucket_(ft, (uint32_t)hash);
+	uint32_t victim = FLOW_NONE, idle = 0;
+	bool victim_emb = false;
+
+	for (unsigned int k = 0; k < ENGINE_EARLY_DROP_BUCKETS; k++) {
+		const struct flow_bucket *bk = &ft->buckets[b];
+
+		for (unsigned int s = 0; s < FLOW_BUCKET_SLOTS; s++) {
+			const struct flow *f;
+			uint32_t i = bk->idx[s], id;
+			bool emb;
+
+			if (i == 0)
+				continue;
+			f = &ft->flows[i - 1];
+			emb = flow_embryonic(f);
+			id = e->now - f->last_seen;
+			if (victim == FLOW_NONE || (emb && !victim_emb) ||
+			    (emb == victim_emb && id > idle)) {
+				victim = i - 1;
+				victim_emb = emb;
+				idle = id;
+			}
+		}
+		b = flow_next_bucket_(ft, b);
+	}
+	if (victim == FLOW_NONE)
+		return false;
+	flow_evict(e, victim, STATS_EVICT_EARLY_DROP);
+	return true;
+}
+
+/*
+ * The reaper (F5's adaptive reaper, Juniper's early-ageout): above high % of the capacity,
+ * sweep the table, ENGINE_REAP_STEP entries per tick, evicting embryonic flows first, then
+ * flows idle for half their timeout, a quarter, an eighth, then any, until under low %.
+ */
+static void
+reap(struct engine *e)
+{
+	const struct cfg_reaper *r = &e->snap->scn.reaper;
+	struct flow_table *ft = e->ft;
+	uint64_t cap = ft->capacity;
+	uint32_t end;
+
+	if (!r->on)
+		return;
+	if (!e->reaping) {
+		if ((uint64_t)ft->n_active * 100 <= cap * r->high_pct)
+			return;
+		e->reaping = true;
+		e->reap_pass = 0;
+	}
+	end = e->reap_cursor + ENGINE_REAP_STEP;
+	for (uint32_t i = e->reap_cursor; i < end && i < ft->capacity; i++) {
+		const struct flow *f = &ft->flows[i];
+		bool go;
+
+		if (!(f->flags & FLOW_F_USED) || f->profile == CFG_PROFILE_UNTRACKED)
+			continue;
+		if (e->reap_pass == 0) {
+			go = flow_embryonic(f);
+		} else if (e->reap_pass < 4) {
+			uint32_t t = engine_flow_tmo(f, e->snap);
+
+			go = t != FLOW_TMO_NEVER && e->now - f->last_seen >= t >> e->reap_pass;
+		} else {
+			go = true;
+		}
+		if (!go)
+			continue;
+		if (e->out.n_ev == ENGINE_EV_MAX) {
+			end = i; /* the output is full: go on from here next tick */
+			break;
+		}
+		flow_evict(e, i, STATS_EVICT_REAPER);
+		if ((uint64_t)ft->n_active * 100 < cap * r->low_pct) {
+			e->reaping = false;
+			e->reap_cursor = i + 1 >= ft->capacity ? 0 : i + 1;
+			return;
+		}
+	}
+	if (end >= ft->capacity) {
+		end = 0;
+		if (e->reap_pass < 4)
+			e->reap_pass++;
+	}
+	e->reap_cursor = end;
+}
+
 /* Room for one more batch of expiries in the output context. */
 static inline bool
 out_has_room(const struct engine *e, unsigned int flows)
@@ -331,6 +485,8 @@ out_has_room(const struct engine *e, unsigned int flows)
 bool
 engine_tick(struct engine *e, unsigned int *budget)
 {
+	if (unlikely(e->snap->scn.reaper.on))
+		reap(e);
 	while (*budget > 0) {
 		unsigned int n;
 
@@ -353,6 +509,7 @@ engine_tick(struct engine *e, unsigned int *budget)
 
 /* pkt_ctx.status beyond enum parse_status: the frame goes to another worker. */
 #define ENGINE_ST_HANDOFF 0xff
+#define ENGINE_ST_OVERSIZE 0xfe /* longer than the pair's MTU allows */
 
 struct pkt_ctx {
 	struct parse_info pi;
@@ -393,8 +550,14 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 			     e->ports[pi].side == CFG_SIDE_OUTSIDE));
 	unsigned int client = c->from ^ from_server;
 	unsigned int client_side = e->ports[pi].side ^ from_server;
+	unsigned int n_tags, first;
 	struct flow *f;
 
+	if (unlikely(idx == FLOW_NONE) && e->snap->scn.when_full == CFG_WHEN_FULL_EARLY_DROP &&
+	    early_drop(e, c->hash)) {
+		/* The eviction may have moved nothing: the key is still absent, insert again. */
+		idx = flow_insert(e->ft, &c->key, c->hash, e->now);
+	}
 	if (unlikely(idx == FLOW_NONE)) {
 		pk->what = ENGINE_W_TABLE_FULL;
 		STATS_ADD(e->stats.table_full, 1);
@@ -408,9 +571,13 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 	f = &e->ft->flows[idx];
 	f->profile = (uint8_t)profile;
 	f->packets = 1;
+	/* FLOW_F_TAGS: the tags of its frames on the client's side (rst_tags). */
+	n_tags = in->n_vlan;
+	if (client_side != e->ports[pi].side)
+		n_tags = tags_across(e, pi, e->ports[pi].peer, n_tags, c->key.vlan[0], &first);
 	f->flags |= (uint16_t)((client ? FLOW_F_CLIENT_1 : 0) |
 			       (client_side == CFG_SIDE_OUTSIDE ? FLOW_F_CLIENT_OUTSIDE : 0) |
-			       ((unsigned int)in->n_vlan << FLOW_F_TAGS_SHIFT) |
+			       (n_tags << FLOW_F_TAGS_SHIFT) |
 			       (in->n_vlan > 0 && in->tpid[0] == PARSE_ETH_QINQ ? FLOW_F_QINQ0 : 0) |
 			       (in->n_vlan > 1 && in->tpid[1] == PARSE_ETH_QINQ ? FLOW_F_QINQ1 : 0));
 	memcpy(f->mac[c->from], frame + 6, 6);
@@ -629,7 +796,14 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n; i++) {
-		bytes += pk[i].len;
+		uint32_t wl = pk[i].wire_len > pk[i].len ? pk[i].wire_len : pk[i].len;
+
+		bytes += wl;
+		if (unlikely(rx->max_frame != 0 && wl > rx->max_frame)) {
+			ctx[i].tracked = 0;
+			ctx[i].status = ENGINE_ST_OVERSIZE;
+			continue;
+		}
 		classify(e, pi, &pk[i], &ctx[i]);
 	}
 	/*
@@ -654,6 +828,10 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 
 			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
 					       : handle_new(e, pi, c, &pk[i]);
+		} else if (unlikely(c->status == ENGINE_ST_OVERSIZE)) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.drops[STATS_DROP_OVERSIZE], 1);
+			fwd = false;
 		} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
 			pk[i].verdict = ENGINE_HANDOFF;
 			pk[i].what = ENGINE_W_NOT_FLOW;

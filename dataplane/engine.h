@@ -106,6 +106,7 @@ enum engine_retag {
 struct engine_pkt {
 	const uint8_t *data; /**< first byte of the Ethernet header */
 	uint32_t len;	     /**< bytes at data */
+	uint32_t wire_len;   /**< the whole frame (mbuf chain) when longer than len; else 0 */
 	uint8_t flags;	     /**< in: ENGINE_PKT_* */
 	uint8_t verdict;     /**< out: enum engine_verdict */
 	uint8_t what;	     /**< out: enum engine_what */
@@ -125,6 +126,8 @@ struct engine_port {
 	uint8_t share_idx;    /**< this worker's index among them */
 	uint8_t steer_sw;     /**< the port's steering is not trusted: the flow hash decides
 			       *   the owner of every tracked packet (else only QinQ's) */
+	uint32_t max_frame;   /**< longest frame the pair's MTU allows, tags included (0: any):
+			       *   longer ones are dropped as drops{oversize} */
 };
 
 /**
@@ -167,6 +170,10 @@ struct engine {
 	unsigned int n_ports;
 	struct engine_port ports[ENGINE_MAX_PORTS];
 	struct stats_lcore stats;
+	/* --- the reaper (flow_table.reaper): a sweep of the table while above its high mark */
+	bool reaping;
+	uint8_t reap_pass;    /**< 0: embryonic flows, 1..3: idle >= timeout/2, /4, /8, 4: any */
+	uint32_t reap_cursor; /**< next entry the sweep examines */
 	/* --- expiry scratch --- */
 	uint32_t expired[ENGINE_EXPIRE_BATCH];
 	uint32_t expired_due[ENGINE_EXPIRE_BATCH];
@@ -207,6 +214,9 @@ int engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside,
 void engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
 		       bool steer_sw);
 
+/** Set the MTU of pair @p pair (frames up to MTU + Ethernet header + two tags pass). */
+void engine_set_mtu(struct engine *e, uint8_t pair, uint16_t mtu);
+
 /** Set the time for what follows: once per loop. */
 static inline void
 engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
@@ -232,6 +242,9 @@ void engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk, un
  *         more to do: drain the output and call again.
  */
 bool engine_tick(struct engine *e, unsigned int *budget);
+
+#define ENGINE_REAP_STEP 4096 /**< table entries the reaper examines per engine_tick() */
+#define ENGINE_EARLY_DROP_BUCKETS 2 /**< buckets early-drop looks in: home and the next */
 
 /**
  * Expire, now, every flow whose profile bit is set in @p mask (bit = profile index),

@@ -37,6 +37,7 @@
 #define PARSE_F_FRAG_FIRST (1u << 0) /**< first fragment of a fragmented datagram */
 #define PARSE_F_ICMP_ECHO (1u << 1)  /**< ICMP/ICMPv6 echo request or reply: ports = id */
 #define PARSE_F_ND (1u << 2)	     /**< IPv6 neighbour discovery / router solicitation */
+#define PARSE_F_RTHDR (1u << 3)	     /**< IPv6 routing header: dst is its final destination */
 
 enum parse_status {
 	PARSE_IP = 0,	/**< IP datagram, parse_info fully filled */

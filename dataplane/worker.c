@@ -383,8 +383,18 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	uint16_t n_out = 0, n_ho = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
+		/*
+		 * A PMD that stripped the VLAN tag (RTE_MBUF_F_RX_VLAN_STRIPPED) left it in
+		 * vlan_tci: put it back, so the flow and the frame going out keep it (SPEC §12).
+		 */
+		if (unlikely(pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)) {
+			pkts[i]->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+			/* Fails only without 4 bytes of headroom: the frame then goes untagged. */
+			(void)rte_vlan_insert(&pkts[i]);
+		}
 		pk[i].data = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		pk[i].len = rte_pktmbuf_data_len(pkts[i]);
+		pk[i].wire_len = rte_pktmbuf_pkt_len(pkts[i]);
 		pk[i].flags = flags;
 	}
 	engine_burst(&w->eng, pi, pk, n);
@@ -407,7 +417,7 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	}
 	if (unlikely(n_ho != 0))
 		handoff(w, ho, owner, n_ho);
-	if (unlikely(w->eng.out.n_rst != 0))
+	if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
 		worker_drain(w);
 	return n_out;
 }

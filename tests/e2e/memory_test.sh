@@ -95,8 +95,8 @@ check "the process maps a MAP_HUGETLB table (anon_hugepage in /proc/PID/maps)" \
 	grep -q 'anon_hugepage' "/proc/$IC_PID/maps"
 USED=$((FREE1 - $(free2)))
 check "it holds hugepages while it runs ($USED pages)" [ "$USED" -gt 10 ]
-check "the default pool is 16383 mbufs for one pair of 1024-descriptor rings" \
-	grep -q ' 16383 mbufs ' <(started huge)
+check "the default pool is 8191 mbufs for one pair of 1024-descriptor rings (RSTs have their own)" \
+	grep -q ' 8191 mbufs ' <(started huge)
 stop_ic
 check "it stops cleanly (exit 0)" [ "$IC_RC" = 0 ]
 check "its hugepage files are gone from the hugetlbfs after exit" none_left huge
@@ -111,7 +111,7 @@ check "--mbufs 50000 gives 50000 mbufs" grep -q ' 50000 mbufs ' <(started mbufs)
 stop_ic
 run_ic 1 small --mbufs 3000
 check "--mbufs below what the rings and caches hold is warned about" \
-	grep -q 'warning: --mbufs 3000 is below the 16383' "$WORK/small.err"
+	grep -q 'warning: --mbufs 3000 is below the 8191' "$WORK/small.err"
 stop_ic
 # A failed start (the pool cannot fill the RX rings) gives its pages back too.
 unshare -m --propagation private bash -c "mount -t hugetlbfs -o pagesize=2M nodev '$WORK/huge' || exit 99

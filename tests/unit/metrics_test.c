@@ -767,7 +767,7 @@ test_render_format(void **state)
 		   + STATS_LATE_BUCKETS + 1 + 2 /* histogram */
 		   + 2 + 3 + 1 + 1		/* reloads, events x2, timeline, uptime, info */
 		   + 1				/* mbufs in use */
-		   + 2 + 2			/* out_of_window x 2, handoff packets, drops */
+		   + 2 + 2 + 2 * 2		/* out_of_window x 2, handoff packets, drops; evicted */
 		   + 5 * 2;			/* per worker: 5 series x 2 workers */
 	assert_int_equal(samples, expected);
 	free(t);

@@ -1474,7 +1474,7 @@ check_invariants(enum parse_status st, const struct parse_info *pi, uint32_t len
 		assert_true(pi->l4_off >= pi->l3_off + 40);
 	}
 	assert_true((uint32_t)pi->l4_off + pi->l4_len <= len);
-	assert_true(pi->flags <= (PARSE_F_FRAG_FIRST | PARSE_F_ICMP_ECHO | PARSE_F_ND));
+	assert_true(pi->flags <= (PARSE_F_FRAG_FIRST | PARSE_F_ICMP_ECHO | PARSE_F_ND | PARSE_F_RTHDR));
 	if (pi->proto == P_TCP) {
 		assert_true(pi->l4_len >= 20);
 		assert_true(pi->payload_len <= pi->l4_len - 20);
@@ -1581,6 +1581,60 @@ test_fuzz(void **state)
 	}
 }
 
+/*
+ * A routing header with segments left: the key uses the final destination (the reply comes
+ * from it, with no routing header), SRv6's segment list[0] or type 0/2's last address.
+ */
+static void
+test_ipv6_routing_final_dst(void **state)
+{
+	static const uint8_t fin[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99};
+	static const uint8_t v6b[16] = {V6B};
+	const uint8_t types[3] = {4, 0, 2};
+	struct tk_pkt p;
+
+	(void)state;
+	for (unsigned int t = 0; t < 3; t++) {
+		struct parse_info pi;
+		uint8_t *rh;
+
+		for (unsigned int left = 0; left < 2; left++) {
+			eth(&p, 0x86dd);
+			ipv6(&p, P_ROUTING);
+			rh = tk_ipv6_ext(&p, P_ROUTING, P_TCP, 8 + 16);
+			rh[2] = types[t];
+			rh[3] = (uint8_t)left;
+			memcpy(rh + 8, fin, 16);
+			tk_tcp(&p, 8080, 9090, 100, 200, F_RST, 0, 0);
+			tk_finish(&p);
+			assert_int_equal(parse_frame(p.b, p.len, &pi), PARSE_IP);
+			if (left) {
+				assert_memory_equal(pi.dst, fin, 16);
+				assert_true(pi.flags & PARSE_F_RTHDR);
+			} else {
+				/* Segments left 0: the destination is the final one already. */
+				assert_memory_equal(pi.dst, v6b, 16);
+				assert_false(pi.flags & PARSE_F_RTHDR);
+			}
+		}
+	}
+	/* An unknown type keeps the destination. */
+	eth(&p, 0x86dd);
+	ipv6(&p, P_ROUTING);
+	{
+		uint8_t *rh = tk_ipv6_ext(&p, P_ROUTING, P_TCP, 8 + 16);
+		struct parse_info pi;
+
+		rh[2] = 3;
+		rh[3] = 1;
+		memcpy(rh + 8, fin, 16);
+		tk_tcp(&p, 8080, 9090, 100, 200, F_RST, 0, 0);
+		tk_finish(&p);
+		assert_int_equal(parse_frame(p.b, p.len, &pi), PARSE_IP);
+		assert_memory_equal(pi.dst, v6b, 16);
+	}
+}
+
 int
 main(void)
 {
@@ -1617,6 +1671,7 @@ main(void)
 		cmocka_unit_test(test_cuts_udp_qinq),
 		cmocka_unit_test(test_cuts_icmp6_echo),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_ipv6_routing_final_dst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
