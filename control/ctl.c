@@ -535,10 +535,37 @@ ctl_poll(struct ctl *c)
 		drain_events(c);
 }
 
+unsigned int
+ctl_dump_merge(struct flow_dump *out, unsigned int max, const struct flow_dump *const *src,
+	       const unsigned int *n_src, const uint16_t *lcore, unsigned int n_workers)
+{
+	unsigned int n = 0;
+
+	/* Round-robin, one flow from each worker in turn: each gets an even share of max,
+	 * and what one cannot fill the others do. */
+	for (unsigned int k = 0; n < max; k++) {
+		bool any = false;
+
+		for (unsigned int i = 0; i < n_workers && n < max; i++) {
+			if (k >= n_src[i])
+				continue;
+			out[n] = src[i][k];
+			out[n++].worker = lcore[i];
+			any = true;
+		}
+		if (!any)
+			break;
+	}
+	return n;
+}
+
 int
 ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max)
 {
 	struct dp_shared *sh = c->shared;
+	const struct flow_dump *src[RTE_MAX_LCORE];
+	unsigned int n_src[RTE_MAX_LCORE];
+	uint16_t lcore[RTE_MAX_LCORE];
 	unsigned int n = 0;
 	uint32_t seq;
 	int ret = 0;
@@ -548,6 +575,7 @@ ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max)
 	pthread_mutex_lock(&c->dump_lock);
 	__atomic_store_n(&sh->dump_max, max, __ATOMIC_RELAXED);
 	seq = __atomic_add_fetch(&sh->dump_seq, 1, __ATOMIC_RELEASE);
+	/* Every worker samples up to max of its own flows; wait for all, then share. */
 	for (unsigned int i = 0; i < c->n_workers && ret == 0; i++) {
 		const struct worker *w = c->workers[i];
 		unsigned int waited = 0;
@@ -559,9 +587,12 @@ ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max)
 			}
 			usleep(500);
 		}
-		for (unsigned int k = 0; ret == 0 && k < w->dump_n && n < max; k++)
-			out[n++] = w->dump[k];
+		src[i] = w->dump;
+		n_src[i] = w->dump_n;
+		lcore[i] = (uint16_t)w->lcore;
 	}
+	if (ret == 0)
+		n = ctl_dump_merge(out, max, src, n_src, lcore, c->n_workers);
 	pthread_mutex_unlock(&c->dump_lock);
 	return ret < 0 ? ret : (int)n;
 }

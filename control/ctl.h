@@ -33,6 +33,15 @@
 #include "view.h"
 #include "worker.h"
 
+/** One queue a worker serves (for /idlecut/scenario). */
+struct ctl_serve {
+	unsigned int lcore;
+	uint8_t pair;
+	uint16_t queue; /**< its RX and TX queue on both ports of the pair */
+};
+
+#define CTL_MAX_SERVE (RTE_MAX_LCORE + CFG_MAX_PAIRS)
+
 struct ctl {
 	struct dp_shared *shared;
 	struct worker *const *workers;
@@ -56,6 +65,12 @@ struct ctl {
 	unsigned int n_ports;
 	struct ctl_port_name ports[STATS_MAX_PORTS];
 	struct port_nic nic[STATS_MAX_PORTS]; /**< by entry of ports[]: ctl_nic_poll() */
+	/* Who serves what: written by main before the workers launch, read-only after. */
+	unsigned int n_serve;
+	struct ctl_serve serve[CTL_MAX_SERVE];
+	uint8_t pair_workers[CFG_MAX_PAIRS];	  /**< workers sharing each pair */
+	const char *pair_steering[CFG_MAX_PAIRS]; /**< how each pair's frames meet their
+						   *   owner (a static string) */
 	/* Control thread only: */
 	uint64_t nic_next_tsc; /**< next periodic NIC read */
 	bool nic_read;	       /**< nic[] holds a first read (link changes are logged after) */
@@ -99,11 +114,24 @@ void ctl_nic_poll(struct ctl *c, bool force);
 int ctl_request_reload(struct ctl *c, unsigned int timeout_ms, char *msg, size_t msglen);
 
 /**
- * Collect up to @p max flows (sampled) from every worker into @p out; any thread.
+ * Collect up to @p max flows (sampled) from every worker into @p out, an even share from
+ * each (ctl_dump_merge()); any thread.
  *
  * @return the number copied, or -ETIMEDOUT if a worker did not answer in time.
  */
 int ctl_dump(struct ctl *c, struct flow_dump *out, unsigned int max);
+
+/**
+ * Merge the workers' dumps fairly: round-robin over the @p n_workers lists @p src (of
+ * @p n_src flows each), at most @p max into @p out, so that no worker's flows crowd out
+ * another's; each copy's worker is @p lcore[i] of the list it came from. Pure; exposed for
+ * tests.
+ *
+ * @return the number copied.
+ */
+unsigned int ctl_dump_merge(struct flow_dump *out, unsigned int max,
+			    const struct flow_dump *const *src, const unsigned int *n_src,
+			    const uint16_t *lcore, unsigned int n_workers);
 
 /** The collector for exporters (ctl_view_fn): @p arg is the struct ctl. */
 void ctl_view(struct ctl_view *v, void *arg);

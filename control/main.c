@@ -405,6 +405,13 @@ start_ports(struct app *a)
 			a->ctl.n_ports++;
 		}
 		a->steer_sw[p] = scn->steering == CFG_STEERING_SOFTWARE || !trusted;
+		a->ctl.pair_steering[p] =
+			a->per_pair <= 1 || a->n_workers < scn->n_pairs ? "none (one worker)"
+			: scn->steering == CFG_STEERING_SOFTWARE ? "software (steering: software)"
+			: !trusted ? "software (the ports cannot steer symmetrically)"
+			: scn->pairs[p].side[0].kind == CFG_PORT_TAP
+				? "ports (kernel tun: symmetric flow hash)"
+				: "ports (symmetric RSS)";
 	}
 }
 
@@ -485,6 +492,11 @@ assign_pairs(struct app *a)
 				die(EXIT_RUNTIME, "too many pairs for one worker");
 			worker_set_queue(w, (uint8_t)p, (uint16_t)j);
 			engine_set_mtu(&w->eng, (uint8_t)p, scn->pairs[p].mtu);
+			if (a->ctl.n_serve < CTL_MAX_SERVE)
+				a->ctl.serve[a->ctl.n_serve++] =
+					(struct ctl_serve){.lcore = w->lcore,
+							   .pair = (uint8_t)p,
+							   .queue = (uint16_t)j};
 			worker_set_rst_pool(w, a->rst_mp);
 			printf("idlecut: worker lcore %u: pair %s queue %u of ports %u (inside) and "
 			       "%u (outside)%s\n",
@@ -494,6 +506,7 @@ assign_pairs(struct app *a)
 			       : a->steer_sw[p] ? ", steering software (handoff by flow hash)"
 						: ", steering by the ports (symmetric)");
 		}
+		a->ctl.pair_workers[p] = (uint8_t)n;
 		if (n > 1 && worker_share_pair(&a->workers[first], n, (uint8_t)p, a->steer_sw[p]) < 0)
 			die(EXIT_RUNTIME, "pair %s: cannot create the handoff rings: %s",
 			    scn->pairs[p].name, rte_strerror(rte_errno));

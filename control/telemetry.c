@@ -419,6 +419,7 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 			else
 				rte_tel_data_add_dict_u64(e, "left_ms", f->left_ms);
 			rte_tel_data_add_dict_u64(e, "packets", f->packets);
+			rte_tel_data_add_dict_u64(e, "worker", f->worker);
 			snprintf(kb, sizeof(kb), "%d", i);
 			dict_put(arr, kb, e);
 		}
@@ -442,7 +443,7 @@ dur_str(uint64_t us, char *buf, size_t len)
 
 /* Per pair: its MTU and, for a PCI port with any, the devargs of each side. */
 static struct rte_tel_data *
-pairs_dict(const struct cfg_scenario *scn)
+pairs_dict(const struct cfg_scenario *scn, const struct ctl *c)
 {
 	static const char *const side_key[2] = {"inside_devargs", "outside_devargs"};
 	struct rte_tel_data *pairs = dict_new();
@@ -455,12 +456,44 @@ pairs_dict(const struct cfg_scenario *scn)
 		if (e == NULL)
 			break;
 		rte_tel_data_add_dict_u64(e, "mtu", pair->mtu);
+		rte_tel_data_add_dict_u64(e, "workers", c->pair_workers[i]);
+		if (c->pair_steering[i] != NULL)
+			rte_tel_data_add_dict_string(e, "steering", c->pair_steering[i]);
 		for (unsigned int s = 0; s < 2; s++)
 			if (pair->side[s].devargs[0] != '\0')
 				rte_tel_data_add_dict_string(e, side_key[s], pair->side[s].devargs);
 		dict_put(pairs, key(pair->name, kb, sizeof(kb)), e);
 	}
 	return pairs;
+}
+
+/* Which worker lcore serves which pair on which queue: {"LCORE": {"PAIR": QUEUE, ...}}. */
+static struct rte_tel_data *
+workers_dict(const struct cfg_scenario *scn, const struct ctl *c)
+{
+	struct rte_tel_data *ws = dict_new();
+	char kb[CFG_NAME_MAX];
+
+	for (unsigned int i = 0; ws != NULL && i < c->n_serve; i++) {
+		struct rte_tel_data *e;
+		char lk[16];
+
+		/* A worker's pairs are consecutive entries (main assigns them in order). */
+		if (i > 0 && c->serve[i - 1].lcore == c->serve[i].lcore)
+			continue;
+		e = dict_new();
+		if (e == NULL)
+			break;
+		for (unsigned int j = i; j < c->n_serve; j++)
+			if (c->serve[j].lcore == c->serve[i].lcore &&
+			    c->serve[j].pair < scn->n_pairs)
+				rte_tel_data_add_dict_u64(
+					e, key(scn->pairs[c->serve[j].pair].name, kb, sizeof(kb)),
+					c->serve[j].queue);
+		snprintf(lk, sizeof(lk), "%u", c->serve[i].lcore);
+		dict_put(ws, lk, e);
+	}
+	return ws;
 }
 
 static struct rte_tel_data *
@@ -535,7 +568,8 @@ cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "reaper_low_pct", scn->reaper.low_pct);
 	}
 	rte_tel_data_add_dict_string(d, "steering", cfg_steering_name(scn->steering));
-	dict_put(d, "port_pairs", pairs_dict(scn));
+	dict_put(d, "port_pairs", pairs_dict(scn, c));
+	dict_put(d, "workers", workers_dict(scn, c));
 	rte_tel_data_add_dict_u64(d, "timeline_events", scn->n_events);
 	rte_tel_data_add_dict_u64(d, "timeline_next", c->next_event);
 	profs = dict_new();

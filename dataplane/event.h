@@ -54,6 +54,7 @@ struct flow_dump {
 	uint32_t idle_ms;
 	uint32_t left_ms; /**< until its timeout; UINT32_MAX: indefinite */
 	uint32_t packets;
+	uint16_t worker; /**< the lcore of the worker holding it (written by the control thread) */
 };
 
 #endif /* IDLECUT_EVENT_H */

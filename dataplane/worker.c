@@ -342,7 +342,7 @@ retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
 
 /* Hand frames to the workers that own their flows; a full ring drops (never waits). */
 static void
-handoff(struct worker *w, struct rte_mbuf **ho, const uint8_t *owner, unsigned int n)
+handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
 {
 	struct stats_lcore *st = &w->eng.stats;
 
@@ -360,7 +360,7 @@ handoff(struct worker *w, struct rte_mbuf **ho, const uint8_t *owner, unsigned i
 			continue;
 		for (unsigned int i = 0, j = 0; i < n; i++)
 			if (owner[i] != o)
-				((uint8_t *)owner)[j++] = owner[i];
+				owner[j++] = owner[i];
 		n = m;
 		sent = w->ho_out[o] != NULL
 			       ? rte_ring_sp_enqueue_burst(w->ho_out[o], (void **)b, k, NULL)
@@ -401,6 +401,9 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	for (uint16_t i = 0; i < n; i++) {
 		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
 			if (pk[i].verdict == ENGINE_HANDOFF) {
+				/* The owner sorts handed frames by port: not every PMD sets it
+				 * (net_ring does not), and the benchmark's generator does not. */
+				pkts[i]->port = w->port_id[pi];
 				ho[n_ho] = pkts[i];
 				owner[n_ho++] = pk[i].owner;
 			} else {
@@ -480,6 +483,16 @@ poll_handoff(struct worker *w, unsigned int *got)
 			transmit(w, w->eng.ports[p].peer, out, n_out);
 		}
 	}
+}
+
+unsigned int
+worker_poll_handoff(struct worker *w)
+{
+	unsigned int got = 0;
+
+	if (w->n_share > 1)
+		poll_handoff(w, &got);
+	return got;
 }
 
 static void

@@ -167,6 +167,14 @@ uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf
 			      uint16_t n, struct rte_mbuf **out);
 
 /**
+ * Take the frames the other workers of its pair handed over and process them as their
+ * flows' owner (each loop does this; exposed for the benchmark and tests).
+ *
+ * @return the frames taken.
+ */
+unsigned int worker_poll_handoff(struct worker *w);
+
+/**
  * Set the worker's clock to TSC value @p tsc and run expiry once (what each loop does
  * besides polling). Tests pass a made-up TSC to drive time deterministically.
  */

@@ -35,9 +35,13 @@
  *    read back from the worker's event ring (dp_shared.events_on) for its exact lateness.
  *  - steady expiry: 100 Ki flows due uniformly over 1 s, under the same traffic.
  *
+ *  - --workers LIST: several workers at once, each on its own CPU with its own generator
+ *    (see "several workers" below): alone on each CPU, port steering, software handoff,
+ *    and the storm spread over them.
+ *
  * Run: build/tests/bench/idlecut-bench [--flows 1K,64K,1M,4M] [--seconds S] [--rounds R]
  *      [--big] [--quick] [--json FILE] [--plot FILE.png] [--storm N] [--lcore N]
- *      [--phases plain,tracking,new,churn,expiry] [--seed N]
+ *      [--phases plain,tracking,new,churn,expiry] [--seed N] [--workers 1,2] [--cpus 0,1]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -116,6 +120,7 @@
 #define PH_CHURN (1u << 3)
 #define PH_EXPIRY (1u << 4)
 #define PH_ALL 0x1fu
+#define PH_WSTORM (1u << 5) /* --workers: the storm with several workers */
 
 /* ------------------------------------------------------------------ options, globals */
 
@@ -132,14 +137,23 @@ static struct {
 	unsigned int lcore;
 	unsigned int phases;
 	uint32_t seed;
+	bool phases_set;
 } opt = {.seconds = 2.0, .rounds = 3, .storm = MI, .phases = PH_ALL, .seed = 0x1dc07e5u};
 
 static struct rte_mempool *g_mp;
 static uint16_t g_port[2];
 static uint64_t g_tsc0, g_hz, g_per_ms;
-/* The generator's mbufs: one burst per port, recycled loop after loop, and what they hold. */
-static struct rte_mbuf *g_slot[2][WORKER_BURST];
-static uint8_t g_tag[2][WORKER_BURST];
+/*
+ * The generator's mbufs: one burst per port, recycled loop after loop, and what they hold;
+ * one set per lcore (--workers runs a generator on each worker lcore).
+ */
+static struct gen_slots {
+	struct rte_mbuf *slot[2][WORKER_BURST];
+	uint8_t tag[2][WORKER_BURST];
+	bool ready;
+} __rte_cache_aligned g_slots[RTE_MAX_LCORE];
+#define g_slot (g_slots[rte_lcore_id()].slot)
+#define g_tag (g_slots[rte_lcore_id()].tag)
 
 static double
 tsc_s(uint64_t cycles)
@@ -473,6 +487,7 @@ struct run {
 	uint64_t max_cycles; /* 0: no limit */
 	run_hook hook;	     /* after each loop; returns true to stop */
 	void *arg;
+	bool handoff;	     /* it shares its pair: take what the others hand over */
 	/* results */
 	uint64_t pkts;	    /* offered */
 	uint64_t fwd;	    /* forwarded */
@@ -515,6 +530,16 @@ slot_refill(unsigned int b, struct rte_mbuf *const *out, uint16_t n_out, uint16_
 	slot_alloc(b, WORKER_BURST - (n - n_out));
 }
 
+/* Room for two more bursts in each of @p w's handoff rings. */
+static inline bool
+ho_room(const struct worker *w)
+{
+	for (unsigned int o = 0; o < w->n_share; o++)
+		if (w->ho_out[o] != NULL && rte_ring_free_count(w->ho_out[o]) < 2 * WORKER_BURST)
+			return false;
+	return true;
+}
+
 static void
 run_traffic(struct run *r)
 {
@@ -524,9 +549,16 @@ run_traffic(struct run *r)
 
 	for (;;) {
 		struct rte_mbuf *out[WORKER_BURST];
-		unsigned int nb[2], dir[2];
+		unsigned int nb[2] = {0, 0}, dir[2] = {0, 0};
 		uint64_t t0;
 
+		/*
+		 * Sharing a pair: offer nothing while a ring to another worker lacks room for
+		 * two bursts, as a NIC delivers no faster than the workers take (closed loop:
+		 * the figure is the rate forwarded without loss, not an overload).
+		 */
+		if (unlikely(r->handoff) && !ho_room(w))
+			goto process;
 		for (unsigned int b = 0; b < 2; b++) {
 			unsigned int stage = ST_STEADY, n = WORKER_BURST;
 
@@ -550,6 +582,7 @@ run_traffic(struct run *r)
 			nb[b] = n;
 			gen_fill(g, g_slot[b], g_tag[b], n, stage, dir[b]);
 		}
+process:
 		t0 = rte_rdtsc();
 		w->eng.snap = &r->b->snap;
 		worker_tick(w, t0);
@@ -563,6 +596,8 @@ run_traffic(struct run *r)
 			if (unlikely(n_out != nb[b]))
 				slot_refill(b, out, n_out, (uint16_t)nb[b]);
 		}
+		if (r->handoff)
+			r->fwd += worker_poll_handoff(w);
 		worker_requests(w);
 		worker_flush_rst(w);
 		t = rte_rdtsc();
@@ -971,7 +1006,8 @@ restamp(struct bw *b, uint32_t n, uint32_t first_due, uint32_t spread)
  * from now over @spread ms, while the background flows of @gbg carry steady traffic.
  */
 static void
-expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct storm_res *out)
+expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct storm_res *out,
+	     uint32_t id_base, uint32_t (*due_fn)(void))
 {
 	uint32_t *perm = perm_new(n, 0x5707 + n);
 	struct gen *g = malloc(sizeof(*g));
@@ -989,11 +1025,16 @@ expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct 
 	memset(out, 0, sizeof(*out));
 	out->flows = n;
 	out->spread_ms = spread;
+	for (uint32_t i = 0; i < n; i++)
+		perm[i] += id_base;
 	gen_init(g, perm, n, PORT_STORM, false);
 	handshake(b, g);
 	memcpy(s0, &b->w->eng.stats, sizeof(*s0));
+	/* Several workers: one due tick for all of them, once all are set up. */
+	first_due = due_fn != NULL ? due_fn() : 0;
 	worker_tick(b->w, rte_rdtsc());
-	first_due = b->w->eng.now + STORM_LEAD_MS;
+	if (due_fn == NULL)
+		first_due = b->w->eng.now + STORM_LEAD_MS;
 	if (restamp(b, n, first_due, spread) != n)
 		die("expected %u storm flows in the table", n);
 
@@ -1075,13 +1116,13 @@ measure_expiry(void)
 	handshake(b, gbg);
 	/* Steady first: the worker's lateness maximum only ever grows. */
 	LOG("steady expiry: %u flows due over %u ms...\n", STEADY_FLOWS, STEADY_SPREAD_MS);
-	expiry_phase(b, gbg, STEADY_FLOWS, STEADY_SPREAD_MS, &res.steady);
+	expiry_phase(b, gbg, STEADY_FLOWS, STEADY_SPREAD_MS, &res.steady, 0, NULL);
 	LOG("steady expiry: p50 %.3f ms, p99 %.3f ms, max %.3f ms late\n", res.steady.lat.p50_ms,
 	    res.steady.lat.p99_ms, res.steady.lat.max_ms);
 	if (!res.steady.complete)
 		die("steady expiry did not complete");
 	LOG("expiry storm: %s flows due at one tick...\n", lbl);
-	expiry_phase(b, gbg, n_storm, 0, &res.storm);
+	expiry_phase(b, gbg, n_storm, 0, &res.storm, 0, NULL);
 	LOG("expiry storm: %" PRIu64 " of %u expired, %" PRIu64 " RSTs, last %.1f ms after due\n",
 	    res.storm.expired, n_storm, res.storm.rsts, res.storm.due_to_last_ms);
 	if (!res.storm.complete)
@@ -1091,6 +1132,478 @@ measure_expiry(void)
 	bw_free(b);
 	free(gbg);
 	free(perm);
+}
+
+/* ------------------------------------------------------------------ several workers */
+
+/*
+ * --workers LIST: several workers, each on its own lcore and CPU (--cpus), each with its own
+ * generator, its own mbuf slots and its own table, driven as above (one loop = two bursts
+ * in, the worker's tick, requests and RSTs) all at once from a common start.
+ *
+ *  - alone: one worker with all N flows, on each CPU in turn (the others idle): the
+ *    single-worker rate of that CPU in this run;
+ *  - port steering: W workers, each fed only the flows it owns (what symmetric RSS or the
+ *    tun driver does), N/W flows each, no handoff: aggregate = the sum of their rates,
+ *    efficiency = aggregate / (sum of the alone rates of those CPUs);
+ *  - software handoff: the same W workers share the pair (worker_share_pair, steering:
+ *    software); each generator sends 1/W of its packets to flows its worker owns and the
+ *    rest to flows another owns, which its worker hands over through the SP/SC rings: every
+ *    packet is classified twice, by the worker that received it and by its owner;
+ *  - the storm: W workers, each with its share of the storm's flows (and of the background
+ *    flows), all due at one tick common to all.
+ *
+ * Ownership is computed as the engine does (engine_owner() of flow_hash() with the one
+ * seed); the set-up of the handoff run checks it: no flow's handshake may be handed over.
+ */
+#define MAX_WORKERS 8
+
+struct wjob;
+typedef void (*wjob_fn)(struct wjob *j);
+
+struct wjob {
+	wjob_fn fn;
+	struct bw *b;
+	struct gen g;
+	uint32_t *perm_own, n_own; /* flows this worker owns: its handshakes */
+	uint32_t *perm_mix, n_mix; /* what its generator sends in the handoff run */
+	uint64_t slice;
+	bool handoff;
+	struct run r;
+	uint64_t ho_pkts, ho_drops; /* during the run */
+	/* the storm */
+	uint32_t *bg_perm;
+	uint32_t bg_n, storm_n, storm_base;
+	struct storm_res storm;
+};
+
+struct wrun {
+	double mpps[MAX_WORKERS]; /* per worker, best round (by aggregate) */
+	uint32_t flows[MAX_WORKERS];
+	uint64_t ho_pkts[MAX_WORKERS], ho_drops[MAX_WORKERS];
+	uint64_t fwd_short; /* offered but neither forwarded nor handed over: should be 0 */
+	double agg, eff;
+};
+
+struct wres {
+	uint32_t flows;
+	unsigned int w;		  /* workers */
+	double single[MAX_WORKERS]; /* alone on CPU i, best round */
+	double single_sum;
+	struct wrun steer, ho;
+};
+
+static struct {
+	unsigned int counts[MAX_WORKERS]; /* --workers */
+	unsigned int n_counts;
+	unsigned int max;
+	unsigned int cpus[MAX_WORKERS]; /* --cpus */
+	unsigned int n_cpus;
+	unsigned int lcore[MAX_WORKERS]; /* worker lcore i runs on cpus[i] */
+	uint32_t flows[MAX_SIZES];
+	unsigned int n_flows;
+	/* results */
+	struct wres res[MAX_SIZES * MAX_WORKERS];
+	unsigned int n_res;
+	unsigned int storm_w;
+	struct storm_res storm[MAX_WORKERS];
+	double storm_last_ms;
+	bool storm_ok;
+} wk = {.cpus = {0, 1}, .n_cpus = 2};
+
+static uint32_t w_arrive, w_leave, w_running, w_due, w_due_n;
+
+/* Each job on its lcore: a common start, its work, then (sharing a pair) keep taking what
+ * the others hand over until all are done, so that no ring overflows because its consumer
+ * stopped first. */
+static int
+wjob_entry(void *arg)
+{
+	struct wjob *j = arg;
+	unsigned int n = __atomic_load_n(&w_running, __ATOMIC_ACQUIRE);
+
+	if (!g_slots[rte_lcore_id()].ready) {
+		slot_alloc(0, 0);
+		slot_alloc(1, 0);
+		g_slots[rte_lcore_id()].ready = true;
+	}
+	__atomic_fetch_add(&w_arrive, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&w_arrive, __ATOMIC_ACQUIRE) < n)
+		rte_pause();
+	j->fn(j);
+	__atomic_fetch_add(&w_leave, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&w_leave, __ATOMIC_ACQUIRE) < n)
+		if (!j->handoff || worker_poll_handoff(j->b->w) == 0)
+			rte_pause();
+	if (j->handoff)
+		while (worker_poll_handoff(j->b->w) != 0)
+			;
+	return 0;
+}
+
+/* Run @p n jobs at once, job i on worker lcore i. The main lcore may share a CPU with a
+ * worker: it sleeps meanwhile, never spins. */
+static void
+w_launch(struct wjob **jobs, const unsigned int *idx, unsigned int n)
+{
+	w_arrive = 0;
+	w_leave = 0;
+	w_due = 0;
+	w_due_n = 0;
+	__atomic_store_n(&w_running, n, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < n; i++)
+		if (rte_eal_remote_launch(wjob_entry, jobs[i], wk.lcore[idx[i]]) != 0)
+			die("cannot launch on lcore %u", wk.lcore[idx[i]]);
+	while (__atomic_load_n(&w_leave, __ATOMIC_ACQUIRE) < n)
+		usleep(1000);
+	for (unsigned int i = 0; i < n; i++)
+		rte_eal_wait_lcore(wk.lcore[idx[i]]);
+}
+
+static void
+job_setup(struct wjob *j)
+{
+	uint64_t h0 = j->b->w->eng.stats.handoff_packets + j->b->w->eng.stats.handoff_drops;
+
+	gen_init(&j->g, j->perm_own, j->n_own, PORT_BG, true);
+	handshake(j->b, &j->g);
+	if (j->b->w->eng.stats.handoff_packets + j->b->w->eng.stats.handoff_drops != h0)
+		die("set-up: a handshake was handed over: the bench's owner is not the engine's");
+}
+
+static void
+job_steady(struct wjob *j)
+{
+	const struct stats_lcore *st = &j->b->w->eng.stats;
+	uint64_t p0 = st->handoff_packets, d0 = st->handoff_drops;
+
+	memset(&j->r, 0, sizeof(j->r));
+	j->r.b = j->b;
+	j->r.g = &j->g;
+	j->r.tr = TR_STEADY;
+	j->r.max_cycles = j->slice;
+	j->r.handoff = j->handoff;
+	run_traffic(&j->r);
+	j->ho_pkts = st->handoff_packets - p0;
+	j->ho_drops = st->handoff_drops - d0;
+}
+
+/* The storm's due tick: once every worker has set its flows up, LEAD ms from then. */
+static uint32_t
+storm_due(void)
+{
+	unsigned int n = __atomic_load_n(&w_running, __ATOMIC_ACQUIRE);
+	uint32_t d;
+
+	if (__atomic_add_fetch(&w_due_n, 1, __ATOMIC_ACQ_REL) == n)
+		__atomic_store_n(&w_due,
+				 (uint32_t)((rte_rdtsc() - g_tsc0) / g_per_ms) + STORM_LEAD_MS,
+				 __ATOMIC_RELEASE);
+	while ((d = __atomic_load_n(&w_due, __ATOMIC_ACQUIRE)) == 0)
+		rte_pause();
+	return d;
+}
+
+static void
+job_storm(struct wjob *j)
+{
+	struct gen *gbg = malloc(sizeof(*gbg));
+
+	if (gbg == NULL)
+		die("out of memory");
+	gen_init(gbg, j->bg_perm, j->bg_n, PORT_BG, true);
+	handshake(j->b, gbg);
+	expiry_phase(j->b, gbg, j->storm_n, 0, &j->storm, j->storm_base, storm_due);
+	free(gbg);
+}
+
+/* The owner of each flow id among @p w workers, as the engine decides it. */
+static uint8_t *
+owners_of(const struct flow_table *ft, uint32_t n, unsigned int w)
+{
+	uint8_t *own = malloc(n);
+
+	if (own == NULL)
+		die("out of memory");
+	for (uint32_t id = 0; id < n; id++) {
+		uint8_t src[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		uint8_t dst[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		uint32_t cli = rte_cpu_to_be_32(0xc6120000u | (id >> 8));
+		uint32_t srv = rte_cpu_to_be_32(0xc6130001u + (id & 7));
+		struct flow_key k;
+
+		memcpy(src + 12, &cli, 4);
+		memcpy(dst + 12, &srv, 4);
+		memset(&k, 0, sizeof(k));
+		flow_key_make(&k, 4, src, (uint16_t)(1024 + (id & 0xff)), dst, PORT_BG,
+			      (id & 7) == 7 ? 17 : 6, 0, 0, 0);
+		own[id] = (uint8_t)engine_owner(flow_hash(ft, &k), w);
+	}
+	return own;
+}
+
+static struct bw *
+w_bw(enum scn_kind kind, uint32_t capacity, bool events)
+{
+	return bw_new(kind, RTE_MAX(capacity, (uint32_t)CFG_CAPACITY_MIN), events);
+}
+
+/* W workers on lcores 0..W-1 at N flows: port steering, then software handoff. */
+static void
+measure_workers_at(struct wres *wr, uint32_t n, unsigned int w, const uint32_t *perm,
+		   const uint8_t *own)
+{
+	uint64_t slice = (uint64_t)(opt.seconds / opt.rounds * (double)g_hz);
+	struct wjob *jobs[MAX_WORKERS], *jp[MAX_WORKERS];
+	unsigned int idx[MAX_WORKERS];
+	char lbl[16];
+
+	flows_label(n, lbl, sizeof(lbl));
+	for (unsigned int i = 0; i < w; i++) {
+		jobs[i] = calloc(1, sizeof(*jobs[i]));
+		if (jobs[i] == NULL)
+			die("out of memory");
+		jobs[i]->perm_own = malloc((size_t)n * sizeof(uint32_t));
+		jobs[i]->perm_mix = malloc((size_t)n * sizeof(uint32_t));
+		if (jobs[i]->perm_own == NULL || jobs[i]->perm_mix == NULL)
+			die("out of memory");
+		idx[i] = i;
+		jp[i] = jobs[i];
+	}
+	/* Owned flows, in the visiting order of perm. */
+	for (uint32_t k = 0; k < n; k++) {
+		struct wjob *j = jobs[own[perm[k]]];
+
+		j->perm_own[j->n_own++] = perm[k];
+	}
+	/*
+	 * The handoff run's generators: generator i takes part i (of w) of every worker's owned
+	 * flows, round-robin over the owners, so 1/w of its packets are for its own worker.
+	 */
+	for (unsigned int o = 0; o < w; o++) {
+		for (unsigned int i = 0; i < w; i++) {
+			uint32_t a = (uint32_t)((uint64_t)jobs[o]->n_own * i / w);
+			uint32_t z = (uint32_t)((uint64_t)jobs[o]->n_own * (i + 1) / w);
+
+			for (uint32_t k = a; k < z; k++)
+				jobs[i]->perm_mix[jobs[i]->n_mix++] = jobs[o]->perm_own[k];
+		}
+	}
+	/* Interleave each generator's list so own and others' flows alternate in the walk. */
+	for (unsigned int i = 0; i < w; i++) {
+		uint32_t *t = malloc((size_t)jobs[i]->n_mix * sizeof(uint32_t));
+		uint64_t x = 0x9e3779b97f4a7c15ull + i;
+
+		if (t == NULL)
+			die("out of memory");
+		memcpy(t, jobs[i]->perm_mix, (size_t)jobs[i]->n_mix * sizeof(uint32_t));
+		for (uint32_t k = jobs[i]->n_mix - 1; k > 0; k--) {
+			uint32_t r, v;
+
+			x ^= x >> 12;
+			x ^= x << 25;
+			x ^= x >> 27;
+			r = (uint32_t)(((x * 0x2545f4914f6cdd1dull) >> 32) % (k + 1));
+			v = t[k];
+			t[k] = t[r];
+			t[r] = v;
+		}
+		memcpy(jobs[i]->perm_mix, t, (size_t)jobs[i]->n_mix * sizeof(uint32_t));
+		free(t);
+	}
+
+	for (unsigned int mode = 0; mode < 2; mode++) {
+		struct wrun *wrun = mode ? &wr->ho : &wr->steer;
+		struct worker *ws[MAX_WORKERS];
+
+		for (unsigned int i = 0; i < w; i++) {
+			jobs[i]->b = w_bw(SCN_TRACK, jobs[i]->n_own, false);
+			jobs[i]->handoff = mode == 1;
+			jobs[i]->slice = slice;
+			ws[i] = jobs[i]->b->w;
+			worker_set_queue(ws[i], 0, (uint16_t)i);
+			wrun->flows[i] = mode ? jobs[i]->n_mix : jobs[i]->n_own;
+		}
+		if (mode == 1 && worker_share_pair(ws, w, 0, true) != 0)
+			die("worker_share_pair failed");
+		for (unsigned int i = 0; i < w; i++)
+			jobs[i]->fn = job_setup;
+		w_launch(jp, idx, w);
+		for (unsigned int i = 0; i < w; i++)
+			if (jobs[i]->b->w->eng.ft->n_active != jobs[i]->n_own)
+				die("%s flows: worker %u holds %u flows after set-up, not %u",
+				    lbl, i, jobs[i]->b->w->eng.ft->n_active, jobs[i]->n_own);
+		for (unsigned int i = 0; i < w; i++) {
+			if (mode == 1)
+				gen_init(&jobs[i]->g, jobs[i]->perm_mix, jobs[i]->n_mix, PORT_BG,
+					 true);
+			else
+				jobs[i]->g.pass = 0;
+		}
+		wrun->agg = 0;
+		for (unsigned int round = 0; round < opt.rounds; round++) {
+			double agg = 0;
+
+			for (unsigned int i = 0; i < w; i++)
+				jobs[i]->fn = job_steady;
+			w_launch(jp, idx, w);
+			/* Forwarded, by the worker that received it or by the owner it was
+			 * handed to (in steering, every packet offered). */
+			for (unsigned int i = 0; i < w; i++)
+				agg += (double)jobs[i]->r.fwd / tsc_s(jobs[i]->r.cycles) / 1e6;
+			LOG("%s flows, %u workers, %s, round %u/%u: %.2f Mpps\n", lbl, w,
+			    mode ? "software handoff" : "port steering", round + 1, opt.rounds,
+			    agg);
+			if (agg <= wrun->agg)
+				continue;
+			wrun->agg = agg;
+			wrun->fwd_short = 0;
+			for (unsigned int i = 0; i < w; i++) {
+				const struct wjob *j = jobs[i];
+
+				wrun->mpps[i] = (double)j->r.fwd / tsc_s(j->r.cycles) / 1e6;
+				wrun->ho_pkts[i] = j->ho_pkts;
+				wrun->ho_drops[i] = j->ho_drops;
+			}
+		}
+		/* Every packet offered was forwarded, by its receiver or by its owner. */
+		for (unsigned int i = 0; i < w; i++) {
+			const struct wjob *j = jobs[i];
+			uint64_t out = j->r.fwd;
+
+			if (mode == 0 && out != j->r.pkts)
+				wrun->fwd_short += j->r.pkts - out;
+		}
+		wrun->eff = wr->single_sum > 0 ? wrun->agg / wr->single_sum : NAN;
+		for (unsigned int i = 0; i < w; i++) {
+			bw_free(jobs[i]->b);
+			jobs[i]->b = NULL;
+		}
+	}
+	for (unsigned int i = 0; i < w; i++) {
+		free(jobs[i]->perm_own);
+		free(jobs[i]->perm_mix);
+		free(jobs[i]);
+	}
+}
+
+static void
+measure_workers(void)
+{
+	for (unsigned int s = 0; s < wk.n_flows; s++) {
+		uint32_t n = wk.flows[s];
+		uint32_t *perm = perm_new(n, 0x1dc0 + n);
+		struct wjob *j = calloc(1, sizeof(*j));
+		double single[MAX_WORKERS] = {0};
+		uint8_t *own[MAX_WORKERS + 1] = {NULL};
+		char lbl[16];
+
+		if (j == NULL)
+			die("out of memory");
+		flows_label(n, lbl, sizeof(lbl));
+		/* Alone: one table of N flows, set up once, driven from each CPU in turn. */
+		j->b = w_bw(SCN_TRACK, n, false);
+		j->perm_own = perm;
+		j->n_own = n;
+		j->slice = (uint64_t)(opt.seconds / opt.rounds * (double)g_hz);
+		j->fn = job_setup;
+		{
+			unsigned int i0 = 0;
+
+			w_launch(&j, &i0, 1);
+		}
+		for (unsigned int round = 0; round < opt.rounds; round++)
+			for (unsigned int c = 0; c < wk.max; c++) {
+				double mpps;
+
+				j->fn = job_steady;
+				w_launch(&j, &c, 1);
+				mpps = (double)j->r.pkts / tsc_s(j->r.cycles) / 1e6;
+				LOG("%s flows, alone on CPU %u, round %u/%u: %.2f Mpps\n",
+				    lbl, wk.cpus[c], round + 1, opt.rounds, mpps);
+				if (mpps > single[c])
+					single[c] = mpps;
+			}
+		for (unsigned int k = 0; k < wk.n_counts; k++) {
+			unsigned int w = wk.counts[k];
+			struct wres *wr;
+
+			if (w < 2)
+				continue;
+			wr = &wk.res[wk.n_res++];
+			memset(wr, 0, sizeof(*wr));
+			wr->flows = n;
+			wr->w = w;
+			for (unsigned int c = 0; c < w; c++) {
+				wr->single[c] = single[c];
+				wr->single_sum += single[c];
+			}
+			if (own[w] == NULL)
+				own[w] = owners_of(j->b->w->eng.ft, n, w);
+			measure_workers_at(wr, n, w, perm, own[w]);
+		}
+		if (wk.n_counts == 1 && wk.counts[0] == 1) {
+			struct wres *wr = &wk.res[wk.n_res++];
+
+			memset(wr, 0, sizeof(*wr));
+			wr->flows = n;
+			wr->w = 1;
+			wr->single[0] = single[0];
+			wr->single_sum = single[0];
+		}
+		bw_free(j->b);
+		free(j);
+		for (unsigned int w = 0; w <= MAX_WORKERS; w++)
+			free(own[w]);
+		free(perm);
+	}
+	if (!(opt.phases & PH_WSTORM) || wk.max < 2)
+		return;
+	/* The storm: W workers, each with 1/W of the storm's flows and of the background's. */
+	{
+		unsigned int w = wk.max, idx[MAX_WORKERS];
+		struct wjob *jobs[MAX_WORKERS];
+		uint32_t per = opt.storm / w, bg = BG_FLOWS / w;
+		char lbl[16];
+
+		flows_label(opt.storm, lbl, sizeof(lbl));
+		LOG("expiry storm, %u workers: %s flows due at one tick...\n", w, lbl);
+		wk.storm_w = w;
+		wk.storm_ok = true;
+		wk.storm_last_ms = 0;
+		for (unsigned int i = 0; i < w; i++) {
+			jobs[i] = calloc(1, sizeof(*jobs[i]));
+			if (jobs[i] == NULL)
+				die("out of memory");
+			jobs[i]->bg_perm = perm_new(bg, 0xb6 + i);
+			for (uint32_t k = 0; k < bg; k++)
+				jobs[i]->bg_perm[k] += i * bg;
+			jobs[i]->bg_n = bg;
+			jobs[i]->storm_n = per;
+			/* Storm flows use ids of their own (server port 443), one range each. */
+			jobs[i]->storm_base = i * per;
+			jobs[i]->b = w_bw(SCN_STORM, bg + per, true);
+			jobs[i]->fn = job_storm;
+			idx[i] = i;
+		}
+		w_launch(jobs, idx, w);
+		for (unsigned int i = 0; i < w; i++) {
+			wk.storm[i] = jobs[i]->storm;
+			if (!jobs[i]->storm.complete ||
+			    jobs[i]->storm.rsts != 2ull * jobs[i]->storm.flows ||
+			    jobs[i]->storm.rst_failed != 0)
+				wk.storm_ok = false;
+			if (jobs[i]->storm.due_to_last_ms > wk.storm_last_ms)
+				wk.storm_last_ms = jobs[i]->storm.due_to_last_ms;
+			LOG("expiry storm, worker %u (CPU %u): %" PRIu64 " of %u expired, last RST "
+			    "%.1f ms after due\n",
+			    i, wk.cpus[i], jobs[i]->storm.expired, per,
+			    jobs[i]->storm.due_to_last_ms);
+			bw_free(jobs[i]->b);
+			free(jobs[i]->bg_perm);
+			free(jobs[i]);
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ machine, output */
@@ -1196,7 +1709,7 @@ struct target {
 	int met; /* 1 met, 0 missed, -1 not measured in this run, MET_FIGURE no target */
 };
 
-static struct target targets[8];
+static struct target targets[16];
 static unsigned int n_targets;
 
 static const struct size_res *
@@ -1254,6 +1767,30 @@ eval_targets(void)
 	if (worst_bpf == 0)
 		worst_bpf = (double)flow_table_memory(MI) / MI;
 	target_add("memory per flow, >= 1M flows", "<= 128 B", worst_bpf, "B", worst_bpf <= 128);
+	if (wk.n_res > 0) {
+		double st = INFINITY, ho = INFINITY, agg1m = NAN;
+
+		for (unsigned int i = 0; i < wk.n_res; i++) {
+			const struct wres *r = &wk.res[i];
+
+			if (r->w != wk.max || r->w < 2)
+				continue;
+			st = RTE_MIN(st, r->steer.eff);
+			ho = RTE_MIN(ho, r->ho.eff);
+			if (r->flows == MI)
+				agg1m = r->steer.agg;
+		}
+		target_add("workers: steering efficiency", ">= 0.90", isfinite(st) ? st : NAN, "x",
+			   isfinite(st) ? st >= 0.9 : -1);
+		target_add("workers: handoff efficiency", ">= 0.75", isfinite(ho) ? ho : NAN, "x",
+			   isfinite(ho) ? ho >= 0.75 : -1);
+		target_add("workers: aggregate at 1M flows", ">= 29.8", agg1m, "Mp",
+			   isfinite(agg1m) ? agg1m >= 29.8 : -1);
+		target_add("workers: 1M storm, last RST", "<= 250 ms",
+			   wk.storm_w ? wk.storm_last_ms : NAN, "ms",
+			   wk.storm_w && opt.storm >= MI ? wk.storm_ok && wk.storm_last_ms <= 250
+							 : -1);
+	}
 }
 
 static const char *
@@ -1334,6 +1871,49 @@ print_table(void)
 		printf("  timeout lateness (from the start of the due 1 ms tick):\n");
 		print_lat("steady expiry", &res.steady);
 		print_lat("storm", &res.storm);
+	}
+	if (wk.n_res > 0) {
+		printf("  several workers (--workers): CPUs");
+		for (unsigned int c = 0; c < wk.max; c++)
+			printf("%s%u", c ? "," : " ", wk.cpus[c]);
+		printf("; efficiency = aggregate / sum of one worker alone on each CPU\n");
+		printf("  flows  W | alone, Mpps per CPU (sum)   | steering: per worker -> agg "
+		       " eff | handoff: per worker -> agg  eff  handoffs  drops\n");
+		for (unsigned int i = 0; i < wk.n_res; i++) {
+			const struct wres *r = &wk.res[i];
+			uint64_t hp = 0, hd = 0;
+
+			printf("  %5s %2u |", flows_label(r->flows, lbl, sizeof(lbl)), r->w);
+			for (unsigned int c = 0; c < r->w; c++)
+				printf(" %6.2f", r->single[c]);
+			printf(" (%6.2f) |", r->single_sum);
+			if (r->w < 2) {
+				printf("\n");
+				continue;
+			}
+			for (unsigned int c = 0; c < r->w; c++)
+				printf(" %6.2f", r->steer.mpps[c]);
+			printf(" -> %6.2f %4.2f |", r->steer.agg, r->steer.eff);
+			for (unsigned int c = 0; c < r->w; c++) {
+				printf(" %6.2f", r->ho.mpps[c]);
+				hp += r->ho.ho_pkts[c];
+				hd += r->ho.ho_drops[c];
+			}
+			printf(" -> %6.2f %4.2f %9" PRIu64 " %6" PRIu64 "\n", r->ho.agg, r->ho.eff,
+			       hp, hd);
+		}
+		if (wk.storm_w > 0) {
+			printf("  storm, %u workers: %s flows due at one tick; last RST %.1f ms "
+			       "after due (%s)\n",
+			       wk.storm_w, flows_label(opt.storm, lbl, sizeof(lbl)),
+			       wk.storm_last_ms, wk.storm_ok ? "all RSTs sent" : "INCOMPLETE");
+			for (unsigned int i = 0; i < wk.storm_w; i++)
+				printf("    worker %u (CPU %u): %" PRIu64 " expired, %" PRIu64
+				       " RSTs, last %.1f ms after due, forwarding %.2f Mpps "
+				       "during\n",
+				       i, wk.cpus[i], wk.storm[i].expired, wk.storm[i].rsts,
+				       wk.storm[i].due_to_last_ms, wk.storm[i].fwd_during_mpps);
+		}
 	}
 	printf("\n  targets (ratios on dp cycles):\n");
 	for (unsigned int i = 0; i < n_targets; i++)
@@ -1438,6 +2018,88 @@ json_expiry(FILE *f, const char *name, const struct storm_res *s)
 }
 
 static void
+json_wrun(FILE *f, const char *name, const struct wres *r, const struct wrun *x, bool ho)
+{
+	fprintf(f, "\"%s\": {\"per_worker\": [", name);
+	for (unsigned int c = 0; c < r->w; c++) {
+		fprintf(f, "%s{\"cpu\": %u, \"flows\": %u, \"mpps\": ", c ? ", " : "",
+			wk.cpus[c], x->flows[c]);
+		json_num(f, x->mpps[c]);
+		if (ho)
+			fprintf(f,
+				", \"handoff_packets\": %" PRIu64 ", \"handoff_drops\": %" PRIu64,
+				x->ho_pkts[c], x->ho_drops[c]);
+		fputs("}", f);
+	}
+	fputs("], \"aggregate_mpps\": ", f);
+	json_num(f, x->agg);
+	fputs(", \"efficiency\": ", f);
+	json_num(f, x->eff);
+	if (!ho)
+		fprintf(f, ", \"not_forwarded\": %" PRIu64, x->fwd_short);
+	fputs("}", f);
+}
+
+/* "workers": --workers figures, per worker and aggregate. */
+static void
+json_workers(FILE *f)
+{
+	if (wk.n_counts == 0) {
+		fputs("  \"workers\": null,\n", f);
+		return;
+	}
+	fputs("  \"workers\": {\"cpus\": [", f);
+	for (unsigned int c = 0; c < wk.max; c++)
+		fprintf(f, "%s%u", c ? ", " : "", wk.cpus[c]);
+	fputs("], \"runs\": [\n", f);
+	for (unsigned int i = 0; i < wk.n_res; i++) {
+		const struct wres *r = &wk.res[i];
+
+		fprintf(f, "    {\"flows\": %u, \"workers\": %u, \"alone\": [", r->flows, r->w);
+		for (unsigned int c = 0; c < r->w; c++) {
+			fprintf(f, "%s{\"cpu\": %u, \"mpps\": ", c ? ", " : "", wk.cpus[c]);
+			json_num(f, r->single[c]);
+			fputs("}", f);
+		}
+		fputs("], \"alone_sum_mpps\": ", f);
+		json_num(f, r->single_sum);
+		if (r->w > 1) {
+			fputs(",\n     ", f);
+			json_wrun(f, "steering", r, &r->steer, false);
+			fputs(",\n     ", f);
+			json_wrun(f, "handoff", r, &r->ho, true);
+		}
+		fprintf(f, "}%s\n", i + 1 < wk.n_res ? "," : "");
+	}
+	fputs("  ]", f);
+	if (wk.storm_w > 0) {
+		fprintf(f, ",\n   \"storm\": {\"workers\": %u, \"flows\": %u, \"complete\": %s, "
+			   "\"due_to_last_ms\": ",
+			wk.storm_w, opt.storm, wk.storm_ok ? "true" : "false");
+		json_num(f, wk.storm_last_ms);
+		fputs(", \"per_worker\": [", f);
+		for (unsigned int i = 0; i < wk.storm_w; i++) {
+			const struct storm_res *x = &wk.storm[i];
+
+			fprintf(f,
+				"%s{\"cpu\": %u, \"flows\": %u, \"expired\": %" PRIu64
+				", \"rsts\": %" PRIu64 ", \"rst_failed\": %" PRIu64
+				", \"due_to_last_ms\": ",
+				i ? ", " : "", wk.cpus[i], x->flows, x->expired, x->rsts,
+				x->rst_failed);
+			json_num(f, x->due_to_last_ms);
+			fputs(", \"expiries_per_s\": ", f);
+			json_num(f, x->expiries_per_s);
+			fputs(", \"fwd_during_mpps\": ", f);
+			json_num(f, x->fwd_during_mpps);
+			fputs("}", f);
+		}
+		fputs("]}", f);
+	}
+	fputs("},\n", f);
+}
+
+static void
 write_json(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -1515,6 +2177,7 @@ write_json(const char *path)
 	} else {
 		fputs("  \"storm\": null,\n  \"steady_expiry\": null,\n", f);
 	}
+	json_workers(f);
 	fputs("  \"targets\": [\n", f);
 	for (unsigned int i = 0; i < n_targets; i++) {
 		fputs("    {\"name\": ", f);
@@ -1603,7 +2266,7 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: idlecut-bench [--flows LIST] [--seconds S] [--rounds R] [--big] [--quick]\n"
 		"                     [--json FILE] [--plot FILE.png] [--storm N] [--lcore N]\n"
-		"                     [--phases LIST] [--seed N]\n"
+		"                     [--phases LIST] [--seed N] [--workers LIST] [--cpus LIST]\n"
 		"  --flows LIST   flow counts, e.g. 1K,64K,1M,4M (default; K = 1024, M = 1024 K)\n"
 		"  --seconds S    per throughput measurement, split over the rounds (default 2)\n"
 		"  --rounds R     plain/tracking alternations per flow count (default 3)\n"
@@ -1614,7 +2277,13 @@ usage(FILE *f)
 		"  --storm N      flows in the expiry storm (default 1M)\n"
 		"  --lcore N      CPU to run on (default 0)\n"
 		"  --phases LIST  run only some of plain,tracking,new,churn,expiry (profiling)\n"
-		"  --seed N       flow hash seed (default fixed, so that runs compare)\n");
+		"  --seed N       flow hash seed (default fixed, so that runs compare)\n"
+		"  --workers LIST several workers at once, e.g. 1,2: each on its own CPU with its\n"
+		"                 own generator; alone on each CPU, port steering, software\n"
+		"                 handoff, and the storm (README \"Benchmark\"); only these\n"
+		"                 figures unless --phases asks for more\n"
+		"  --cpus LIST    the workers' CPUs (default 0,1); the main lcore sleeps on the\n"
+		"                 first\n");
 }
 
 static uint32_t
@@ -1634,6 +2303,29 @@ parse_count(const char *s)
 	return (uint32_t)v;
 }
 
+/* A comma-separated list of numbers in [lo, hi] into @p out (at most MAX_WORKERS). */
+static unsigned int
+parse_uint_list(const char *list, const char *what, unsigned int *out, unsigned int lo,
+		unsigned int hi)
+{
+	unsigned int n = 0;
+
+	for (const char *p = list; *p != '\0';) {
+		char *end;
+		unsigned long v = strtoul(p, &end, 10);
+
+		if (end == p || (*end != ',' && *end != '\0') || v < lo || v > hi)
+			die("%s: a list of numbers %u..%u, e.g. 1,2", what, lo, hi);
+		if (n == MAX_WORKERS)
+			die("%s: at most %d", what, MAX_WORKERS);
+		out[n++] = (unsigned int)v;
+		p = *end == ',' ? end + 1 : end;
+	}
+	if (n == 0)
+		die("%s: empty list", what);
+	return n;
+}
+
 static unsigned int
 parse_phases(const char *list)
 {
@@ -1651,6 +2343,8 @@ parse_phases(const char *list)
 			die("--phases: %.*s is not one of plain,tracking,new,churn,expiry",
 			    (int)len, p);
 		m |= 1u << i;
+		if (i == 4)
+			m |= PH_WSTORM; /* expiry: with --workers, the workers' storm too */
 		p += len;
 		if (*p == ',')
 			p++;
@@ -1672,6 +2366,8 @@ parse_args(int argc, char **argv)
 					   {"lcore", required_argument, NULL, 'l'},
 					   {"phases", required_argument, NULL, 'P'},
 					   {"seed", required_argument, NULL, 'x'},
+					   {"workers", required_argument, NULL, 'w'},
+					   {"cpus", required_argument, NULL, 'c'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	const char *flows = NULL;
@@ -1714,6 +2410,15 @@ parse_args(int argc, char **argv)
 			break;
 		case 'P':
 			opt.phases = parse_phases(optarg);
+			opt.phases_set = true;
+			break;
+		case 'w':
+			wk.n_counts = parse_uint_list(optarg, "--workers", wk.counts, 1,
+						      MAX_WORKERS);
+			break;
+		case 'c':
+			wk.n_cpus =
+				parse_uint_list(optarg, "--cpus", wk.cpus, 0, RTE_MAX_LCORE - 1);
 			break;
 		case 'x':
 			opt.seed = (uint32_t)strtoul(optarg, NULL, 0);
@@ -1731,7 +2436,17 @@ parse_args(int argc, char **argv)
 		exit(2);
 	}
 	if (flows == NULL)
-		flows = opt.quick ? "1K,64K" : "1K,64K,1M,4M";
+		flows = opt.quick ? "1K,64K" : wk.n_counts ? "1K,64K,1M" : "1K,64K,1M,4M";
+	if (wk.n_counts > 0) {
+		for (unsigned int i = 0; i < wk.n_counts; i++)
+			wk.max = RTE_MAX(wk.max, wk.counts[i]);
+		if (wk.max > wk.n_cpus)
+			die("--workers %u needs %u CPUs in --cpus (%u given)", wk.max, wk.max,
+			    wk.n_cpus);
+		/* Only the workers' figures, unless --phases asks for more. */
+		if (!opt.phases_set)
+			opt.phases = PH_WSTORM;
+	}
 	if (opt.quick && !seconds_set)
 		opt.seconds = 1.0;
 	for (const char *p = flows; *p != '\0';) {
@@ -1745,26 +2460,43 @@ parse_args(int argc, char **argv)
 	}
 	if (opt.big)
 		opt.flows[opt.n_flows++] = 16 * MI;
+	memcpy(wk.flows, opt.flows, sizeof(wk.flows));
+	wk.n_flows = wk.n_counts > 0 ? opt.n_flows : 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	char prefix[64], lcore[16], rundir[4096];
+	char prefix[64], lcore[16 + 24 * MAX_WORKERS], rundir[4096];
 	/* --no-shconf, --no-telemetry: nothing left behind in the runtime directory. */
 	char *eal[] = {
 		argv[0],	 "--no-huge",	  "-m",	       "2048",	      "--no-pci",
-		"--file-prefix", prefix,	  "-l",	       lcore,	      "--vdev",
+		"--file-prefix", prefix,	  "--lcores",	       lcore,	      "--vdev",
 		"net_null0",	 "--vdev",	  "net_null1", "--no-shconf", "--no-telemetry",
 		"--log-level",	 "lib.eal:error", NULL};
 
 	parse_args(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(prefix, sizeof(prefix), "idlecut-bench-%d", (int)getpid());
-	snprintf(lcore, sizeof(lcore), "%u", opt.lcore);
+	/*
+	 * One lcore on --lcore; with --workers, the main lcore on the first CPU of --cpus (it
+	 * sleeps while they run) and worker lcore i + 1 on CPU i of --cpus.
+	 */
+	snprintf(lcore, sizeof(lcore), "0@%u", wk.max > 0 ? wk.cpus[0] : opt.lcore);
+	for (unsigned int i = 0; i < wk.max; i++) {
+		size_t l = strlen(lcore);
+
+		snprintf(lcore + l, sizeof(lcore) - l, ",%u@%u", i + 1, wk.cpus[i]);
+		wk.lcore[i] = i + 1;
+	}
 	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0)
 		die("cannot initialise EAL: %s", rte_strerror(rte_errno));
-	g_mp = rte_pktmbuf_pool_create("bench", POOL_MBUFS, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+	/* Several workers: handoff rings of WORKER_HANDOFF_RING frames each way, in flight. */
+	g_mp = rte_pktmbuf_pool_create("bench",
+				       POOL_MBUFS + (wk.max > 1 ? 2u * wk.max * wk.max *
+								   WORKER_HANDOFF_RING
+							: 0),
+				       256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (g_mp == NULL)
 		die("mbuf pool: %s", rte_strerror(rte_errno));
@@ -1772,11 +2504,16 @@ main(int argc, char **argv)
 		char name[16];
 
 		snprintf(name, sizeof(name), "net_null%u", i);
+		/* A TX queue per worker: worker i sends (handed frames, RSTs) on queue i. */
+		struct port_conf pc = {.n_queues = (uint16_t)RTE_MAX(1u, wk.max), .no_rss = true};
+		const char *step;
+
 		if (rte_eth_dev_get_port_by_name(name, &g_port[i]) != 0 ||
-		    port_setup(g_port[i], g_mp) < 0)
+		    port_setup_conf(g_port[i], g_mp, &pc, &step) < 0)
 			die("%s: cannot set up", name);
 		slot_alloc(i, 0);
 	}
+	g_slots[rte_lcore_id()].ready = true;
 	g_tsc0 = rte_rdtsc();
 	g_hz = rte_get_tsc_hz();
 	g_per_ms = g_hz / 1000;
@@ -1796,6 +2533,8 @@ main(int argc, char **argv)
 		measure_churn();
 	if (opt.phases & PH_EXPIRY)
 		measure_expiry();
+	if (wk.n_counts > 0)
+		measure_workers();
 
 	eval_targets();
 	print_table();
@@ -1804,8 +2543,9 @@ main(int argc, char **argv)
 	if (opt.plot != NULL)
 		write_plot(opt.plot);
 
-	for (unsigned int i = 0; i < 2; i++)
-		rte_pktmbuf_free_bulk(g_slot[i], WORKER_BURST);
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
+		for (unsigned int i = 0; g_slots[l].ready && i < 2; i++)
+			rte_pktmbuf_free_bulk(g_slots[l].slot[i], WORKER_BURST);
 	port_close_all();
 	rte_mempool_free(g_mp);
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());

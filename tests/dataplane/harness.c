@@ -347,6 +347,29 @@ fx_burst(struct fx *x, unsigned int pi, struct rte_mbuf **m, uint16_t n, struct 
 }
 
 void
+fx_share(struct fx **xs, unsigned int n, bool steer_sw)
+{
+	struct worker *ws[WORKER_MAX_SHARE];
+	int rc;
+
+	if (n > WORKER_MAX_SHARE)
+		fail_msg("fx_share: %u workers, at most %d", n, WORKER_MAX_SHARE);
+	for (unsigned int i = 0; i < n; i++) {
+		ws[i] = xs[i]->w;
+		worker_set_queue(ws[i], 0, (uint16_t)i);
+	}
+	rc = worker_share_pair(ws, n, 0, steer_sw);
+	if (rc != 0)
+		fail_msg("worker_share_pair: %s", rte_strerror(-rc));
+}
+
+unsigned int
+fx_poll_handoff(struct fx *x)
+{
+	return worker_poll_handoff(x->w);
+}
+
+void
 fx_publish(struct fx *x, const struct dp_snapshot *s)
 {
 	x->w->eng.snap = s;
@@ -774,11 +797,14 @@ fx_main(int argc, char **argv, const char *group, void (*add_tests)(void))
 		return 1;
 	}
 	for (unsigned int i = 0; i < N_PORTS; i++) {
+		/* Two queues: the handoff tests' second worker sends on queue 1. */
+		struct port_conf g_pconf = {.n_queues = 2, .no_rss = true};
+		const char *step;
 		char name[16];
 
 		snprintf(name, sizeof(name), "net_null%u", i);
 		if (rte_eth_dev_get_port_by_name(name, &g_port[i]) != 0 ||
-		    (rc = port_setup(g_port[i], g_mp)) < 0) {
+		    (rc = port_setup_conf(g_port[i], g_mp, &g_pconf, &step)) < 0) {
 			fprintf(stderr, "%s: %s: cannot set up\n", group, name);
 			return 1;
 		}

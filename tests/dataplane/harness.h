@@ -197,6 +197,16 @@ uint16_t fx_push(struct fx *x, unsigned int pi, struct rte_mbuf *m);
 uint16_t fx_burst(struct fx *x, unsigned int pi, struct rte_mbuf **m, uint16_t n,
 		  struct rte_mbuf **out);
 
+/**
+ * Let the @p n fixtures @p xs (each on the same ports, base 0) share pair 0 as workers
+ * 0..n-1 of it, each on its own queue (worker_share_pair()); @p steer_sw as for
+ * `steering: software`. Fails the test if the rings cannot be made.
+ */
+void fx_share(struct fx **xs, unsigned int n, bool steer_sw);
+
+/** Frames the fixture's worker takes from its handoff rings and processes (as its loop). */
+unsigned int fx_poll_handoff(struct fx *x);
+
 /** The control thread published snapshot @p s: the worker takes it, as in its loop. */
 void fx_publish(struct fx *x, const struct dp_snapshot *s);
 

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Software handoff between the workers sharing one pair (SPEC §3 "Workers"): two real
+ * workers (fixtures A = index 0 and B = index 1 of pair 0, the same ports, each on its own
+ * queue) with their SP/SC rings.
+ *
+ * - A full ring drops and counts (handoff_drops) and leaks no mbuf.
+ * - Ownership is one per flow: both directions of a flow are kept by the same worker and
+ *   handed over by the other, untagged, 802.1Q, QinQ, IPv4 and IPv6 alike, and both workers
+ *   own some flows.
+ * - A frame handed over is processed once, by its owner: counted received once (by the
+ *   worker that received it), its flow's packets counted once, forwarded by the owner.
+ * - With the port's steering trusted, only QinQ frames are handed over.
+ * - Non-IP frames and non-first fragments are forwarded where they arrive.
+ *
+ * Which worker owns a flow is observed from outside (did the worker keep the frame or hand
+ * it over?), never computed with the code under test.
+ *
+ * Run: meson test -C build --suite dataplane (tests/dataplane/harness.h says how they run).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char HO_YAML[] = "name: handoff\n"
+			      "ports: [{name: a, inside: {port: 0}, outside: {port: 1}}]\n"
+			      "profiles:\n"
+			      "  p: {tcp: {established: 10s}, udp: {single: 10s, stream: 10s}}\n"
+			      "default_profile: p\n";
+
+#define HO_RING_CAP (WORKER_HANDOFF_RING - 1) /* an rte_ring of N slots holds N - 1 */
+#define HO_FLOWS 64
+
+/* Two workers sharing pair 0: xs[0] = A, xs[1] = B. */
+static void
+ho_pair(struct fx **xs, bool steer_sw)
+{
+	xs[0] = fx_new(HO_YAML, 1.0, 8192);
+	xs[1] = fx_new(HO_YAML, 1.0, 8192);
+	fx_share(xs, 2, steer_sw);
+}
+
+static uint64_t
+handed_total(const struct fx *x)
+{
+	return fx_stats(x)->handoff_packets + fx_stats(x)->handoff_drops;
+}
+
+/* Push one frame into @x on port @pi: true if @x handed it over (false: kept it). */
+static bool
+handed(struct fx *x, unsigned int pi, const struct fx_pkt *p)
+{
+	uint64_t h0 = handed_total(x);
+	uint16_t fwd = fx_push(x, pi, fx_mbuf(p));
+
+	if (handed_total(x) == h0 + 1) {
+		EQ("a frame handed over is not forwarded too", fwd, 0);
+		return true;
+	}
+	EQ("handoffs per frame", handed_total(x), h0);
+	return false;
+}
+
+/* Both workers take what the other handed them, until nothing is left. */
+static void
+ho_drain(struct fx **xs)
+{
+	while (fx_poll_handoff(xs[0]) + fx_poll_handoff(xs[1]) != 0)
+		;
+}
+
+/* ------------------------------------------------------------------ a full ring */
+
+static void
+test_full_ring(void **state)
+{
+	struct fx *xs[2];
+	struct fx_ep c = EP_CLIENT;
+	unsigned int avail0, sent = 0, kept = 0, taken = 0, n;
+	uint64_t handed;
+
+	(void)state;
+	ho_pair(xs, true);
+	avail0 = fx_mbufs_avail();
+	/* B never polls meanwhile: about half of 6400 flows are B's, more than its ring holds. */
+	for (unsigned int b = 0; b < 200; b++) {
+		struct rte_mbuf *m[WORKER_BURST], *out[WORKER_BURST];
+
+		assert_int_equal(fx_mbufs_alloc(m, WORKER_BURST), 0);
+		for (unsigned int i = 0; i < WORKER_BURST; i++) {
+			struct fx_pkt p = fx_udp_pkt(&c, &EP_SERVER);
+
+			c.port = (uint16_t)(1024 + sent++);
+			fx_fill(m[i], &p);
+		}
+		n = fx_burst(xs[0], 0, m, WORKER_BURST, out);
+		kept += n;
+		rte_pktmbuf_free_bulk(out, n);
+	}
+	handed = sent - kept;
+	print_message("%u frames: A kept %u, handed %" PRIu64 " (%" PRIu64 " dropped)\n", sent,
+		      kept, handed, fx_stats(xs[0])->handoff_drops);
+	EQ("A kept or handed every frame", handed_total(xs[0]), handed);
+	assert_true(handed > HO_RING_CAP);
+	EQ("handed over: what the ring holds", fx_stats(xs[0])->handoff_packets, HO_RING_CAP);
+	EQ("dropped: the rest", fx_stats(xs[0])->handoff_drops, handed - HO_RING_CAP);
+	/* The dropped frames were freed: only the ring's frames are still out of the pool. */
+	EQ("mbufs out of the pool: the ring's", avail0 - fx_mbufs_avail(), HO_RING_CAP);
+	EQ("A received all", fx_stats(xs[0])->rx_packets[0], sent);
+
+	/* B takes them as the owner: forwarded out of the outside port, not received again. */
+	while ((n = fx_poll_handoff(xs[1])) != 0)
+		taken += n;
+	EQ("B took the ring's frames", taken, HO_RING_CAP);
+	EQ("B forwarded them", fx_stats(xs[1])->tx_packets[1], HO_RING_CAP);
+	EQ("B counted none as received", fx_stats(xs[1])->rx_packets[0], 0);
+	EQ("B holds their flows", fx_n_flows(xs[1]), HO_RING_CAP);
+	EQ("A holds the flows it kept", fx_n_flows(xs[0]), kept);
+	EQ("B handed nothing back", handed_total(xs[1]), 0);
+	EQ("every mbuf back in the pool", fx_mbufs_avail(), avail0);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
+/* ------------------------------------------------------------------ ownership */
+
+struct ho_tags {
+	const char *name;
+	uint8_t family;
+	uint8_t n_vlan;
+	uint16_t tpid[2];
+	uint16_t vlan[2];
+};
+
+static const struct ho_tags ho_cases[] = {
+	{"ipv4_untagged", 4, 0, {0, 0}, {0, 0}},
+	{"ipv4_dot1q", 4, 1, {0x8100, 0}, {100, 0}},
+	{"ipv4_qinq", 4, 2, {0x88a8, 0x8100}, {200, 100}},
+	{"ipv6_untagged", 6, 0, {0, 0}, {0, 0}},
+	{"ipv6_dot1q", 6, 1, {0x8100, 0}, {100, 0}},
+	{"ipv6_qinq", 6, 2, {0x88a8, 0x8100}, {200, 100}},
+};
+
+/* Flow @i's segment from its client (@from_server false) or its server, with @k's tags. */
+static struct fx_pkt
+ho_seg(const struct ho_tags *k, struct fx_ep *c, unsigned int i, bool from_server)
+{
+	struct fx_pkt p;
+
+	c->port = (uint16_t)(40000 + i);
+	p = from_server ? fx_tcp_pkt(&EP_SERVER, c, SYN | ACK, ISN_S, ISN_C + 1, 0)
+			: fx_tcp_pkt(c, &EP_SERVER, SYN, ISN_C, 0, 0);
+	p.family = k->family;
+	p.n_vlan = k->n_vlan;
+	memcpy(p.tpid, k->tpid, sizeof(p.tpid));
+	memcpy(p.vlan, k->vlan, sizeof(p.vlan));
+	return p;
+}
+
+static void
+test_owner_symmetric(void **state)
+{
+	const struct ho_tags *k = *state;
+	struct fx *xs[2];
+	struct fx_ep c = EP_CLIENT;
+	unsigned int avail0, owned_by_a = 0;
+
+	ho_pair(xs, true);
+	avail0 = fx_mbufs_avail();
+	for (unsigned int i = 0; i < HO_FLOWS; i++) {
+		struct fx_pkt cs = ho_seg(k, &c, i, false), sc = ho_seg(k, &c, i, true);
+		bool a_cs = handed(xs[0], 0, &cs), a_sc = handed(xs[0], 1, &sc);
+		bool b_cs = handed(xs[1], 0, &cs), b_sc = handed(xs[1], 1, &sc);
+
+		if (a_cs != a_sc || b_cs != b_sc || a_cs == b_cs)
+			fail_msg("%s flow %u: A hands over client->server %d, server->client %d; B "
+				 "%d, %d: both directions must go to one owner",
+				 k->name, i, a_cs, a_sc, b_cs, b_sc);
+		owned_by_a += !a_cs;
+	}
+	print_message("%s: A owns %u of %u flows\n", k->name, owned_by_a, HO_FLOWS);
+	assert_true(owned_by_a > 0 && owned_by_a < HO_FLOWS);
+	EQ("A kept its flows' SYNs", fx_n_flows(xs[0]), owned_by_a);
+	ho_drain(xs);
+	/* Each worker got the other's frames: now each holds exactly the flows it owns. */
+	EQ("A's flows after the handoffs", fx_n_flows(xs[0]), owned_by_a);
+	EQ("B's flows after the handoffs", fx_n_flows(xs[1]), HO_FLOWS - owned_by_a);
+	EQ("nothing dropped", fx_stats(xs[0])->handoff_drops + fx_stats(xs[1])->handoff_drops, 0);
+	EQ("every mbuf back in the pool", fx_mbufs_avail(), avail0);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
+/* ------------------------------------------------------------------ processed once */
+
+static void
+test_owner_once(void **state)
+{
+	struct fx *xs[2], *probe[2];
+	struct stats_lcore a0, b0;
+	struct tconn t;
+	struct flow *f;
+	unsigned int i;
+
+	(void)state;
+	/*
+	 * A TCP flow B owns, found on a probe pair of their own (the same seed and worker
+	 * count, so the same owners): the first client port whose SYN the probe's A hands over.
+	 */
+	ho_pair(probe, true);
+	tc_init(&t, 4, &EP_CLIENT, &EP_SERVER, 0, false);
+	for (i = 0; i < HO_FLOWS; i++) {
+		struct fx_pkt p;
+
+		t.c.port = (uint16_t)(50000 + i);
+		p = fx_tcp_pkt(&t.c, &t.s, SYN, ISN_C, 0, 0);
+		if (handed(probe[0], 0, &p))
+			break;
+	}
+	assert_true(i < HO_FLOWS);
+	ho_drain(probe);
+	fx_free(probe[0]);
+	fx_free(probe[1]);
+
+	ho_pair(xs, true);
+	a0 = *fx_stats(xs[0]);
+	b0 = *fx_stats(xs[1]);
+	/* Handshake and data: the client's segments reach A, the server's reach B. */
+	EQ("SYN at A: handed over", tc_seg(xs[0], &t, 0, SYN, 0), 0);
+	EQ("B takes the SYN", fx_poll_handoff(xs[1]), 1);
+	EQ("SYN-ACK at B: forwarded", tc_seg(xs[1], &t, 1, SYN | ACK, 0), 1);
+	EQ("ACK at A: handed over", tc_seg(xs[0], &t, 0, ACK, 0), 0);
+	EQ("B takes the ACK", fx_poll_handoff(xs[1]), 1);
+	EQ("data at A: handed over", tc_seg(xs[0], &t, 0, ACK | PSH, 100), 0);
+	EQ("B takes the data", fx_poll_handoff(xs[1]), 1);
+	EQ("data at B: forwarded", tc_seg(xs[1], &t, 1, ACK | PSH, 200), 1);
+	/* A server segment that reached A (its outside port): B forwards it to the inside. */
+	EQ("server data at A: handed over", tc_seg(xs[0], &t, 1, ACK | PSH, 300), 0);
+	EQ("B takes it", fx_poll_handoff(xs[1]), 1);
+	EQ("nothing more to take", fx_poll_handoff(xs[1]) + fx_poll_handoff(xs[0]), 0);
+
+	assert_null(tc_flow(xs[0], &t));
+	f = tc_flow(xs[1], &t);
+	assert_non_null(f);
+	EQ("state", f->state, FLOW_TCP_ESTABLISHED);
+	EQ("the flow counted each packet once", f->packets, 6);
+	EQ("A received 3 inside", fx_stats(xs[0])->rx_packets[0] - a0.rx_packets[0], 3);
+	EQ("A received 1 outside", fx_stats(xs[0])->rx_packets[1] - a0.rx_packets[1], 1);
+	EQ("A handed 4", fx_stats(xs[0])->handoff_packets - a0.handoff_packets, 4);
+	EQ("A holds no flow", fx_n_flows(xs[0]), 0);
+	EQ("B received 2 (its own)", fx_stats(xs[1])->rx_packets[1] - b0.rx_packets[1], 2);
+	EQ("B received none on the inside", fx_stats(xs[1])->rx_packets[0] - b0.rx_packets[0], 0);
+	EQ("B forwarded the client's 3 outside", fx_stats(xs[1])->tx_packets[1] - b0.tx_packets[1],
+	   3);
+	EQ("B forwarded the server's 1 inside", fx_stats(xs[1])->tx_packets[0] - b0.tx_packets[0],
+	   1);
+	/* (B's own two were forwarded: tc_seg() said so; fx_push() frees them, no TX.) */
+	EQ("B created the flow once",
+	   fx_stats(xs[1])->flows_created[f->profile] - b0.flows_created[f->profile], 1);
+	EQ("no stray anywhere",
+	   fx_stats(xs[0])->drops[STATS_DROP_STRAY] + fx_stats(xs[1])->drops[STATS_DROP_STRAY], 0);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
+/* ------------------------------------------------------------------ trusted steering */
+
+static void
+test_trusted_only_qinq(void **state)
+{
+	struct fx *xs[2];
+	struct fx_ep c = EP_CLIENT;
+	unsigned int avail0, qinq_a = 0;
+
+	(void)state;
+	ho_pair(xs, false);
+	avail0 = fx_mbufs_avail();
+	for (unsigned int j = 0; j < RTE_DIM(ho_cases); j++) {
+		const struct ho_tags *k = &ho_cases[j];
+
+		for (unsigned int i = 0; i < HO_FLOWS; i++) {
+			struct fx_pkt cs = ho_seg(k, &c, i, false), sc = ho_seg(k, &c, i, true);
+			bool a = handed(xs[0], 0, &cs), b = handed(xs[1], 1, &sc);
+
+			if (k->n_vlan < 2) {
+				if (a || b)
+					fail_msg("%s flow %u handed over with trusted steering",
+						 k->name, i);
+				continue;
+			}
+			/* QinQ: by the flow hash, one owner for both directions. */
+			if (a == b)
+				fail_msg("%s flow %u: A hands it over %d, B %d", k->name, i, a, b);
+			qinq_a += !a;
+		}
+	}
+	print_message("QinQ: A owns %u of %u flows\n", qinq_a, 2 * HO_FLOWS);
+	assert_true(qinq_a > 0 && qinq_a < 2 * HO_FLOWS);
+	ho_drain(xs);
+	EQ("every mbuf back in the pool", fx_mbufs_avail(), avail0);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
+/* ------------------------------------------------------------------ not flows */
+
+/*
+ * Non-IP frames and non-first fragments have no flow (no ports to key them): forwarded
+ * where they arrive, whatever the flow hash of their addresses would say.
+ */
+static void
+test_not_flows_stay(void **state)
+{
+	struct fx *xs[2];
+	struct fx_ep c = EP_CLIENT;
+	unsigned int avail0;
+
+	(void)state;
+	ho_pair(xs, true);
+	avail0 = fx_mbufs_avail();
+	for (unsigned int i = 0; i < HO_FLOWS; i++) {
+		for (unsigned int kind = 0; kind < 2; kind++) {
+			struct fx_pkt p = ho_seg(&ho_cases[0], &c, i, false);
+			struct rte_mbuf *m = fx_mbuf(&p);
+			uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+			uint64_t h0 = handed_total(xs[0]);
+
+			if (kind == 0) {
+				d[12] = 0x08; /* ARP */
+				d[13] = 0x06;
+			} else {
+				d[14 + 6] =
+					0x00; /* fragment offset 8 bytes: a non-first fragment */
+				d[14 + 7] = 0x01;
+			}
+			EQ(kind ? "a fragment is forwarded" : "a non-IP frame is forwarded",
+			   fx_push(xs[0], 0, m), 1);
+			EQ("not handed over", handed_total(xs[0]), h0);
+		}
+	}
+	EQ("no flow", fx_n_flows(xs[0]), 0);
+	EQ("non-IP counted", fx_stats(xs[0])->non_ip, HO_FLOWS);
+	EQ("fragments counted", fx_stats(xs[0])->fragments, HO_FLOWS);
+	EQ("every mbuf back in the pool", fx_mbufs_avail(), avail0);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
+/* ------------------------------------------------------------------ main */
+
+static void
+add_tests(void)
+{
+	fx_add_test("handoff_full_ring_drops_counts_no_leak", test_full_ring, NULL);
+	for (unsigned int i = 0; i < RTE_DIM(ho_cases); i++)
+		fx_add_test(fx_fmt("handoff_owner_both_directions_%s", ho_cases[i].name),
+			    test_owner_symmetric, &ho_cases[i]);
+	fx_add_test("handoff_processed_once_by_owner", test_owner_once, NULL);
+	fx_add_test("handoff_trusted_steering_only_qinq", test_trusted_only_qinq, NULL);
+	fx_add_test("handoff_non_ip_and_fragments_stay", test_not_flows_stay, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	return fx_main(argc, argv, "dataplane-handoff", add_tests);
+}
