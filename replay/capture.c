@@ -73,7 +73,7 @@ cap_fopen(struct cap_reader *r, FILE *f, const char *name, char *err, size_t err
 		snprintf(err, errlen,
 			 "%s: link type %d (%s) is not supported: Ethernet, LINUX_SLL, "
 			 "LINUX_SLL2 and raw IP (RAW, IPV4, IPV6) are",
-			 name, pcap_datalink_ext(r->p), cap_linktype_name(r->linktype));
+			 name, r->linktype, cap_linktype_name(r->linktype));
 		cap_close(r);
 		return -1;
 	}
