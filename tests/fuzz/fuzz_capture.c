@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the capture-reading path of idlecut-replay. The input is a capture
+ * file (pcap or pcapng, any link type); it is read through libpcap from memory, each
+ * record is converted to Ethernet (replay/capture.c) and replayed through two flow engines
+ * (replay/replay.c: short timeouts, reset-both and stray drop; silent, stray reset), with
+ * --out written (to /dev/null) in the capture's own link type and the report rendered as a
+ * table and as JSON (replay/report.c). Invariants are checked with __builtin_trap().
+ *
+ * The replay's span is capped at FUZZ_SPAN_MS so that one input cannot step the engines'
+ * clocks for days of capture time (the tool itself allows 24 days).
+ *
+ * tests/fuzz/make_capture_corpus.py writes the seeds.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "config.h"
+#include "replay.h"
+#include "report.h"
+
+#define FUZZ_SPAN_MS 150000 /* 2.5 minutes of capture time */
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static FILE *devnull;
+
+static struct cfg_scenario *
+scenario(bool silent)
+{
+	struct cfg_scenario *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	snprintf(s->name, sizeof(s->name), "%s", silent ? "silent" : "reset");
+	s->n_pairs = 1;
+	s->pairs[0].side[0].vlan = silent ? 300 : 0;
+	s->capacity = CFG_CAPACITY_MIN;
+	s->when_full = silent ? CFG_DROP : CFG_FORWARD;
+	s->n_profiles = 2;
+	cfg_profile_init_untracked(&s->profiles[0]);
+	cfg_profile_init_defaults(&s->profiles[1], "p");
+	for (unsigned int t = 0; t < CFG_TMO_COUNT; t++)
+		s->profiles[1].timeout_us[t] = (silent ? 20 : 60) * 1000000ull;
+	s->profiles[1].timeout_us[CFG_TMO_TCP_HANDSHAKE] = 5000000;
+	s->profiles[1].on_timeout = silent ? CFG_ON_TIMEOUT_SILENT : CFG_ON_TIMEOUT_RESET_BOTH;
+	s->profiles[1].stray_tcp = silent ? CFG_STRAY_RESET : CFG_STRAY_DROP;
+	s->profiles[1].malformed = silent ? CFG_DROP : CFG_FORWARD;
+	s->default_profile = 1;
+	return s;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char err[CAP_ERR_MAX];
+	struct cap_reader cap;
+	struct cap_pkt pkt;
+	struct rp_run *run;
+	pcap_t *dead = NULL;
+	pcap_dumper_t *dump = NULL;
+	FILE *f, *dup_null = NULL;
+	uint64_t n = 0;
+	int rc;
+
+	if (devnull == NULL)
+		devnull = fopen("/dev/null", "w");
+	CHECK(devnull != NULL);
+	if (size == 0)
+		return 0;
+	f = fmemopen((void *)(uintptr_t)data, size, "rb");
+	if (f == NULL)
+		return 0;
+	if (cap_fopen(&cap, f, "fuzz", err, sizeof(err)) < 0) {
+		/* One line, naming the input. */
+		CHECK(strncmp(err, "fuzz: ", 6) == 0 && strchr(err, '\n') == NULL);
+		return 0;
+	}
+	CHECK(cap_linktype_supported(cap.linktype));
+	run = rp_create(cap.linktype, 1.0, err, sizeof(err));
+	CHECK(run != NULL);
+	run->span_max_ms = FUZZ_SPAN_MS;
+	dead = pcap_open_dead_with_tstamp_precision(cap.linktype, 65535,
+						    PCAP_TSTAMP_PRECISION_NANO);
+	dup_null = fopen("/dev/null", "w");
+	if (dead != NULL && dup_null != NULL)
+		dump = pcap_dump_fopen(dead, dup_null);
+	if (dump == NULL && dup_null != NULL)
+		fclose(dup_null);
+	CHECK(rp_add_scenario(run, "reset", "fuzz-reset", scenario(false), dump, err,
+			      sizeof(err)) == 0);
+	CHECK(rp_add_scenario(run, "silent", "fuzz-silent", scenario(true), NULL, err,
+			      sizeof(err)) == 0);
+
+	while ((rc = cap_next(&cap, &pkt, err, sizeof(err))) > 0) {
+		CHECK(pkt.caplen <= pkt.len);
+		n++;
+		if (rp_packet(run, &pkt, err, sizeof(err)) < 0) {
+			CHECK(strchr(err, '\n') == NULL);
+			break;
+		}
+		CHECK(run->n_batch < ENGINE_BURST);
+	}
+	if (rc < 0)
+		CHECK(strncmp(err, "fuzz: ", 6) == 0);
+	rp_finish(run);
+	CHECK(run->records <= n && run->n_batch == 0);
+	CHECK(run->truncated <= run->records && run->backwards <= run->records);
+	for (unsigned int s = 0; s < run->n_scn; s++) {
+		const struct rp_scenario *sc = &run->scn[s];
+
+		CHECK(sc->n_cuts <= rp_flows_created(sc));
+		for (uint32_t i = 0; i < sc->n_cuts; i++) {
+			const struct rp_cut *c = &sc->cuts[i];
+
+			CHECK(c->n_rst <= ENGINE_RST_PER_FLOW);
+			CHECK(c->cut_ns >= run->ts0_ns && c->cut_ns <= run->last_ns);
+			CHECK(c->last_ns <= c->cut_ns);
+			CHECK(c->flow == RP_NONE || c->flow < run->n_flows);
+			/* silent never sends; reset-both sends two for a live TCP flow */
+			if (s == 1)
+				CHECK(c->n_rst == 0);
+		}
+		/* Every RST the engine asked for reached --out or was counted as unwritable. */
+		if (sc->out != NULL)
+			CHECK(sc->out_rsts + sc->out_failed ==
+			      sc->rsts[0] + sc->rsts[1] + sc->rsts[2]);
+	}
+	{
+		struct rpt_capture rc2 = {.file = "fuzz", .damaged = NULL, .bad_ts = cap.bad_ts};
+
+		rpt_sort(run);
+		rpt_table(devnull, run, &rc2);
+		CHECK(rpt_json(devnull, run, &rc2) == 0);
+	}
+	if (dump != NULL)
+		pcap_dump_close(dump);
+	if (dead != NULL)
+		pcap_close(dead);
+	rp_destroy(run);
+	cap_close(&cap);
+	return 0;
+}
