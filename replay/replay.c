@@ -417,7 +417,8 @@ rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errle
 		run->backwards++;
 		ts = run->last_ns; /* handled as the same time as the previous record */
 	}
-	off_ms = (ts - run->ts0_ns) / NS_PER_MS;
+	/* Rounded up: a cut (at a whole tick) never comes before last packet + timeout. */
+	off_ms = (ts - run->ts0_ns + NS_PER_MS - 1) / NS_PER_MS;
 	if (off_ms > run->span_max_ms) {
 		snprintf(err, errlen,
 			 "record %llu is %.3f s after the first: a replay spans at most %.0f s "

@@ -10,7 +10,8 @@
  *	rp_finish(run);             // flushes what is batched; time does not move on
  *	report from run->... (report.h), then rp_destroy(run).
  *
- * Clock: tick = whole milliseconds since the first record. Before the records of a new
+ * Clock: tick = milliseconds since the first record, rounded up (so a cut, at a whole tick,
+ * never comes before the last packet + timeout). Before the records of a new
  * tick, every engine's clock steps tick by tick from its last one, running expiry (with a
  * budget no expiry can exhaust) and draining its output at each, so a flow is cut exactly
  * at its last packet + timeout (1 ms resolution) and its RSTs carry that time. Records of

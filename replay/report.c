@@ -276,6 +276,15 @@ matrix_rows(const struct rp_run *run, uint32_t *n_out)
 	return rows;
 }
 
+/* A matrix column: as wide as the scenario's label, at least a cut time with its count. */
+static int
+col_width(const struct rp_scenario *s)
+{
+	size_t l = strlen(s->label);
+
+	return l < 12 ? 12 : (int)l;
+}
+
 static void
 matrix_table(FILE *f, const struct rp_run *run)
 {
@@ -284,7 +293,7 @@ matrix_table(FILE *f, const struct rp_run *run)
 	fprintf(f, "\nmatrix: which scenario cuts which flow (s from capture start; - = not cut)\n");
 	fprintf(f, "  %-46s", "flow");
 	for (unsigned int s = 0; s < run->n_scn; s++)
-		fprintf(f, " %16.16s", run->scn[s].label);
+		fprintf(f, " %*s", col_width(&run->scn[s]), run->scn[s].label);
 	fputc('\n', f);
 	for (uint32_t r = 0; r < n; r++) {
 		const struct rp_flow *fl = &run->flows[rows[r]];
@@ -309,7 +318,7 @@ matrix_table(FILE *f, const struct rp_run *run)
 
 				snprintf(cell + l, sizeof(cell) - l, " (%u cuts)", k);
 			}
-			fprintf(f, " %16s", cell);
+			fprintf(f, " %*s", col_width(sc), cell);
 		}
 		fputc('\n', f);
 	}
