@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "capture.h"
@@ -13,6 +14,12 @@
 #define ETH_QINQ 0x88a8
 #define ETH_IPV4 0x0800
 #define ETH_IPV6 0x86dd
+#define PCAP_MAGIC_US 0xa1b2c3d4u
+#define PCAP_MAGIC_NS 0xa1b23c4du
+#define PCAP_FILE_HLEN 24
+#define PCAP_REC_HLEN 16
+/* libpcap's limit for a record (MAXIMUM_SNAPLEN): larger ones are damage, not frames. */
+#define PCAP_MAX_CAPLEN 262144u
 
 /* Locally administered, so that no one mistakes them for the capture's own. */
 static const uint8_t fake_dst[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02};
@@ -80,6 +87,46 @@ cap_fopen(struct cap_reader *r, FILE *f, const char *name, char *err, size_t err
 	return 0;
 }
 
+static inline uint32_t
+rd32x(const uint8_t *p, bool swapped)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return swapped ? __builtin_bswap32(v) : v;
+}
+
+/* A classic pcap file libpcap has opened: map it and read its records from the map. */
+static void
+map_classic(struct cap_reader *r, int fd)
+{
+	struct stat st;
+	uint32_t magic;
+	void *m;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PCAP_FILE_HLEN)
+		return;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	memcpy(&magic, m, 4);
+	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS) {
+		r->swapped = false;
+	} else if (__builtin_bswap32(magic) == PCAP_MAGIC_US ||
+		   __builtin_bswap32(magic) == PCAP_MAGIC_NS) {
+		r->swapped = true;
+		magic = __builtin_bswap32(magic);
+	} else {
+		munmap(m, (size_t)st.st_size); /* pcapng, or a variant only libpcap knows */
+		return;
+	}
+	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	r->nsec = magic == PCAP_MAGIC_NS;
+	r->map = m;
+	r->map_len = (size_t)st.st_size;
+	r->off = PCAP_FILE_HLEN;
+}
+
 int
 cap_open(struct cap_reader *r, const char *path, char *err, size_t errlen)
 {
@@ -95,15 +142,70 @@ cap_open(struct cap_reader *r, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	return cap_fopen(r, f, path, err, errlen);
+	if (cap_fopen(r, f, path, err, errlen) < 0)
+		return -1;
+	map_classic(r, fileno(pcap_file(r->p)));
+	return 0;
 }
 
 void
 cap_close(struct cap_reader *r)
 {
+	if (r->map != NULL)
+		munmap((void *)(uintptr_t)r->map, r->map_len);
+	r->map = NULL;
 	if (r->p != NULL)
 		pcap_close(r->p);
 	r->p = NULL;
+}
+
+/* cap_next() on a mapped classic pcap file: libpcap's checks, libpcap's words. */
+static int
+next_mapped(struct cap_reader *r, struct cap_pkt *pkt, char *err, size_t errlen)
+{
+	const uint8_t *h = r->map + r->off;
+	size_t left = r->map_len - r->off;
+	uint32_t sec, frac, caplen, len;
+
+	if (left == 0)
+		return 0;
+	if (left < PCAP_REC_HLEN) {
+		snprintf(err, errlen,
+			 "%s: after record %llu: truncated dump file; tried to read %u header "
+			 "bytes, only got %zu",
+			 r->name, (unsigned long long)r->records, PCAP_REC_HLEN, left);
+		return -1;
+	}
+	sec = rd32x(h, r->swapped);
+	frac = rd32x(h + 4, r->swapped);
+	caplen = rd32x(h + 8, r->swapped);
+	len = rd32x(h + 12, r->swapped);
+	if (caplen > PCAP_MAX_CAPLEN) {
+		snprintf(err, errlen,
+			 "%s: after record %llu: invalid packet capture length %u, bigger than "
+			 "the maximum of %u",
+			 r->name, (unsigned long long)r->records, caplen, PCAP_MAX_CAPLEN);
+		return -1;
+	}
+	if (left - PCAP_REC_HLEN < caplen) {
+		snprintf(err, errlen,
+			 "%s: after record %llu: truncated dump file; tried to read %u captured "
+			 "bytes, only got %zu",
+			 r->name, (unsigned long long)r->records, caplen, left - PCAP_REC_HLEN);
+		return -1;
+	}
+	r->records++;
+	r->off += PCAP_REC_HLEN + caplen;
+	if (frac >= (r->nsec ? 1000000000u : 1000000u)) {
+		r->bad_ts++;
+		pkt->ts_ns = 0;
+	} else {
+		pkt->ts_ns = (uint64_t)sec * 1000000000ull + (r->nsec ? frac : frac * 1000ull);
+	}
+	pkt->caplen = caplen;
+	pkt->len = len < caplen ? caplen : len;
+	pkt->data = h + PCAP_REC_HLEN;
+	return 1;
 }
 
 int
@@ -111,8 +213,11 @@ cap_next(struct cap_reader *r, struct cap_pkt *pkt, char *err, size_t errlen)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc = pcap_next_ex(r->p, &h, &data);
+	int rc;
 
+	if (r->map != NULL)
+		return next_mapped(r, pkt, err, errlen);
+	rc = pcap_next_ex(r->p, &h, &data);
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc != 1) {

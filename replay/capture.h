@@ -44,6 +44,14 @@
 
 struct cap_reader {
 	pcap_t *p;
+	/* Classic pcap files are read from a private read-only mapping rather than through
+	 * libpcap's stdio reads (a quarter of the replay's time): libpcap still opens and
+	 * checks the file header, and reads pcapng. */
+	const uint8_t *map;
+	size_t map_len;
+	size_t off;	  /**< next record in map */
+	bool swapped;	  /**< the file's byte order is not ours */
+	bool nsec;	  /**< nanosecond timestamps */
 	int linktype;	  /**< DLT_* of the file (pcap_datalink) */
 	uint32_t snaplen; /**< the file's snap length */
 	char name[256];	  /**< file name, for messages */

@@ -44,16 +44,24 @@ key_hash(const struct rp_run *run, const struct flow_key *k)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+/*
+ * The index: open addressing, linear probing, at most half full. A slot holds the flow's
+ * hash (high 32 bits) and its index + 1 (low; 0 = empty), so a probe reads a flow record
+ * (a cache miss on a big capture) only when the whole hash matches.
+ */
 static uint32_t
 flow_find(const struct rp_run *run, const struct flow_key *k, uint32_t hash)
 {
 	uint32_t i = hash & run->index_mask;
+	uint64_t slot;
 
-	while (run->index[i] != 0) {
-		const struct rp_flow *f = &run->flows[run->index[i] - 1];
+	while ((slot = run->index[i]) != 0) {
+		if ((uint32_t)(slot >> 32) == hash) {
+			uint32_t fi = (uint32_t)slot - 1;
 
-		if (f->hash == hash && memcmp(&f->key, k, sizeof(*k)) == 0)
-			return run->index[i] - 1;
+			if (memcmp(&run->flows[fi].key, k, sizeof(*k)) == 0)
+				return fi;
+		}
 		i = (i + 1) & run->index_mask;
 	}
 	return RP_NONE;
@@ -62,11 +70,11 @@ flow_find(const struct rp_run *run, const struct flow_key *k, uint32_t hash)
 static void
 index_put(struct rp_run *run, uint32_t idx)
 {
-	uint32_t i = run->flows[idx].hash & run->index_mask;
+	uint32_t h = run->flows[idx].hash, i = h & run->index_mask;
 
 	while (run->index[i] != 0)
 		i = (i + 1) & run->index_mask;
-	run->index[i] = idx + 1;
+	run->index[i] = (uint64_t)h << 32 | (idx + 1);
 }
 
 /* Room for one more flow: grow the records, the per-scenario arrays and the index. */
@@ -95,7 +103,7 @@ flows_reserve(struct rp_run *run)
 	}
 	if ((uint64_t)(run->n_flows + 1) * 2 > (uint64_t)run->index_mask + 1) {
 		uint32_t size = (run->index_mask + 1) * 2;
-		uint32_t *ni = calloc(size, sizeof(*ni));
+		uint64_t *ni = calloc(size, sizeof(*ni));
 
 		if (ni == NULL)
 			return -1;
@@ -284,8 +292,10 @@ drain(struct rp_run *run, struct rp_scenario *s)
 			c->cut_ns = now_ns;
 			c->last_ns = fi != RP_NONE ? run->flows[fi].last_ns
 						   : now_ns - (uint64_t)ev->idle_ms * NS_PER_MS;
-			if (fi != RP_NONE)
+			if (fi != RP_NONE) {
 				s->open_cut[fi] = (uint32_t)(c - s->cuts);
+				run->flows[fi].flags |= RP_F_CUT;
+			}
 		}
 		for (unsigned int k = 0; k < ev->rsts && r < e->out.n_rst; k++, r++) {
 			const struct engine_rst *rs = &e->out.rst[r];
@@ -369,7 +379,9 @@ flush(struct rp_run *run)
 			}
 			if (pk[i].what == ENGINE_W_STRAY_RST && r < e->out.n_rst)
 				out_rst(run, s, sl->ts_ns, &e->out.rst[r++]);
-			if (sl->flow != RP_NONE && s->open_cut[sl->flow] != RP_NONE)
+			/* The flag first: the record is in cache, the per-scenario array not. */
+			if (sl->flow != RP_NONE && (run->flows[sl->flow].flags & RP_F_CUT) &&
+			    s->open_cut[sl->flow] != RP_NONE)
 				after_cut(s, sl->flow, pk[i].what, sl->ts_ns);
 		}
 		for (; r < e->out.n_rst; r++)

@@ -53,6 +53,7 @@
 /** rp_flow.flags */
 #define RP_F_ADOPTED (1u << 0)	   /**< open before the capture began */
 #define RP_F_ADOPT_PENDING (1u << 1) /**< adopted, the engines have not seen a non-RST yet */
+#define RP_F_CUT (1u << 2) /**< some scenario has cut it (rp_scenario.open_cut may be set) */
 
 /** What the replay knows of one flow (a 5-tuple with its VLANs), whatever the scenarios. */
 struct rp_flow {
@@ -132,7 +133,7 @@ struct rp_run {
 	/* flows */
 	struct rp_flow *flows;
 	uint32_t n_flows, cap_flows;
-	uint32_t *index; /**< open addressing: flow index + 1, 0 = empty */
+	uint64_t *index; /**< open addressing: hash << 32 | flow index + 1; 0 = empty */
 	uint32_t index_mask;
 	uint64_t hkey[4];
 	/* clock */
