@@ -96,19 +96,14 @@ rd32x(const uint8_t *p, bool swapped)
 	return swapped ? __builtin_bswap32(v) : v;
 }
 
-/* A classic pcap file libpcap has opened: map it and read its records from the map. */
-static void
-map_classic(struct cap_reader *r, int fd)
+/* Whether @m (@len bytes) is a classic pcap file; if so, read its records from @m. */
+static bool
+use_classic(struct cap_reader *r, const uint8_t *m, size_t len)
 {
-	struct stat st;
 	uint32_t magic;
-	void *m;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PCAP_FILE_HLEN)
-		return;
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		return;
+	if (len < PCAP_FILE_HLEN)
+		return false;
 	memcpy(&magic, m, 4);
 	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS) {
 		r->swapped = false;
@@ -117,14 +112,40 @@ map_classic(struct cap_reader *r, int fd)
 		r->swapped = true;
 		magic = __builtin_bswap32(magic);
 	} else {
-		munmap(m, (size_t)st.st_size); /* pcapng, or a variant only libpcap knows */
+		return false; /* pcapng, or a variant only libpcap knows */
+	}
+	r->nsec = magic == PCAP_MAGIC_NS;
+	r->map = m;
+	r->map_len = len;
+	r->off = PCAP_FILE_HLEN;
+	return true;
+}
+
+bool
+cap_use_buffer(struct cap_reader *r, const uint8_t *buf, size_t len)
+{
+	r->map_owned = false;
+	return use_classic(r, buf, len);
+}
+
+/* A classic pcap file libpcap has opened: map it and read its records from the map. */
+static void
+map_classic(struct cap_reader *r, int fd)
+{
+	struct stat st;
+	void *m;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < PCAP_FILE_HLEN)
+		return;
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	if (!use_classic(r, m, (size_t)st.st_size)) {
+		munmap(m, (size_t)st.st_size);
 		return;
 	}
 	(void)madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-	r->nsec = magic == PCAP_MAGIC_NS;
-	r->map = m;
-	r->map_len = (size_t)st.st_size;
-	r->off = PCAP_FILE_HLEN;
+	r->map_owned = true;
 }
 
 int
@@ -151,7 +172,7 @@ cap_open(struct cap_reader *r, const char *path, char *err, size_t errlen)
 void
 cap_close(struct cap_reader *r)
 {
-	if (r->map != NULL)
+	if (r->map != NULL && r->map_owned)
 		munmap((void *)(uintptr_t)r->map, r->map_len);
 	r->map = NULL;
 	if (r->p != NULL)

@@ -52,6 +52,7 @@ struct cap_reader {
 	size_t off;	  /**< next record in map */
 	bool swapped;	  /**< the file's byte order is not ours */
 	bool nsec;	  /**< nanosecond timestamps */
+	bool map_owned;	  /**< map is ours to unmap (else the caller's buffer) */
 	int linktype;	  /**< DLT_* of the file (pcap_datalink) */
 	uint32_t snaplen; /**< the file's snap length */
 	char name[256];	  /**< file name, for messages */
@@ -93,6 +94,15 @@ int cap_fopen(struct cap_reader *r, FILE *f, const char *name, char *err, size_t
 int cap_next(struct cap_reader *r, struct cap_pkt *pkt, char *err, size_t errlen);
 
 void cap_close(struct cap_reader *r);
+
+/**
+ * After cap_fopen() of a stream whose bytes are all at @p buf (the fuzzer's fmemopen):
+ * read the records of a classic pcap file from @p buf, as cap_open() does from its
+ * mapping. @p buf must outlive the reader.
+ *
+ * @return whether @p buf is a classic pcap file (else libpcap keeps reading the stream).
+ */
+bool cap_use_buffer(struct cap_reader *r, const uint8_t *buf, size_t len);
 
 /** Whether idlecut-replay reads link type @p dlt. */
 bool cap_linktype_supported(int dlt);

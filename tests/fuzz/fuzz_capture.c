@@ -88,6 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	CHECK(cap_linktype_supported(cap.linktype));
+	/* Classic pcap: the records from memory, as idlecut-replay reads them from its map. */
+	(void)cap_use_buffer(&cap, data, size);
 	run = rp_create(cap.linktype, 1.0, err, sizeof(err));
 	CHECK(run != NULL);
 	run->span_max_ms = FUZZ_SPAN_MS;
