@@ -133,26 +133,41 @@ preset_name_ok(const char *n)
 	return strlen(n) < 128;
 }
 
-/* "a, b, c" from the .yaml files in @dir. */
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "a, b, c" (sorted) from the .yaml files in @dir. */
 static void
 preset_list(const char *dir, char *buf, size_t len)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
+	char *names[256];
+	unsigned int n = 0;
 	size_t o = 0;
 
 	buf[0] = '\0';
 	if (d == NULL)
 		return;
-	while ((de = readdir(d)) != NULL && o + 1 < len) {
+	while ((de = readdir(d)) != NULL && n < 256) {
 		size_t l = strlen(de->d_name);
 
 		if (l < 6 || strcmp(de->d_name + l - 5, ".yaml") != 0 || de->d_name[0] == '.')
 			continue;
-		o += (size_t)snprintf(buf + o, len - o, "%s%.*s", o ? ", " : "", (int)(l - 5),
-				      de->d_name);
+		names[n] = strndup(de->d_name, l - 5);
+		if (names[n] != NULL)
+			n++;
 	}
 	closedir(d);
+	qsort(names, n, sizeof(names[0]), str_cmp);
+	for (unsigned int i = 0; i < n; i++) {
+		if (o + 1 < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", names[i]);
+		free(names[i]);
+	}
 }
 
 /* Path of preset @name in @path; returns 0, or an exit code after saying why. */

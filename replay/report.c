@@ -334,12 +334,12 @@ rpt_table(FILE *f, const struct rp_run *run, const struct rpt_capture *cap)
 
 	time_str(run->ts0_ns, t1, sizeof(t1));
 	time_str(run->last_ns, t2, sizeof(t2));
-	fprintf(f, "capture %s: %llu packets (%s), %s .. %s (%.3f s), %u flows, %llu adopted "
+	fprintf(f, "capture %s: %llu packets (%s), %s .. %s (%.3f s), %u flow%s, %llu adopted "
 		   "(open before the capture)\n",
 		cap->file, (unsigned long long)run->records, cap_linktype_name(run->linktype),
 		run->records ? t1 : "-", run->records ? t2 : "-",
 		run->records ? offset_s(run, run->last_ns) : 0.0, run->n_flows,
-		(unsigned long long)run->adopted);
+		run->n_flows == 1 ? "" : "s", (unsigned long long)run->adopted);
 	if (run->truncated || run->backwards || run->bad_link || cap->bad_ts || cap->damaged)
 		fprintf(f, "  counted: %llu cut by the snap length (headers still tracked), %llu "
 			   "with timestamps going backwards (taken as the previous time), %llu "
@@ -357,8 +357,9 @@ rpt_table(FILE *f, const struct rp_run *run, const struct rpt_capture *cap)
 void
 rpt_summary_line(FILE *f, const struct rp_run *run)
 {
-	fprintf(f, "summary: %llu packets, %u flows (%llu adopted);", (unsigned long long)run->records,
-		run->n_flows, (unsigned long long)run->adopted);
+	fprintf(f, "summary: %llu packets, %u flow%s (%llu adopted);",
+		(unsigned long long)run->records, run->n_flows, run->n_flows == 1 ? "" : "s",
+		(unsigned long long)run->adopted);
 	for (unsigned int s = 0; s < run->n_scn; s++)
 		fprintf(f, "%s %s cuts %u, drops %llu", s ? "," : "", run->scn[s].label,
 			run->scn[s].n_cuts, (unsigned long long)rp_dropped(&run->scn[s]));

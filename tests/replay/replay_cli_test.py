@@ -282,6 +282,13 @@ def bad_inputs(pk):
     rc, _, err = L.run("--preset", "f5-fastl4", "--bogus", path("base.pcap"))
     one_line_error("unknown option", rc, err, "--bogus")
 
+    # a capture spanning more than 24.8 days: ticks would wrap
+    lpk = conn(45000, T0, [25 * 86400.0])
+    p = path("long.pcap")
+    L.write_capture(p, lpk)
+    rc, _, err = L.run("--preset", "f5-fastl4", p)
+    one_line_error("a capture over 24.8 days", rc, err, "spans at most")
+
     # a capture cut in the middle of a record: reported, counted, said once
     with open(path("cut.pcap"), "wb") as f:
         f.write(whole[:-7])
