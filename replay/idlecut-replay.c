@@ -328,7 +328,8 @@ main(int argc, char **argv)
 	uint64_t t0, next_progress;
 	off_t size = 0;
 	struct stat st;
-	struct cap_pkt pkt;
+	struct cap_pkt pkts[RP_AHEAD];
+	char err2[CAP_ERR_MAX];
 	int ret, exit_code = 0;
 	bool warned_back = false;
 
@@ -423,9 +424,16 @@ main(int argc, char **argv)
 
 	t0 = mono_ns();
 	next_progress = t0 + PROGRESS_EVERY_NS;
-	while ((ret = cap_next(&cap, &pkt, err, sizeof(err))) > 0) {
-		if (rp_packet(run, &pkt, err, sizeof(err)) < 0) {
-			fprintf(stderr, PROG ": %s: %s\n", o.in, err);
+	for (;;) {
+		/* A mapped file's records stay valid: hand them over RP_AHEAD at a time. */
+		unsigned int n = 0, ahead = cap.map != NULL ? RP_AHEAD : 1;
+
+		while (n < ahead && (ret = cap_next(&cap, &pkts[n], err, sizeof(err))) > 0)
+			n++;
+		if (n == 0)
+			break;
+		if (rp_packets(run, pkts, n, err2, sizeof(err2)) < 0) {
+			fprintf(stderr, PROG ": %s: %s\n", o.in, err2);
 			ret = EXIT_USAGE;
 			goto out_cap;
 		}
@@ -436,8 +444,8 @@ main(int argc, char **argv)
 				o.in, (unsigned long long)run->records);
 			warned_back = true;
 		}
-		if ((run->records & PROGRESS_CHECK_MASK) == 0 && mono_ns() >= next_progress) {
-			long pos = ftell(pcap_file(cap.p));
+		if ((run->records & PROGRESS_CHECK_MASK) < n && mono_ns() >= next_progress) {
+			long pos = cap.map != NULL ? (long)cap.off : ftell(pcap_file(cap.p));
 
 			fprintf(stderr, PROG ": %.1f M packets, %.2f M flows, %.0f s of capture%s",
 				(double)run->records / 1e6, (double)run->n_flows / 1e6,
@@ -447,6 +455,8 @@ main(int argc, char **argv)
 					100.0 * (double)pos / (double)size);
 			next_progress = mono_ns() + PROGRESS_EVERY_NS;
 		}
+		if (ret <= 0)
+			break;
 	}
 	if (ret < 0) {
 		/* A capture cut short (tcpdump killed, a copy in progress): report what it has. */

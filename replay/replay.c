@@ -141,6 +141,11 @@ rp_create(int linktype, double time_scale, char *err, size_t errlen)
 		if (run->batch[i].frame == NULL)
 			goto nomem;
 	}
+	for (unsigned int i = 0; i < RP_AHEAD; i++) {
+		run->prep[i].frame = malloc(CAP_FRAME_MAX);
+		if (run->prep[i].frame == NULL)
+			goto nomem;
+	}
 	return run;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -199,6 +204,8 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path,
 			mac_outside);
 	s->e->snap = s->snap;
 	s->e->events_on = true;
+	if (run->n_scn == 1)
+		run->access_vlan = s->e->ports[0].access_vlan; /* the replay's own keys use it */
 	if (out != NULL && !run->keep_orig) {
 		for (unsigned int i = 0; i < ENGINE_BURST; i++) {
 			run->batch[i].orig = malloc(ORIG_MAX);
@@ -407,18 +414,61 @@ flow_first(struct rp_run *run, struct rp_flow *f, const struct parse_info *pi,
 		f->client = f->key.port[0] > f->key.port[1] ? 0 : 1; /* the ephemeral port */
 }
 
-int
-rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errlen)
+/*
+ * Stage 1 of a record, which changes no state: its Ethernet frame (in the staging buffer
+ * @pp->frame), parse, key and hash; the index slot it will probe is prefetched.
+ */
+static void
+prep_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp)
 {
+	struct parse_info *pi = &pp->pi;
+
+	pp->keyed = false;
+	pp->conv = (uint8_t)cap_to_eth(run->linktype, pkt, pp->frame, CAP_FRAME_MAX, &pp->len,
+				       &pp->trunc);
+	if (pp->conv != CAP_CONV_OK)
+		return;
+	pp->st = (uint8_t)parse_frame(pp->frame, pp->len, pi);
+	if (pp->st == PARSE_IP && !(pi->flags & PARSE_F_ND)) {
+		uint16_t v0 = pi->n_vlan > 0 ? pi->vlan[0] : run->access_vlan;
+		uint16_t v1 = pi->n_vlan > 1 ? pi->vlan[1] : 0;
+
+		pp->from = (uint8_t)flow_key_make(&pp->key, pi->family, pi->src, pi->sport, pi->dst,
+						  pi->dport, pi->proto, 0, v0, v1);
+		pp->hash = key_hash(run, &pp->key);
+		pp->keyed = true;
+		__builtin_prefetch(&run->index[pp->hash & run->index_mask]);
+	}
+}
+
+/* Stage 2: the index slot has arrived; prefetch the flow record it points to. */
+static inline void
+prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
+{
+	uint64_t slot;
+
+	if (!pp->keyed)
+		return;
+	slot = run->index[pp->hash & run->index_mask];
+	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
+		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];
+
+		__builtin_prefetch(f);
+		__builtin_prefetch(f + sizeof(struct rp_flow) - 1);
+	}
+}
+
+/* Stage 3, in capture order: time, the flow record, the direction, the burst. */
+static int
+commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp, char *err,
+	      size_t errlen)
+{
+	const struct parse_info *pi = &pp->pi;
 	struct rp_slot *sl;
 	uint64_t ts = pkt->ts_ns, off_ms;
-	struct parse_info pi;
-	enum parse_status st;
-	enum cap_conv conv;
 	uint16_t port = 0;
-	uint8_t flags = 0;
-	uint32_t fi = RP_NONE, len = 0;
-	bool trunc;
+	uint8_t flags = 0, *tmp;
+	uint32_t fi = RP_NONE;
 
 	if (!run->started) {
 		run->started = true;
@@ -449,63 +499,47 @@ rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errle
 	run->last_ns = ts;
 	run->records++;
 	run->bytes += pkt->len;
-	sl = &run->batch[run->n_batch]; /* after the flush above */
-
-	conv = cap_to_eth(run->linktype, pkt, sl->frame, CAP_FRAME_MAX, &len, &trunc);
-	if (trunc)
+	if (pp->trunc)
 		run->truncated++;
-	if (run->keep_orig) {
-		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
 
-		memcpy(sl->orig, pkt->data, c);
-		sl->hdr.caplen = c;
-		sl->hdr.len = pkt->len;
-	}
-	if (conv != CAP_CONV_OK) {
+	if (pp->conv != CAP_CONV_OK) {
 		/* Nothing the engine can read: it would bridge it, as a frame it cannot parse. */
 		run->bad_link++;
-		flush(run); /* batch[0..n) go first; this record's buffers are not among them */
-		for (unsigned int s = 0; s < run->n_scn && run->keep_orig; s++) {
+		flush(run);
+		for (unsigned int s = 0; s < run->n_scn; s++) {
 			if (run->scn[s].out == NULL)
 				continue;
-			out_write(&run->scn[s], ts, sl->orig, sl->hdr.caplen, sl->hdr.len);
+			out_write(&run->scn[s], ts, pkt->data, pkt->caplen, pkt->len);
 			run->scn[s].out_packets++;
 		}
 		return 0;
 	}
 
-	st = parse_frame(sl->frame, len, &pi);
-	if (st == PARSE_IP && !(pi.flags & PARSE_F_ND)) {
-		const struct rp_scenario *s0 = &run->scn[0];
-		uint16_t v0 = pi.n_vlan > 0 ? pi.vlan[0] : s0->e->ports[0].access_vlan;
-		uint16_t v1 = pi.n_vlan > 1 ? pi.vlan[1] : 0;
-		struct flow_key key;
-		unsigned int from = (unsigned int)flow_key_make(
-			&key, pi.family, pi.src, pi.sport, pi.dst, pi.dport, pi.proto, 0, v0, v1);
-		uint32_t h = key_hash(run, &key);
+	if (pp->keyed) {
+		unsigned int from = pp->from;
 		struct rp_flow *f;
 
-		fi = flow_find(run, &key, h);
+		fi = flow_find(run, &pp->key, pp->hash);
 		if (fi == RP_NONE && flows_reserve(run) == 0) {
 			fi = run->n_flows++;
 			f = &run->flows[fi];
 			memset(f, 0, sizeof(*f));
-			f->key = key;
-			f->hash = h;
-			f->n_vlan = pi.n_vlan;
+			f->key = pp->key;
+			f->hash = pp->hash;
+			f->n_vlan = pi->n_vlan;
 			f->first_ns = ts;
-			flow_first(run, f, &pi, from);
+			flow_first(run, f, pi, from);
 			index_put(run, fi);
 		}
 		if (fi != RP_NONE) {
 			f = &run->flows[fi];
-			if (pi.proto == 6 &&
-			    (pi.tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) == PARSE_TCP_SYN)
+			if (pi->proto == 6 &&
+			    (pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) == PARSE_TCP_SYN)
 				f->client = (uint8_t)from; /* a new connection names its client */
-			if ((f->flags & RP_F_ADOPT_PENDING) && pi.proto == 6) {
+			if ((f->flags & RP_F_ADOPT_PENDING) && pi->proto == 6) {
 				flags = ENGINE_PKT_ADOPT;
 				/* An RST builds no flow: the next segment is adopted instead. */
-				if (!(pi.tcp_flags & PARSE_TCP_RST))
+				if (!(pi->tcp_flags & PARSE_TCP_RST))
 					f->flags &= (uint8_t)~RP_F_ADOPT_PENDING;
 			}
 			port = from == f->client ? 0 : 1;
@@ -516,21 +550,22 @@ rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errle
 		run->not_flow++;
 	}
 
-	if (run->n_batch > 0 && port != run->batch_port) {
-		/* Another direction: the burst goes first, this record starts the next. */
-		unsigned int n = run->n_batch;
-		uint8_t *fr = sl->frame, *o = sl->orig;
-
+	/* Another direction: the burst goes first, this record starts the next. */
+	if (run->n_batch > 0 && port != run->batch_port)
 		flush(run);
-		sl->frame = run->batch[0].frame;
-		sl->orig = run->batch[0].orig;
-		run->batch[0].frame = fr;
-		run->batch[0].orig = o;
-		sl = &run->batch[0];
-		sl->hdr = run->batch[n].hdr;
+	sl = &run->batch[run->n_batch];
+	tmp = sl->frame; /* the slot takes the staged frame, the stage the slot's buffer */
+	sl->frame = pp->frame;
+	pp->frame = tmp;
+	if (run->keep_orig) {
+		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
+
+		memcpy(sl->orig, pkt->data, c);
+		sl->hdr.caplen = c;
+		sl->hdr.len = pkt->len;
 	}
 	sl->pk.data = sl->frame;
-	sl->pk.len = len;
+	sl->pk.len = pp->len;
 	sl->pk.flags = flags;
 	sl->flow = fi;
 	sl->ts_ns = ts;
@@ -538,6 +573,29 @@ rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errle
 	if (++run->n_batch == ENGINE_BURST)
 		flush(run);
 	return 0;
+}
+
+int
+rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err,
+	   size_t errlen)
+{
+	if (n > RP_AHEAD)
+		n = RP_AHEAD;
+	for (unsigned int i = 0; i < n; i++)
+		prep_record(run, &pkts[i], &run->prep[i]);
+	if (n > 1)
+		for (unsigned int i = 0; i < n; i++)
+			prefetch_flow(run, &run->prep[i]);
+	for (unsigned int i = 0; i < n; i++)
+		if (commit_record(run, &pkts[i], &run->prep[i], err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+int
+rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errlen)
+{
+	return rp_packets(run, pkt, 1, err, errlen);
 }
 
 void
@@ -566,6 +624,8 @@ rp_destroy(struct rp_run *run)
 		free(run->batch[i].frame);
 		free(run->batch[i].orig);
 	}
+	for (unsigned int i = 0; i < RP_AHEAD; i++)
+		free(run->prep[i].frame);
 	free(run->flows);
 	free(run->index);
 	free(run);

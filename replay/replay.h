@@ -7,6 +7,7 @@
  *	struct rp_run *run = rp_create(linktype, time_scale, err, errlen);
  *	rp_add_scenario(run, label, path, &scn, dumper_or_NULL, err, errlen);  // per scenario
  *	for each record: if (rp_packet(run, &pkt, err, errlen) < 0) stop;      // cap_next()
+ *		(or rp_packets() on up to RP_AHEAD records whose data stays valid)
  *	rp_finish(run);             // flushes what is batched; time does not move on
  *	report from run->... (report.h), then rp_destroy(run).
  *
@@ -42,6 +43,7 @@
 #include "config.h"
 #include "engine.h"
 #include "flow.h"
+#include "parse.h"
 
 #define RP_MAX_SCENARIOS 16
 #define RP_NONE UINT32_MAX
@@ -114,6 +116,23 @@ struct rp_scenario {
 	uint32_t *open_cut;    /**< per flow: its latest cut not yet followed by a new flow */
 };
 
+/** Records prepared ahead of their turn (frame, parse, key, hash, prefetches). */
+#define RP_AHEAD 16
+
+/** A record between rp_packets()' stages. */
+struct rp_prep {
+	uint8_t *frame; /**< its Ethernet frame (a staging buffer, swapped into the burst) */
+	uint32_t len;
+	uint8_t conv;	/**< enum cap_conv */
+	uint8_t st;	/**< enum parse_status */
+	uint8_t from;	/**< endpoint index of the sender in key */
+	bool trunc;
+	bool keyed;	/**< key and hash are valid */
+	uint32_t hash;
+	struct flow_key key;
+	struct parse_info pi;
+};
+
 /** One record waiting in the burst being built. */
 struct rp_slot {
 	struct engine_pkt pk;
@@ -146,6 +165,8 @@ struct rp_run {
 	uint16_t batch_port;
 	struct rp_slot batch[ENGINE_BURST];
 	bool keep_orig; /**< some scenario writes out: keep original bytes */
+	uint16_t access_vlan; /**< the first scenario's: untagged frames' VLAN in the keys */
+	struct rp_prep prep[RP_AHEAD];
 	/* counts */
 	uint64_t records;
 	uint64_t bytes;
@@ -179,6 +200,16 @@ int rp_add_scenario(struct rp_run *run, const char *label, const char *path,
  * @return 0, or -1 with @p err set: the capture spans more than run->span_max_ms.
  */
 int rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errlen);
+
+/**
+ * Replay @p n (<= RP_AHEAD) records at once, the same as @p n rp_packet() calls: their
+ * frames, parses and hashes are computed first and the lookups prefetched. The records'
+ * data must stay valid for the call (a mapped file; libpcap's buffer holds only one).
+ *
+ * @return 0, or -1 with @p err set, as rp_packet().
+ */
+int rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err,
+	       size_t errlen);
 
 /** Hand what is batched to the engines. Time does not advance. */
 void rp_finish(struct rp_run *run);
