@@ -361,11 +361,6 @@ main(int argc, char **argv)
 			ret = EXIT_USAGE;
 			goto out_scn;
 		}
-		if (scns[i]->n_events > 0)
-			fprintf(stderr,
-				PROG ": %s: its timeline (%u events) is not replayed: the profiles "
-				     "apply as written\n",
-				paths[i], scns[i]->n_events);
 		/* A unique label per scenario: its name, numbered when it repeats. */
 		snprintf(labels[i], sizeof(labels[i]), "%s",
 			 o.scn[i].preset ? o.scn[i].preset : scns[i]->name);

@@ -283,7 +283,9 @@ drain(struct rp_run *run, struct rp_scenario *s)
 		const struct flow_event *ev = &e->out.ev[i];
 		struct rp_cut *c = NULL;
 
-		if (ev->key.proto == 6 && ev->state >= FLOW_TCP_TIME_WAIT) {
+		if (ev->reason != FLOW_EV_TIMEOUT && ev->reason != FLOW_EV_FLUSH) {
+			/* no other kind is made by the engine's calls the replay uses */
+		} else if (ev->key.proto == 6 && ev->state >= FLOW_TCP_TIME_WAIT) {
 			s->ended++; /* the connection was already gone: nothing is cut */
 		} else if ((c = cut_new(s)) != NULL) {
 			uint32_t fi = flow_find(run, &ev->key, key_hash(run, &ev->key));
@@ -295,6 +297,7 @@ drain(struct rp_run *run, struct rp_scenario *s)
 			c->state = ev->state;
 			c->profile = ev->profile;
 			c->action = ev->action;
+			c->reason = ev->reason;
 			c->idle_ms = ev->idle_ms;
 			c->cut_ns = now_ns;
 			c->last_ns = fi != RP_NONE ? run->flows[fi].last_ns
@@ -323,22 +326,70 @@ drain(struct rp_run *run, struct rp_scenario *s)
 	engine_out_clear(e);
 }
 
+/* Tick of timeline event @i of @s (its offset, scaled, from the first record). */
+static uint64_t
+event_tick(const struct rp_run *run, const struct rp_scenario *s, unsigned int i)
+{
+	double ms = (double)s->scn->events[i].at_us * run->time_scale / 1000.0;
+
+	return ms >= (double)UINT32_MAX ? UINT64_MAX : (uint64_t)(ms + 0.5);
+}
+
+/* Run the timeline events due at the engine's current tick. */
+static void
+timeline_due(struct rp_run *run, struct rp_scenario *s)
+{
+	struct engine *e = s->e;
+
+	while (s->next_event < s->scn->n_events && event_tick(run, s, s->next_event) <= e->now) {
+		const struct cfg_event *ev = &s->scn->events[s->next_event++];
+
+		if (ev->kind == CFG_EVENT_FLUSH) {
+			uint64_t mask = ev->profile == CFG_FLUSH_ALL ? ~1ull : 1ull << ev->profile;
+			uint32_t cursor = 0;
+
+			while (!engine_flush_step(e, mask, 0, &cursor, 4096))
+				drain(run, s);
+			drain(run, s);
+		} else {
+			struct cfg_scenario next = *s->scn;
+			char err[256];
+
+			for (unsigned int i = 0; i < ev->n_sets; i++)
+				cfg_profile_apply_set(&next.profiles[ev->profile], &ev->sets[i]);
+			/* The engine reads the snapshot only inside its calls: swap it in place. */
+			if (dp_snapshot_build(s->snap, &next, run->time_scale, err, sizeof(err)) ==
+			    0) {
+				*s->scn = next;
+			} else {
+				s->timeline_errors++;
+				(void)dp_snapshot_build(s->snap, s->scn, run->time_scale, err,
+							sizeof(err));
+			}
+		}
+	}
+}
+
 /* Step engine @s to tick @to, one tick at a time while it holds flows. */
 static void
 advance(struct rp_run *run, struct rp_scenario *s, uint32_t to)
 {
 	struct engine *e = s->e;
 
+	timeline_due(run, s);
 	while (e->now != to) {
 		/* An empty table has nothing to expire: one step opens every slot on the way. */
 		uint32_t t = e->ft->n_active == 0 ? to : e->now + 1;
 		unsigned int budget = TICK_BUDGET;
 
+		if (s->next_event < s->scn->n_events && event_tick(run, s, s->next_event) < t)
+			t = (uint32_t)event_tick(run, s, s->next_event); /* > now: not yet run */
 		engine_clock(e, t, 0, run->ts0_ns + (uint64_t)t * NS_PER_MS);
 		while (engine_tick(e, &budget))
 			drain(run, s);
 		if (e->out.n_ev != 0 || e->out.n_rst != 0)
 			drain(run, s);
+		timeline_due(run, s);
 	}
 }
 
@@ -474,6 +525,8 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 		run->started = true;
 		run->ts0_ns = ts;
 		run->last_ns = ts;
+		for (unsigned int s = 0; s < run->n_scn; s++)
+			timeline_due(run, &run->scn[s]); /* events at 0 s come first */
 	}
 	if (ts < run->last_ns) {
 		run->backwards++;

@@ -28,6 +28,11 @@
  * Untagged frames take the access VLAN of the scenario's first pair; other pairs and the
  * ports' devices are ignored.
  *
+ * Timeline: a scenario's events run at their offsets (scaled) from the first record, at
+ * their tick: "set" rebuilds the engine's snapshot (new timeouts apply from each flow's
+ * next packet, as in idlecut), "flush" expires the flows with their profile's action; the
+ * flushed live flows are reported as cuts with reason "flush".
+ *
  * Thread safety: a run belongs to one thread.
  */
 #ifndef IDLECUT_REPLAY_H
@@ -87,6 +92,7 @@ struct rp_cut {
 	uint8_t profile;   /**< profile index in the scenario */
 	uint8_t action;	   /**< enum cfg_on_timeout, or FLOW_EV_NO_ACTION (not TCP) */
 	uint8_t n_rst;
+	uint8_t reason;	   /**< enum flow_event_reason: timeout, or a timeline flush */
 	uint32_t idle_ms;
 	uint64_t last_ns; /**< its last record before the cut */
 	uint64_t cut_ns;  /**< when the cut happens */
@@ -114,6 +120,8 @@ struct rp_scenario {
 	uint64_t out_failed;   /**< RSTs that could not be written in the link type */
 	uint64_t rsts[STATS_RST_COUNT]; /**< RSTs the engine asked for, by enum stats_rst_to */
 	uint32_t *open_cut;    /**< per flow: its latest cut not yet followed by a new flow */
+	uint16_t next_event;   /**< the scenario's next timeline event */
+	uint32_t timeline_errors; /**< "set" events whose scaled duration is out of range */
 };
 
 /** Records prepared ahead of their turn (frame, parse, key, hash, prefetches). */

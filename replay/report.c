@@ -188,11 +188,12 @@ scenario_table(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 		vlan_str(&c->key, v, sizeof(v));
 		time_str(c->last_ns, t1, sizeof(t1));
 		time_str(c->cut_ns, t2, sizeof(t2));
-		fprintf(f, "  %4u  %-46s %-7s %-16s %-12s %+14.6f %11.3f %+14.3f  %s%s\n", i + 1, fl,
+		fprintf(f, "  %4u  %-46s %-7s %-16s %-12s %+14.6f %11.3f %+14.3f  %s%s%s\n", i + 1, fl,
 			v, s->scn->profiles[c->profile].name,
 			flow_state_name((enum flow_state)c->state), offset_s(run, c->last_ns),
 			(double)(c->cut_ns - c->last_ns) / (double)NS_PER_S,
 			offset_s(run, c->cut_ns), action_name(c->action),
+			c->reason == FLOW_EV_FLUSH ? " (timeline flush)" : "",
 			cut_adopted(run, c) ? " (adopted: open before the capture)" : "");
 		fprintf(f, "        last packet %s, cut %s\n", t1, t2);
 		for (unsigned int k = 0; k < c->n_rst; k++) {
@@ -437,7 +438,8 @@ js_cut(FILE *f, const struct rp_run *run, const struct rp_scenario *s, const str
 	js_time(f, run, c->last_ns);
 	fprintf(f, ",\"idle_s\":%.6f,\"cut\":", (double)(c->cut_ns - c->last_ns) / (double)NS_PER_S);
 	js_time(f, run, c->cut_ns);
-	fprintf(f, ",\"action\":\"%s\",\"rsts\":[", action_name(c->action));
+	fprintf(f, ",\"reason\":\"%s\",\"action\":\"%s\",\"rsts\":[",
+		c->reason == FLOW_EV_FLUSH ? "flush" : "timeout", action_name(c->action));
 	for (unsigned int k = 0; k < c->n_rst; k++)
 		fprintf(f, "%s{\"to\":\"%s\",\"seq\":%u,\"ack\":%u,\"flags\":\"%s\"}", k ? "," : "",
 			stats_rst_name((enum stats_rst_to)c->rst[k].to), c->rst[k].seq, c->rst[k].ack,
@@ -505,11 +507,12 @@ js_scenario(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 	}
 	fprintf(f,
 		"],\"adopted\":%llu,\"packets_dropped\":%llu,\"rsts_injected\":%llu,"
-		"\"strays_answered\":%llu,\"ended_after_close\":%llu,\"out\":",
+		"\"strays_answered\":%llu,\"ended_after_close\":%llu,\"timeline_errors\":%u,"
+		"\"out\":",
 		(unsigned long long)run->adopted, (unsigned long long)rp_dropped(s),
 		(unsigned long long)rsts_injected(s),
 		(unsigned long long)s->rsts[STATS_RST_STRAY],
-		(unsigned long long)s->ended);
+		(unsigned long long)s->ended, s->timeline_errors);
 	if (s->out == NULL)
 		fputs("null", f);
 	else

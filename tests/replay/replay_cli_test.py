@@ -233,8 +233,41 @@ def main():
         check("reuse: the later SYN after the cut is a new flow",
               len(c) == 1 and c[0]["after"]["first"]["what"] == "new_flow", c)
 
+    timeline()
     bad_inputs(pk)
     L.finish()
+
+
+def timeline():
+    """A scenario's timeline runs at its offsets from the first record: a "set" applies to
+    flows from their next packet, a "flush" cuts what is open with the profile's action."""
+    with open(os.path.join(L.SRC_ROOT, "configs", "f5-fastl4.yaml")) as f:
+        text = f.read()
+    scn = path("timeline.yaml")
+    with open(scn, "w") as f:
+        f.write(text + "timeline:\n"
+                "  - at: 120s\n    set: {profile: f5-fastl4, tcp.established: 60s}\n"
+                "  - at: 400s\n    flush: all\n")
+    tp = (conn(46001, T0, [130.0], close=False)     # A: refreshed after the set: 60 s
+          + conn(46002, T0 + 10, [], close=False)   # B: idle since 10 s: its armed 300 s
+          + conn(46003, T0 + 350, [40.0], close=False)  # C: open at 400 s: flushed
+          + conn(46004, T0 + 500, [1.0], close=False))  # a packet after, to end at 501 s
+    tp.sort(key=lambda p: p.time)
+    p = path("timeline.pcap")
+    L.write_capture(p, tp)
+    rc, rep, err = L.replay_json(p, "--scenario", scn)
+    if not check("timeline: exit 0", rc == 0, err):
+        return
+    cuts = {c["client"]["port"]: c for c in rep["scenarios"][0]["cuts"]}
+    a, b, c = cuts.get(46001), cuts.get(46002), cuts.get(46003)
+    check("timeline: set applies from the next packet (60 s after +130 s)",
+          a and a["reason"] == "timeout" and abs(a["idle_s"] - 60) < 0.0011, a)
+    check("timeline: an idle flow keeps its armed timeout (cut at +310 s)",
+          b and abs(b["cut"]["offset_s"] - (10 + 0.0014 + 300)) < 0.0015, b)
+    check("timeline: flush at +400 s cuts the open flow with reset-both",
+          c and c["reason"] == "flush" and abs(c["cut"]["offset_s"] - 400) < 0.0011 and
+          c["action"] == "reset-both" and len(c["rsts"]) == 2, c)
+    check("timeline: nothing else cut", sorted(cuts) == [46001, 46002, 46003], sorted(cuts))
 
 
 def bad_inputs(pk):
