@@ -3,7 +3,8 @@
  * libFuzzer target: the capture-reading path of idlecut-replay. The input is a capture
  * file (pcap or pcapng, any link type); it is read through libpcap from memory, each
  * record is converted to Ethernet (replay/capture.c) and replayed through two flow engines
- * (replay/replay.c: short timeouts, reset-both and stray drop; silent, stray reset), with
+ * (replay/replay.c: short timeouts, reset-both and stray drop; silent, stray reset and a
+ * timeline with a "set" and a "flush"), with
  * --out written (to /dev/null) in the capture's own link type and the report rendered as a
  * table and as JSON (replay/report.c). Invariants are checked with __builtin_trap().
  *
@@ -58,6 +59,19 @@ scenario(bool silent)
 	s->profiles[1].stray_tcp = silent ? CFG_STRAY_RESET : CFG_STRAY_DROP;
 	s->profiles[1].malformed = silent ? CFG_DROP : CFG_FORWARD;
 	s->default_profile = 1;
+	if (silent) {
+		/* A timeline: shorter timeouts at 30 s, everything flushed at 60 s. */
+		s->n_events = 2;
+		s->events[0].at_us = 30000000;
+		s->events[0].kind = CFG_EVENT_SET;
+		s->events[0].profile = 1;
+		s->events[0].n_sets = 1;
+		s->events[0].sets[0].field = CFG_FIELD_TMO_FIRST + CFG_TMO_TCP_ESTABLISHED;
+		s->events[0].sets[0].value = 5000000;
+		s->events[1].at_us = 60000000;
+		s->events[1].kind = CFG_EVENT_FLUSH;
+		s->events[1].profile = CFG_FLUSH_ALL;
+	}
 	return s;
 }
 
