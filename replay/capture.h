@@ -69,9 +69,9 @@ struct cap_pkt {
 
 /** Conversion results of cap_to_eth(). */
 enum cap_conv {
-	CAP_CONV_OK,	     /**< an Ethernet frame was written */
-	CAP_CONV_SHORT,	     /**< shorter than its link-layer header: nothing to convert */
-	CAP_CONV_NOT_IP,     /**< raw link type, but not an IPv4/IPv6 datagram */
+	CAP_CONV_OK,	 /**< an Ethernet frame was written */
+	CAP_CONV_SHORT,	 /**< shorter than its link-layer header: nothing to convert */
+	CAP_CONV_NOT_IP, /**< raw link type, but not an IPv4/IPv6 datagram */
 };
 
 /**

@@ -66,12 +66,16 @@ usage(FILE *f)
 		"                      [--time-scale F] [--out OUT.pcap] [--json REPORT] IN.pcap\n"
 		"  Replays IN (pcap or pcapng; Ethernet, Linux SLL/SLL2 or raw IP) through the\n"
 		"  flow engine of each scenario in the capture's own time and reports which\n"
-		"  connections it would cut, when, with which RSTs, and what their next packets get.\n"
+		"  connections it would cut, when, with which RSTs, and what their next packets "
+		"get.\n"
 		"  --scenario FILE   a scenario file (SPEC section 5); its ports: are ignored\n"
-		"  --preset NAME     configs/NAME.yaml (build tree, or the installed share directory)\n"
+		"  --preset NAME     configs/NAME.yaml (build tree, or the installed share "
+		"directory)\n"
 		"  --time-scale F    multiply every duration by F (as idlecut's --time-scale)\n"
-		"  --out OUT.pcap    what would leave the middlebox: the packets that pass and the\n"
-		"                    injected RSTs at their time (several scenarios: OUT.NAME.pcap)\n"
+		"  --out OUT.pcap    what would leave the middlebox: the packets that pass and "
+		"the\n"
+		"                    injected RSTs at their time (several scenarios: "
+		"OUT.NAME.pcap)\n"
 		"  --json REPORT     the report as JSON ('-' for stdout, then no table)\n"
 		"  --quiet           no table on stdout, only the summary line\n"
 		"  --list-presets    print the preset names and where they are\n");
@@ -179,8 +183,9 @@ preset_find(const char *name, char *path, size_t len)
 	char names[1024];
 
 	if (!preset_name_ok(name)) {
-		fprintf(stderr, PROG ": preset name '%s' is not a name (letters, digits, '-', '_', "
-				"'.'); give a file with --scenario\n",
+		fprintf(stderr,
+			PROG ": preset name '%s' is not a name (letters, digits, '-', '_', "
+			     "'.'); give a file with --scenario\n",
 			name);
 		return EXIT_USAGE;
 	}
@@ -256,7 +261,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->time_scale = strtod(optarg, &end);
 			if (errno != 0 || end == optarg || *end != '\0' || !(o->time_scale > 0) ||
 			    o->time_scale > 1e6)
-				return die_usage("--time-scale '%s': give a number above 0", optarg);
+				return die_usage("--time-scale '%s': give a number above 0",
+						 optarg);
 			break;
 		case 'o':
 			o->out = optarg;

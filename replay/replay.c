@@ -154,8 +154,8 @@ nomem:
 }
 
 int
-rp_add_scenario(struct rp_run *run, const char *label, const char *path,
-		struct cfg_scenario *scn, pcap_dumper_t *out, char *err, size_t errlen)
+rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct cfg_scenario *scn,
+		pcap_dumper_t *out, char *err, size_t errlen)
 {
 	struct rp_scenario *s;
 	uint64_t seed;
@@ -200,8 +200,7 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path,
 	}
 	/* One pair: the first one's access VLAN stands for untagged frames. */
 	engine_add_pair(s->e, 0, scn->n_pairs > 0 ? scn->pairs[0].side[0].vlan : 0,
-			scn->n_pairs > 0 ? scn->pairs[0].side[1].vlan : 0, mac_inside,
-			mac_outside);
+			scn->n_pairs > 0 ? scn->pairs[0].side[1].vlan : 0, mac_inside, mac_outside);
 	s->e->snap = s->snap;
 	s->e->events_on = true;
 	if (run->n_scn == 1)
@@ -220,8 +219,7 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path,
 }
 
 static void
-out_write(struct rp_scenario *s, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
-	  uint32_t len)
+out_write(struct rp_scenario *s, uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t len)
 {
 	struct pcap_pkthdr h;
 
@@ -451,8 +449,7 @@ flush(struct rp_run *run)
 
 /* A flow's first record: who is the client, and was it open before the capture? */
 static void
-flow_first(struct rp_run *run, struct rp_flow *f, const struct parse_info *pi,
-	   unsigned int from)
+flow_first(struct rp_run *run, struct rp_flow *f, const struct parse_info *pi, unsigned int from)
 {
 	f->client = (uint8_t)from;
 	if (pi->proto != 6 || (pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) == PARSE_TCP_SYN)
@@ -629,8 +626,7 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 }
 
 int
-rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err,
-	   size_t errlen)
+rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err, size_t errlen)
 {
 	if (n > RP_AHEAD)
 		n = RP_AHEAD;

@@ -58,7 +58,7 @@
 #define RP_WHAT_COUNT (ENGINE_W_MALFORMED + 1)
 
 /** rp_flow.flags */
-#define RP_F_ADOPTED (1u << 0)	   /**< open before the capture began */
+#define RP_F_ADOPTED (1u << 0)	     /**< open before the capture began */
 #define RP_F_ADOPT_PENDING (1u << 1) /**< adopted, the engines have not seen a non-RST yet */
 #define RP_F_CUT (1u << 2) /**< some scenario has cut it (rp_scenario.open_cut may be set) */
 
@@ -86,19 +86,19 @@ struct rp_rst {
 /** One cut: a flow expired by its idle timeout while live. */
 struct rp_cut {
 	struct flow_key key; /**< the engine's key of the flow */
-	uint32_t flow;	   /**< index in rp_run.flows */
-	uint8_t client;	   /**< endpoint index of the client (the replay's, rp_flow.client) */
-	uint8_t state;	   /**< enum flow_state when cut */
-	uint8_t profile;   /**< profile index in the scenario */
-	uint8_t action;	   /**< enum cfg_on_timeout, or FLOW_EV_NO_ACTION (not TCP) */
+	uint32_t flow;	     /**< index in rp_run.flows */
+	uint8_t client;	     /**< endpoint index of the client (the replay's, rp_flow.client) */
+	uint8_t state;	     /**< enum flow_state when cut */
+	uint8_t profile;     /**< profile index in the scenario */
+	uint8_t action;	     /**< enum cfg_on_timeout, or FLOW_EV_NO_ACTION (not TCP) */
 	uint8_t n_rst;
-	uint8_t reason;	   /**< enum flow_event_reason: timeout, or a timeline flush */
+	uint8_t reason; /**< enum flow_event_reason: timeout, or a timeline flush */
 	uint32_t idle_ms;
 	uint64_t last_ns; /**< its last record before the cut */
 	uint64_t cut_ns;  /**< when the cut happens */
 	struct rp_rst rst[ENGINE_RST_PER_FLOW];
 	/* What the flow's later records got (until one starts a new flow). */
-	uint64_t after;			   /**< records after the cut */
+	uint64_t after;			    /**< records after the cut */
 	uint64_t after_what[RP_WHAT_COUNT]; /**< by enum engine_what */
 	uint64_t after_first_ns;
 	uint8_t after_first; /**< enum engine_what of the first, if after > 0 */
@@ -114,13 +114,13 @@ struct rp_scenario {
 	pcap_dumper_t *out;	  /**< --out file, or NULL; closed by the caller */
 	struct rp_cut *cuts;
 	uint32_t n_cuts, cap_cuts;
-	uint64_t ended;	       /**< expiries of connections already closed (TIME_WAIT, CLOSED) */
-	uint64_t out_packets;  /**< capture records written to out */
-	uint64_t out_rsts;     /**< injected RSTs written to out */
-	uint64_t out_failed;   /**< RSTs that could not be written in the link type */
+	uint64_t ended;	      /**< expiries of connections already closed (TIME_WAIT, CLOSED) */
+	uint64_t out_packets; /**< capture records written to out */
+	uint64_t out_rsts;    /**< injected RSTs written to out */
+	uint64_t out_failed;  /**< RSTs that could not be written in the link type */
 	uint64_t rsts[STATS_RST_COUNT]; /**< RSTs the engine asked for, by enum stats_rst_to */
-	uint32_t *open_cut;    /**< per flow: its latest cut not yet followed by a new flow */
-	uint16_t next_event;   /**< the scenario's next timeline event */
+	uint32_t *open_cut;	  /**< per flow: its latest cut not yet followed by a new flow */
+	uint16_t next_event;	  /**< the scenario's next timeline event */
 	uint32_t timeline_errors; /**< "set" events whose scaled duration is out of range */
 };
 
@@ -131,11 +131,11 @@ struct rp_scenario {
 struct rp_prep {
 	uint8_t *frame; /**< its Ethernet frame (a staging buffer, swapped into the burst) */
 	uint32_t len;
-	uint8_t conv;	/**< enum cap_conv */
-	uint8_t st;	/**< enum parse_status */
-	uint8_t from;	/**< endpoint index of the sender in key */
+	uint8_t conv; /**< enum cap_conv */
+	uint8_t st;   /**< enum parse_status */
+	uint8_t from; /**< endpoint index of the sender in key */
 	bool trunc;
-	bool keyed;	/**< key and hash are valid */
+	bool keyed; /**< key and hash are valid */
 	uint32_t hash;
 	struct flow_key key;
 	struct parse_info pi;
@@ -165,24 +165,24 @@ struct rp_run {
 	uint64_t hkey[4];
 	/* clock */
 	bool started;
-	uint64_t ts0_ns;   /**< first record */
-	uint64_t last_ns;  /**< latest record (after backwards ones were clamped) */
-	uint32_t tick;	   /**< tick of the records being batched */
+	uint64_t ts0_ns;  /**< first record */
+	uint64_t last_ns; /**< latest record (after backwards ones were clamped) */
+	uint32_t tick;	  /**< tick of the records being batched */
 	/* batch */
 	unsigned int n_batch;
 	uint16_t batch_port;
 	struct rp_slot batch[ENGINE_BURST];
-	bool keep_orig; /**< some scenario writes out: keep original bytes */
+	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
 	uint16_t access_vlan; /**< the first scenario's: untagged frames' VLAN in the keys */
 	struct rp_prep prep[RP_AHEAD];
 	/* counts */
 	uint64_t records;
 	uint64_t bytes;
-	uint64_t truncated;	  /**< cut by the snap length */
-	uint64_t backwards;	  /**< timestamps before the previous record's */
-	uint64_t bad_link;	  /**< too short for their link header, or raw but not IP */
-	uint64_t not_flow;	  /**< non-IP, fragments, neighbour discovery, malformed */
-	uint64_t adopted;	  /**< flows open before the capture */
+	uint64_t truncated; /**< cut by the snap length */
+	uint64_t backwards; /**< timestamps before the previous record's */
+	uint64_t bad_link;  /**< too short for their link header, or raw but not IP */
+	uint64_t not_flow;  /**< non-IP, fragments, neighbour discovery, malformed */
+	uint64_t adopted;   /**< flows open before the capture */
 	bool warned_backwards;
 };
 

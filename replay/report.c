@@ -13,16 +13,11 @@
 #define NS_PER_S 1000000000ull
 
 static const char *const what_names[RP_WHAT_COUNT] = {
-	[ENGINE_W_KNOWN] = "forwarded",
-	[ENGINE_W_NEW] = "new_flow",
-	[ENGINE_W_RESTART] = "new_flow",
-	[ENGINE_W_CLOSED] = "forwarded",
-	[ENGINE_W_ADOPTED] = "adopted",
-	[ENGINE_W_STRAY_DROP] = "dropped",
-	[ENGINE_W_STRAY_RST] = "rst_answered",
-	[ENGINE_W_UNTRACKED] = "forwarded_untracked",
-	[ENGINE_W_TABLE_FULL] = "table_full",
-	[ENGINE_W_NOT_FLOW] = "bridged",
+	[ENGINE_W_KNOWN] = "forwarded",	       [ENGINE_W_NEW] = "new_flow",
+	[ENGINE_W_RESTART] = "new_flow",       [ENGINE_W_CLOSED] = "forwarded",
+	[ENGINE_W_ADOPTED] = "adopted",	       [ENGINE_W_STRAY_DROP] = "dropped",
+	[ENGINE_W_STRAY_RST] = "rst_answered", [ENGINE_W_UNTRACKED] = "forwarded_untracked",
+	[ENGINE_W_TABLE_FULL] = "table_full",  [ENGINE_W_NOT_FLOW] = "bridged",
 	[ENGINE_W_MALFORMED] = "malformed",
 };
 
@@ -188,8 +183,8 @@ scenario_table(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 		vlan_str(&c->key, v, sizeof(v));
 		time_str(c->last_ns, t1, sizeof(t1));
 		time_str(c->cut_ns, t2, sizeof(t2));
-		fprintf(f, "  %4u  %-46s %-7s %-16s %-12s %+14.6f %11.3f %+14.3f  %s%s%s\n", i + 1, fl,
-			v, s->scn->profiles[c->profile].name,
+		fprintf(f, "  %4u  %-46s %-7s %-16s %-12s %+14.6f %11.3f %+14.3f  %s%s%s\n", i + 1,
+			fl, v, s->scn->profiles[c->profile].name,
 			flow_state_name((enum flow_state)c->state), offset_s(run, c->last_ns),
 			(double)(c->cut_ns - c->last_ns) / (double)NS_PER_S,
 			offset_s(run, c->cut_ns), action_name(c->action),
@@ -224,11 +219,11 @@ scenario_table(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 					flow_state_name((enum flow_state)st), n);
 		}
 	}
-	fprintf(f, ", adopted %llu, packets dropped %llu, RSTs injected %llu, strays answered %llu, "
-		   "ended after close %llu\n",
+	fprintf(f,
+		", adopted %llu, packets dropped %llu, RSTs injected %llu, strays answered %llu, "
+		"ended after close %llu\n",
 		(unsigned long long)run->adopted, (unsigned long long)rp_dropped(s),
-		(unsigned long long)rsts_injected(s),
-		(unsigned long long)s->rsts[STATS_RST_STRAY],
+		(unsigned long long)rsts_injected(s), (unsigned long long)s->rsts[STATS_RST_STRAY],
 		(unsigned long long)s->ended);
 	if (s->out != NULL)
 		fprintf(f, "  out: %llu capture packets, %llu injected RSTs%s\n",
@@ -291,7 +286,8 @@ matrix_table(FILE *f, const struct rp_run *run)
 {
 	uint32_t n, *rows = matrix_rows(run, &n);
 
-	fprintf(f, "\nmatrix: which scenario cuts which flow (s from capture start; - = not cut)\n");
+	fprintf(f,
+		"\nmatrix: which scenario cuts which flow (s from capture start; - = not cut)\n");
 	fprintf(f, "  %-46s", "flow");
 	for (unsigned int s = 0; s < run->n_scn; s++)
 		fprintf(f, " %*s", col_width(&run->scn[s]), run->scn[s].label);
@@ -335,16 +331,18 @@ rpt_table(FILE *f, const struct rp_run *run, const struct rpt_capture *cap)
 
 	time_str(run->ts0_ns, t1, sizeof(t1));
 	time_str(run->last_ns, t2, sizeof(t2));
-	fprintf(f, "capture %s: %llu packets (%s), %s .. %s (%.3f s), %u flow%s, %llu adopted "
-		   "(open before the capture)\n",
+	fprintf(f,
+		"capture %s: %llu packets (%s), %s .. %s (%.3f s), %u flow%s, %llu adopted "
+		"(open before the capture)\n",
 		cap->file, (unsigned long long)run->records, cap_linktype_name(run->linktype),
 		run->records ? t1 : "-", run->records ? t2 : "-",
 		run->records ? offset_s(run, run->last_ns) : 0.0, run->n_flows,
 		run->n_flows == 1 ? "" : "s", (unsigned long long)run->adopted);
 	if (run->truncated || run->backwards || run->bad_link || cap->bad_ts || cap->damaged)
-		fprintf(f, "  counted: %llu cut by the snap length (headers still tracked), %llu "
-			   "with timestamps going backwards (taken as the previous time), %llu "
-			   "unreadable link headers, %llu with an invalid timestamp%s%s\n",
+		fprintf(f,
+			"  counted: %llu cut by the snap length (headers still tracked), %llu "
+			"with timestamps going backwards (taken as the previous time), %llu "
+			"unreadable link headers, %llu with an invalid timestamp%s%s\n",
 			(unsigned long long)run->truncated, (unsigned long long)run->backwards,
 			(unsigned long long)run->bad_link, (unsigned long long)cap->bad_ts,
 			cap->damaged ? "; the file ends early: " : "",
@@ -434,16 +432,18 @@ js_cut(FILE *f, const struct rp_run *run, const struct rp_scenario *s, const str
 	js_flow(f, &c->key, c->client);
 	fprintf(f, ",\"adopted\":%s,\"profile\":", cut_adopted(run, c) ? "true" : "false");
 	js_str(f, s->scn->profiles[c->profile].name);
-	fprintf(f, ",\"state\":\"%s\",\"last_packet\":", flow_state_name((enum flow_state)c->state));
+	fprintf(f,
+		",\"state\":\"%s\",\"last_packet\":", flow_state_name((enum flow_state)c->state));
 	js_time(f, run, c->last_ns);
-	fprintf(f, ",\"idle_s\":%.6f,\"cut\":", (double)(c->cut_ns - c->last_ns) / (double)NS_PER_S);
+	fprintf(f,
+		",\"idle_s\":%.6f,\"cut\":", (double)(c->cut_ns - c->last_ns) / (double)NS_PER_S);
 	js_time(f, run, c->cut_ns);
 	fprintf(f, ",\"reason\":\"%s\",\"action\":\"%s\",\"rsts\":[",
 		c->reason == FLOW_EV_FLUSH ? "flush" : "timeout", action_name(c->action));
 	for (unsigned int k = 0; k < c->n_rst; k++)
 		fprintf(f, "%s{\"to\":\"%s\",\"seq\":%u,\"ack\":%u,\"flags\":\"%s\"}", k ? "," : "",
-			stats_rst_name((enum stats_rst_to)c->rst[k].to), c->rst[k].seq, c->rst[k].ack,
-			(c->rst[k].tcp_flags & PARSE_TCP_ACK) ? "RST|ACK" : "RST");
+			stats_rst_name((enum stats_rst_to)c->rst[k].to), c->rst[k].seq,
+			c->rst[k].ack, (c->rst[k].tcp_flags & PARSE_TCP_ACK) ? "RST|ACK" : "RST");
 	fprintf(f, "],\"after\":{\"packets\":%llu,\"first\":", (unsigned long long)c->after);
 	if (c->after == 0) {
 		fputs("null", f);
@@ -488,7 +488,8 @@ js_scenario(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 			fputc(',', f);
 		js_cut(f, run, s, &s->cuts[i]);
 	}
-	fprintf(f, "],\"summary\":{\"flows_seen\":%u,\"flows_tracked\":%llu,\"cut\":%u,\"cut_by\":[",
+	fprintf(f,
+		"],\"summary\":{\"flows_seen\":%u,\"flows_tracked\":%llu,\"cut\":%u,\"cut_by\":[",
 		run->n_flows, (unsigned long long)rp_flows_created(s), s->n_cuts);
 	for (unsigned int p = 0; p < s->scn->n_profiles; p++) {
 		for (unsigned int st = 0; st < FLOW_STATE_COUNT; st++) {
@@ -510,8 +511,7 @@ js_scenario(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 		"\"strays_answered\":%llu,\"ended_after_close\":%llu,\"timeline_errors\":%u,"
 		"\"out\":",
 		(unsigned long long)run->adopted, (unsigned long long)rp_dropped(s),
-		(unsigned long long)rsts_injected(s),
-		(unsigned long long)s->rsts[STATS_RST_STRAY],
+		(unsigned long long)rsts_injected(s), (unsigned long long)s->rsts[STATS_RST_STRAY],
 		(unsigned long long)s->ended, s->timeline_errors);
 	if (s->out == NULL)
 		fputs("null", f);
@@ -566,7 +566,8 @@ rpt_json(FILE *f, const struct rp_run *run, const struct rpt_capture *cap)
 
 		fprintf(f, "%s{", r ? "," : "");
 		js_flow(f, &fl->key, fl->client);
-		fprintf(f, ",\"adopted\":%s,\"cuts\":{", (fl->flags & RP_F_ADOPTED) ? "true" : "false");
+		fprintf(f, ",\"adopted\":%s,\"cuts\":{",
+			(fl->flags & RP_F_ADOPTED) ? "true" : "false");
 		for (unsigned int s = 0; s < run->n_scn; s++) {
 			const struct rp_scenario *sc = &run->scn[s];
 			unsigned int k = 0;

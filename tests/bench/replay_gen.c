@@ -69,9 +69,10 @@ main(int argc, char **argv)
 	size_t o = 0;
 	FILE *out;
 
-	if (argc != 4 || (flows = (uint32_t)strtoul(argv[1], NULL, 10)) == 0 ||
-	    flows > 2500000 || (packets = strtoull(argv[2], NULL, 10)) < 3ull * flows) {
-		fprintf(stderr, "usage: replay-gen FLOWS(1..2500000) PACKETS(>= 3 FLOWS) OUT.pcap\n");
+	if (argc != 4 || (flows = (uint32_t)strtoul(argv[1], NULL, 10)) == 0 || flows > 2500000 ||
+	    (packets = strtoull(argv[2], NULL, 10)) < 3ull * flows) {
+		fprintf(stderr,
+			"usage: replay-gen FLOWS(1..2500000) PACKETS(>= 3 FLOWS) OUT.pcap\n");
 		return 2;
 	}
 	out = fopen(argv[3], "wb");

@@ -81,7 +81,8 @@ py() {
 }
 
 # ------------------------------------------------------------ 1. TCP sockets, gaps
-ip netns exec "$S" "$PY" "$E2E_DIR/replay_peers.py" echo-server 198.18.41.2 7000 >"$WORK/echo.log" 2>&1 &
+ip netns exec "$S" "$PY" "$E2E_DIR/replay_peers.py" echo-server 198.18.41.2 7000 \
+	>"$WORK/echo.log" 2>&1 &
 EXTRA_PIDS+=($!)
 wait_listen "$S" 7000
 capture "$S" "${ID}b1" "$WORK/sock-eth.pcap" "tcp port 7000"
@@ -211,7 +212,8 @@ ip netns exec "$S" "$PY" "$E2E_DIR/replay_peers.py" slow-http 198.18.41.2 8090 0
 	>"$WORK/backend.log" 2>&1 &
 EXTRA_PIDS+=($!)
 wait_listen "$S" 8090
-ip netns exec "$P" nginx -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" >"$WORK/nginx/out" 2>&1 &
+ip netns exec "$P" nginx -e "$WORK/nginx/error.log" -c "$WORK/nginx/nginx.conf" \
+	>"$WORK/nginx/out" 2>&1 &
 EXTRA_PIDS+=($!)
 wait_listen "$P" 8081
 capture "$S" "${ID}b1" "$WORK/poll.pcap" "tcp port 8090"

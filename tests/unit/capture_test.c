@@ -97,8 +97,7 @@ test_sll_and_sll2(void **state)
 	memcpy(rec + 20, "\x01\x2c\x08\x00", 4); /* VLAN 300, then IPv4 */
 	ip_datagram(rec + 24);
 	p.caplen = p.len = 20 + 4 + 44;
-	assert_int_equal(cap_to_eth(DLT_LINUX_SLL2, &p, b, CAP_FRAME_MAX, &len, &tr),
-			 CAP_CONV_OK);
+	assert_int_equal(cap_to_eth(DLT_LINUX_SLL2, &p, b, CAP_FRAME_MAX, &len, &tr), CAP_CONV_OK);
 	assert_int_equal(len, 14 + 4 + 44);
 	assert_int_equal(b[12], 0x81);
 	assert_int_equal(b[13], 0x00);
@@ -220,9 +219,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ethernet_as_is),	 cmocka_unit_test(test_sll_and_sll2),
-		cmocka_unit_test(test_raw_ip),		 cmocka_unit_test(test_snaplen_zero_fill),
-		cmocka_unit_test(test_short_records),	 cmocka_unit_test(test_back_from_ethernet),
+		cmocka_unit_test(test_ethernet_as_is), cmocka_unit_test(test_sll_and_sll2),
+		cmocka_unit_test(test_raw_ip),	       cmocka_unit_test(test_snaplen_zero_fill),
+		cmocka_unit_test(test_short_records),  cmocka_unit_test(test_back_from_ethernet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
