@@ -177,7 +177,8 @@ check(f"sockets: the tcpdump -i any capture ({rep['capture']['link_type'] if rep
       f"{err} {strip(rep, False) if rep else None} vs {strip(ref, False)}")
 L.finish()
 EOF
-[ $? -eq 0 ] && ok "socket captures" || fail "socket captures"
+rc=$?
+[ $rc -eq 0 ] && ok "socket captures" || fail "socket captures (checks exited $rc)"
 
 # ------------------------------------------------------------ 2. nginx long poll
 mkdir -p "$WORK/nginx/tmp"
@@ -252,6 +253,8 @@ check("poll vs lab-f5-300s: cut on the pair's access VLAN 300",
       rc == 0 and len(c) == 1 and c[0]["vlans"] == [300], err + str(c))
 L.finish()
 EOF
-[ $? -eq 0 ] && ok "nginx long poll capture" || fail "nginx long poll capture"
+rc=$?
+[ $rc -eq 0 ] && ok "nginx long poll capture" ||
+	fail "nginx long poll capture (checks exited $rc)"
 
 finish
