@@ -310,6 +310,14 @@ out_path(const char *out, const char *label, bool several, char *buf, size_t len
 	if (dot == NULL || (slash != NULL && dot < slash))
 		dot = out + strlen(out);
 	snprintf(buf, len, "%.*s.%s%s", (int)(dot - out), out, label, dot);
+	/* The label is a scenario's name: keep it to a file name's characters. */
+	for (char *p = buf + (dot - out) + 1; *p != '\0' && p < buf + len; p++) {
+		if (p >= buf + (dot - out) + 1 + strlen(label))
+			break;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			*p = '_';
+	}
 }
 
 static uint64_t
