@@ -203,6 +203,12 @@ def main():
             r = L.rst_frames(f5o)
             check(f"{name}: --out keeps the link type and carries the RSTs", len(r) == 10,
                   f"{len(r)} RSTs in {f5o}")
+    # the same file big-endian, and with nanosecond timestamps (both read from the mapping)
+    for name, fn in (("big-endian", to_big_endian), ("nanosecond", to_nanoseconds)):
+        p = path(f"base-{name}.pcap")
+        fn(cap, p)
+        rc, rep, err = L.replay_json(p, "--preset", "f5-fastl4", "--preset", "aws-nat-gateway")
+        check(f"{name} pcap: the same report", rc == 0 and ref and strip(rep) == strip(ref), err)
     v4 = [p for p in pk if IP in p]
     p = path("base-ipv4.pcap")
     L.write_capture(p, v4, L.DLT_IPV4)
@@ -392,6 +398,33 @@ def fix_numbers(pk):
         t.ack = nxt.get(r, 0)
         nxt[d] = t.seq + len(t.payload) + (1 if t.flags & 0x01 else 0)
         del t.chksum
+
+
+def records(src):
+    data = open(src, "rb").read()
+    o, out = 24, []
+    while o + 16 <= len(data):
+        sec, frac, incl, orig = struct.unpack("<IIII", data[o:o + 16])
+        out.append((sec, frac, incl, orig, data[o + 16:o + 16 + incl]))
+        o += 16 + incl
+    return data[:24], out
+
+
+def to_big_endian(src, dst):
+    hdr, recs = records(src)
+    magic, vmaj, vmin, zone, sig, snap, lt = struct.unpack("<IHHiIII", hdr)
+    out = bytearray(struct.pack(">IHHiIII", magic, vmaj, vmin, zone, sig, snap, lt))
+    for sec, frac, incl, orig, body in recs:
+        out += struct.pack(">IIII", sec, frac, incl, orig) + body
+    open(dst, "wb").write(out)
+
+
+def to_nanoseconds(src, dst):
+    hdr, recs = records(src)
+    out = bytearray(struct.pack("<I", 0xa1b23c4d) + hdr[4:])
+    for sec, frac, incl, orig, body in recs:
+        out += struct.pack("<IIII", sec, frac * 1000, incl, orig) + body
+    open(dst, "wb").write(out)
 
 
 def truncate_records(p, snap):
