@@ -25,6 +25,8 @@
  * lie within the captured bytes to be tracked, like any frame.
  *
  * Thread safety: a reader belongs to one thread; the conversions are pure functions.
+ *
+ * Shutdown: cap_close() once the last record's data is no longer used (it unmaps the file).
  */
 #ifndef IDLECUT_CAPTURE_H
 #define IDLECUT_CAPTURE_H

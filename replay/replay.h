@@ -34,6 +34,9 @@
  * flushed live flows are reported as cuts with reason "flush".
  *
  * Thread safety: a run belongs to one thread.
+ *
+ * Shutdown: rp_finish(), report, close the --out dumpers' files (the caller's), then
+ * rp_destroy() (engines, flow tables, scenarios).
  */
 #ifndef IDLECUT_REPLAY_H
 #define IDLECUT_REPLAY_H

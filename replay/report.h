@@ -7,6 +7,8 @@
  * than one scenario (the JSON always has it). rpt_summary_line() is the closing line.
  *
  * Thread safety: reads the run only.
+ *
+ * Shutdown: nothing to release; call before rp_destroy().
  */
 #ifndef IDLECUT_REPORT_H
 #define IDLECUT_REPORT_H
