@@ -36,7 +36,7 @@ class Echo(socketserver.StreamRequestHandler):
 
 def client(addr, port, gaps):
     for g in gaps:
-        s = socket.create_connection((addr, port), timeout=10)
+        s = socket.create_connection((addr, port), timeout=30)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         f = s.makefile("rwb")
         for i, pause in enumerate((0, g)):
