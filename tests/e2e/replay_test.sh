@@ -3,10 +3,10 @@
 # idlecut-replay on captures of real software, recorded here: Linux TCP sockets between
 # two namespaces (through a routing namespace), and an HTTP long poll through nginx to a
 # backend that holds it, both captured with tcpdump (--immediate-mode, Ethernet and
-# `-i any`). The captures' idle gaps are stretched (seconds or tenths become hundreds of s) so
-# tests wait little; an independent model of the stretched capture (tests/replay/replay_lib.py,
-# scapy) says which connections each device must cut, when, with which RST numbers, and
-# what their later packets get.
+# `-i any`). The captures' idle gaps are stretched (seconds or tenths become hundreds of
+# seconds) so the test waits little; an independent model of the stretched capture
+# (tests/replay/replay_lib.py, scapy) says which connections each device must cut, when,
+# with which RST numbers, and what their later packets get.
 #
 #   ${ID}c 198.18.40.2 ==veth== 198.18.40.1 ${ID}p 198.18.41.1 ==veth== 198.18.41.2 ${ID}s
 #   clients, curl                routing, nginx :8081                echo :7000, backend :8090
