@@ -8,8 +8,9 @@
  * --out written (to /dev/null) in the capture's own link type and the report rendered as a
  * table and as JSON (replay/report.c). Invariants are checked with __builtin_trap().
  *
- * The replay's span is capped at FUZZ_SPAN_MS so that one input cannot step the engines'
- * clocks for days of capture time (the tool itself allows 24 days).
+ * The replay's span is capped at FUZZ_SPAN_MS and the durations scaled by FUZZ_TIME_SCALE,
+ * so that one input cannot step the engines' clocks for days of capture time (the tool
+ * itself allows 24 days) and the timeouts still fire within it.
  *
  * tests/fuzz/make_capture_corpus.py writes the seeds.
  */
@@ -25,7 +26,8 @@
 #include "replay.h"
 #include "report.h"
 
-#define FUZZ_SPAN_MS 150000 /* 2.5 minutes of capture time */
+#define FUZZ_SPAN_MS 20000 /* capture time: every millisecond of it is an engine step */
+#define FUZZ_TIME_SCALE 0.1 /* timeouts 6 s and 2 s, handshake 0.5 s, timeline at 3 and 6 s */
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
@@ -104,7 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(cap_linktype_supported(cap.linktype));
 	/* Classic pcap: the records from memory, as idlecut-replay reads them from its map. */
 	(void)cap_use_buffer(&cap, data, size);
-	run = rp_create(cap.linktype, 1.0, err, sizeof(err));
+	run = rp_create(cap.linktype, FUZZ_TIME_SCALE, err, sizeof(err));
 	CHECK(run != NULL);
 	run->span_max_ms = FUZZ_SPAN_MS;
 	dead = pcap_open_dead_with_tstamp_precision(cap.linktype, 65535,

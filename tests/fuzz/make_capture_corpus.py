@@ -3,7 +3,7 @@
 """Write the seed corpus of fuzz_capture (tests/fuzz/corpus/capture/): small capture files
 in every link type idlecut-replay reads (Ethernet with and without VLAN tags, SLL, SLL2,
 raw IP, IPv4, IPv6), pcap (us and ns) and pcapng, with idle gaps past the fuzz scenarios'
-timeouts, a flow open before the capture, frames cut by the snap length, timestamps going
+timeouts (6 s and 2 s once scaled), a flow open before the capture, frames cut by the snap length, timestamps going
 backwards and a file cut in the middle of a record. No file name ends in .pcap (the
 repository ignores those). The directory is replaced; the output is deterministic.
 
@@ -63,7 +63,7 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     tmp = tempfile.mkdtemp()
-    base = conn(70)
+    base = conn(8)
 
     def put(name, pkts, dlt=L.DLT_EN10MB, ng=False, snaplen=65535):
         p = os.path.join(tmp, name)
@@ -72,15 +72,15 @@ def main():
         return p
 
     put("eth_gap", base)
-    put("eth_vlan", conn(70, vlan=300))
-    put("eth_v6", conn(30, v6=True))
-    put("eth_adopt", conn(80, syn=False))
+    put("eth_vlan", conn(8, vlan=300))
+    put("eth_v6", conn(3, v6=True))
+    put("eth_adopt", conn(9, syn=False))
     put("sll_gap", base, L.DLT_SLL)
     put("sll2_gap", base, L.DLT_SLL2)
     put("raw_gap", base, L.DLT_RAW_FILE)
     put("ipv4_gap", [p for p in base if IP in p], L.DLT_IPV4)
     put("pcapng_gap", base, ng=True)
-    back = conn(70)
+    back = conn(8)
     back[4].time = back[3].time - 1
     put("eth_backwards", back)
     # every record cut to 54 bytes: headers kept, payload gone
