@@ -401,8 +401,10 @@ main(int argc, char **argv)
 		goto out_cap;
 	}
 	if (o.out != NULL) {
-		dead = pcap_open_dead_with_tstamp_precision(cap.linktype, (int)cap.snaplen,
-							    PCAP_TSTAMP_PRECISION_NANO);
+		/* At least 64 KiB: RSTs stay whole even when the capture cut frames short. */
+		dead = pcap_open_dead_with_tstamp_precision(
+			cap.linktype, cap.snaplen > 65535 ? (int)cap.snaplen : 65535,
+			PCAP_TSTAMP_PRECISION_NANO);
 		if (dead == NULL) {
 			fprintf(stderr, PROG ": %s: cannot write this link type\n", o.out);
 			ret = 1;
