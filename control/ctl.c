@@ -227,8 +227,9 @@ log_event(struct ctl *c, const struct cfg_event *ev, const struct cfg_scenario *
 							      ? -1.0
 							      : (double)s->value / 1e6);
 			else
-				n += (size_t)snprintf(what + n, sizeof(what) - n, " field%d=%" PRIu64,
-						      (int)s->field, s->value);
+				n += (size_t)snprintf(what + n, sizeof(what) - n, " %s=%s",
+						      cfg_field_name(s->field),
+						      cfg_set_value_name(s));
 		}
 	}
 	fprintf(stderr, "idlecut: timeline +%.3fs (scaled): %s\n",
@@ -438,7 +439,10 @@ write_flow_event(struct ctl *c, const struct flow_event *ev, const struct dp_sna
 	fputs(",\"profile\":", c->events);
 	ctl_json_string(c->events, snap->scn.profiles[ev->profile].name);
 	fprintf(c->events, ",\"state\":\"%s\",\"reason\":\"%s\"", flow_state_name(ev->state),
-		ev->reason == FLOW_EV_FLUSH ? "flush" : "timeout");
+		ev->reason == FLOW_EV_FLUSH		 ? "flush"
+		: ev->reason == FLOW_EV_EVICT_EARLY	 ? "early_drop"
+		: ev->reason == FLOW_EV_EVICT_REAPER ? "reaper"
+						     : "timeout");
 	if (proto != NULL)
 		fprintf(c->events, ",\"proto\":\"%s\"", proto);
 	else
@@ -479,12 +483,50 @@ drain_events(struct ctl *c)
 
 /* ------------------------------------------------------------------ poll, dump, view */
 
+static void
+log_link(const char *name, const struct port_nic *n)
+{
+	if (!n->link_up)
+		fprintf(stderr, "idlecut: port %s: link down\n", name);
+	else if (n->link_speed_mbps != 0)
+		fprintf(stderr, "idlecut: port %s: link up, %u Mbps %s-duplex\n", name,
+			n->link_speed_mbps, n->link_full_duplex ? "full" : "half");
+	else
+		fprintf(stderr, "idlecut: port %s: link up\n", name);
+}
+
+void
+ctl_nic_poll(struct ctl *c, bool force)
+{
+	struct port_nic now[STATS_MAX_PORTS];
+	unsigned int n = c->n_ports < STATS_MAX_PORTS ? c->n_ports : STATS_MAX_PORTS;
+	uint64_t tsc = rte_rdtsc();
+	bool lsc = false;
+
+	for (unsigned int i = 0; i < n; i++)
+		lsc |= port_lsc_pending(c->ports[i].port_id);
+	if (!force && !lsc && c->nic_read && tsc < c->nic_next_tsc)
+		return;
+	c->nic_next_tsc = tsc + rte_get_tsc_hz();
+	for (unsigned int i = 0; i < n; i++)
+		port_nic_read(c->ports[i].port_id, &now[i]);
+	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < n; i++) {
+		if (c->nic_read && now[i].link_up != c->nic[i].link_up)
+			log_link(c->ports[i].name, &now[i]);
+		c->nic[i] = now[i];
+	}
+	pthread_mutex_unlock(&c->lock);
+	c->nic_read = true;
+}
+
 void
 ctl_poll(struct ctl *c)
 {
 	uint32_t req = __atomic_load_n(&c->reload_req, __ATOMIC_ACQUIRE);
 
 	run_timeline(c);
+	ctl_nic_poll(c, false);
 	if (req != c->reload_done) {
 		c->reload_result = ctl_reload(c, "telemetry");
 		__atomic_store_n(&c->reload_done, req, __ATOMIC_RELEASE);
@@ -534,6 +576,24 @@ ctl_view(struct ctl_view *v, void *arg)
 	for (unsigned int i = 0; i < c->n_workers; i++)
 		in[i] = &c->workers[i]->eng.stats;
 	stats_sum(&v->s, in, c->n_workers);
+	v->n_workers = c->n_workers < CTL_VIEW_WORKERS ? c->n_workers : CTL_VIEW_WORKERS;
+	for (unsigned int i = 0; i < v->n_workers; i++) {
+		const struct stats_lcore *w = in[i];
+		struct ctl_worker_view *o = &v->workers[i];
+
+		memset(o, 0, sizeof(*o));
+		o->lcore = c->workers[i]->lcore;
+		for (unsigned int p = 0; p < STATS_MAX_PORTS; p++) {
+			o->rx_packets += __atomic_load_n(&w->rx_packets[p], __ATOMIC_RELAXED);
+			o->tx_packets += __atomic_load_n(&w->tx_packets[p], __ATOMIC_RELAXED);
+		}
+		for (unsigned int p = 0; p < CFG_MAX_PROFILES; p++) {
+			o->flows_created += __atomic_load_n(&w->flows_created[p], __ATOMIC_RELAXED);
+			o->flows_active += __atomic_load_n(&w->flows_active[p], __ATOMIC_RELAXED);
+		}
+		o->handoff_packets = __atomic_load_n(&w->handoff_packets, __ATOMIC_RELAXED);
+		o->handoff_drops = __atomic_load_n(&w->handoff_drops, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_lock(&c->lock);
 	snap = c->shared->snap;
 	snprintf(v->scenario, sizeof(v->scenario), "%s", snap->scn.name);
@@ -544,6 +604,7 @@ ctl_view(struct ctl_view *v, void *arg)
 		snprintf(v->profile[p], sizeof(v->profile[p]), "%s", snap->scn.profiles[p].name);
 	v->n_ports = c->n_ports;
 	memcpy(v->ports, c->ports, sizeof(v->ports));
+	memcpy(v->nic, c->nic, sizeof(v->nic));
 	v->reloads_ok = c->reloads_ok;
 	v->reloads_error = c->reloads_error;
 	v->events_written = c->events_written;

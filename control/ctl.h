@@ -55,6 +55,10 @@ struct ctl {
 	char last_error[512];
 	unsigned int n_ports;
 	struct ctl_port_name ports[STATS_MAX_PORTS];
+	struct port_nic nic[STATS_MAX_PORTS]; /**< by entry of ports[]: ctl_nic_poll() */
+	/* Control thread only: */
+	uint64_t nic_next_tsc; /**< next periodic NIC read */
+	bool nic_read;	       /**< nic[] holds a first read (link changes are logged after) */
 	/* Reload requests from other threads (telemetry). */
 	uint32_t reload_req;  /**< bumped by the requester */
 	uint32_t reload_done; /**< = reload_req once served */
@@ -83,6 +87,13 @@ void ctl_poll(struct ctl *c);
  * @return 0 or a negative errno.
  */
 int ctl_reload(struct ctl *c, const char *why);
+
+/**
+ * Read every port's NIC counters and link state into the view (rte_eth_stats, the link)
+ * when @p force, a second has passed, or a link-state interrupt came in; log each link
+ * change on stderr ("idlecut: port NAME: link down"). Control thread (ctl_poll calls it).
+ */
+void ctl_nic_poll(struct ctl *c, bool force);
 
 /** Ask the control thread to reload, wait up to @p timeout_ms; any thread. */
 int ctl_request_reload(struct ctl *c, unsigned int timeout_ms, char *msg, size_t msglen);

@@ -32,8 +32,10 @@
 #include <rte_pdump.h>
 #include <rte_random.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_version.h>
 
 #include "ctl.h"
+#include "ealargs.h"
 #include "metrics.h"
 #include "port.h"
 #include "scenario.h"
@@ -44,8 +46,6 @@
 
 #define EXIT_USAGE 2
 #define EXIT_RUNTIME 1
-#define MAX_EAL_ARGS 256
-#define DEFAULT_MEM_MB 512
 #define RST_MBUFS 4096
 
 struct options {
@@ -56,6 +56,9 @@ struct options {
 	double stats_interval;
 	bool stats_json;
 	bool check;
+	unsigned int mbufs; /**< --mbufs, 0: computed */
+	uint16_t rx_desc;   /**< --rx-desc */
+	uint16_t tx_desc;   /**< --tx-desc */
 };
 
 struct app {
@@ -66,7 +69,11 @@ struct app {
 	unsigned int n_workers;
 	struct ctl ctl;
 	uint16_t pair_port[CFG_MAX_PAIRS][2];
+	unsigned int per_pair;		/**< workers per pair (several: one queue each) */
+	bool steer_sw[CFG_MAX_PAIRS];	/**< the flow hash decides every frame's worker */
 	struct rte_mempool *mp;
+	struct rte_mempool *rst_mp; /**< the RSTs' own pool */
+	int socket; /**< NUMA socket of the ports (SOCKET_ID_ANY: unknown) */
 	uint64_t start_tsc;
 };
 
@@ -91,7 +98,9 @@ usage(FILE *out)
 		"usage: idlecut [EAL options] -- --scenario FILE [--time-scale F]\n"
 		"                [--metrics HOST:PORT] [--events FILE]\n"
 		"                [--stats-interval SECONDS] [--stats-json] [--check]\n"
+		"                [--mbufs N] [--rx-desc N] [--tx-desc N]\n"
 		"       idlecut --scenario FILE --check\n"
+		"       idlecut --version\n"
 		"\n"
 		"  --scenario FILE        YAML scenario (ports, profiles, rules, timeline)\n"
 		"  --time-scale F         multiply every duration in the scenario by F (> 0)\n"
@@ -100,10 +109,16 @@ usage(FILE *out)
 		"  --stats-interval S     print the counters every S seconds (default: off)\n"
 		"  --stats-json           print summaries as JSON objects too\n"
 		"  --check                validate the scenario and exit (0 valid, 2 invalid)\n"
+		"  --mbufs N              mbuf pool size (default: from the rings in use)\n"
+		"  --rx-desc N            RX descriptors per queue (%d-%d, default %d)\n"
+		"  --tx-desc N            TX descriptors per queue (%d-%d, default %d)\n"
+		"  --version              print idlecut's and DPDK's versions and exit\n"
 		"\n"
-		"Without EAL options idlecut creates the scenario's ports as vdevs and runs\n"
-		"without hugepages (--no-huge -m %d --no-pci -l 0-1 --file-prefix idlecut).\n",
-		DEFAULT_MEM_MB);
+		"Without EAL options idlecut creates the scenario's ports as vdevs and uses\n"
+		"hugepages if free ones exist, else --no-huge -m %d (and --no-pci -l 0-1\n"
+		"--file-prefix idlecut).\n",
+		PORT_DESC_MIN, PORT_DESC_MAX, PORT_RX_DESC, PORT_DESC_MIN, PORT_DESC_MAX,
+		PORT_TX_DESC, EALARGS_DEFAULT_MEM_MB);
 }
 
 static double
@@ -121,6 +136,26 @@ parse_positive(const char *opt, const char *s, bool allow_zero)
 	return v;
 }
 
+/* A whole decimal number in [lo, hi], or a one-line usage error. */
+static unsigned long
+parse_count(const char *opt, const char *s, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < lo || v > hi)
+		die(EXIT_USAGE, "%s: '%s' is not a whole number from %lu to %lu", opt, s, lo, hi);
+	return v;
+}
+
+static void
+print_version(void)
+{
+	printf("idlecut %s\n%s\n", IDLECUT_VERSION, rte_version());
+}
+
 static void
 parse_app_args(int argc, char **argv, struct options *o)
 {
@@ -132,12 +167,18 @@ parse_app_args(int argc, char **argv, struct options *o)
 		{"stats-interval", required_argument, NULL, 'i'},
 		{"stats-json", no_argument, NULL, 'j'},
 		{"check", no_argument, NULL, 'c'},
+		{"mbufs", required_argument, NULL, 'n'},
+		{"rx-desc", required_argument, NULL, 'r'},
+		{"tx-desc", required_argument, NULL, 'x'},
+		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	o->time_scale = 1.0;
+	o->rx_desc = PORT_RX_DESC;
+	o->tx_desc = PORT_TX_DESC;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
@@ -165,6 +206,21 @@ parse_app_args(int argc, char **argv, struct options *o)
 		case 'c':
 			o->check = true;
 			break;
+		case 'n':
+			o->mbufs = (unsigned int)parse_count("--mbufs", optarg, PORT_MBUFS_MIN,
+							     PORT_MBUFS_MAX);
+			break;
+		case 'r':
+			o->rx_desc = (uint16_t)parse_count("--rx-desc", optarg, PORT_DESC_MIN,
+							   PORT_DESC_MAX);
+			break;
+		case 'x':
+			o->tx_desc = (uint16_t)parse_count("--tx-desc", optarg, PORT_DESC_MIN,
+							   PORT_DESC_MAX);
+			break;
+		case 'V':
+			print_version();
+			exit(0);
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -179,124 +235,6 @@ parse_app_args(int argc, char **argv, struct options *o)
 		    argv[optind]);
 	if (o->scenario == NULL)
 		die(EXIT_USAGE, "--scenario FILE is required (see --help)");
-}
-
-/* ------------------------------------------------------------------ EAL arguments */
-
-struct eal_args {
-	int argc;
-	char *argv[MAX_EAL_ARGS];
-	char *owned[MAX_EAL_ARGS]; /**< what eal_push allocated (EAL reorders argv) */
-	bool has_mem, has_dev, has_lcores, has_prefix;
-};
-
-static void
-eal_push(struct eal_args *e, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	if (e->argc + 1 >= MAX_EAL_ARGS)
-		die(EXIT_USAGE, "too many EAL arguments");
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		die(EXIT_RUNTIME, "out of memory");
-	va_end(ap);
-	e->owned[e->argc] = s;
-	e->argv[e->argc++] = s;
-	e->argv[e->argc] = NULL;
-}
-
-static bool
-opt_is(const char *a, const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncmp(a, name, n) == 0 && (a[n] == '\0' || a[n] == '=');
-}
-
-/* Note what the user's EAL options already decide, so defaults never override them. */
-static void
-eal_scan_user(struct eal_args *e, int argc, char **argv)
-{
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (opt_is(a, "-m") || opt_is(a, "--socket-mem") || opt_is(a, "--no-huge") ||
-		    opt_is(a, "--huge-dir") || opt_is(a, "--socket-limit") ||
-		    strncmp(a, "-m", 2) == 0)
-			e->has_mem = true;
-		if (opt_is(a, "--vdev") || opt_is(a, "-a") || opt_is(a, "--allow") ||
-		    opt_is(a, "-b") || opt_is(a, "--block") || opt_is(a, "--no-pci") ||
-		    strncmp(a, "-a", 2) == 0)
-			e->has_dev = true;
-		if (opt_is(a, "-l") || opt_is(a, "-c") || opt_is(a, "--lcores") ||
-		    strncmp(a, "-l", 2) == 0)
-			e->has_lcores = true;
-		if (opt_is(a, "--file-prefix"))
-			e->has_prefix = true;
-		eal_push(e, "%s", a);
-	}
-}
-
-static const char *
-tap_vdev_name(unsigned int pair, unsigned int side)
-{
-	static char buf[CFG_MAX_PAIRS][2][32];
-
-	snprintf(buf[pair][side], sizeof(buf[pair][side]), "net_tap_ic%u%c", pair,
-		 side ? 'o' : 'i');
-	return buf[pair][side];
-}
-
-static void
-eal_add_defaults(struct eal_args *e, const struct cfg_scenario *scn)
-{
-	bool any_pci = false;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-	for (unsigned int p = 0; p < scn->n_pairs; p++) {
-		for (unsigned int s = 0; s < 2; s++) {
-			const struct cfg_port *port = &scn->pairs[p].side[s];
-
-			switch (port->kind) {
-			case CFG_PORT_TAP:
-				eal_push(e, "--vdev=%s,iface=%s", tap_vdev_name(p, s), port->name);
-				break;
-			case CFG_PORT_VDEV:
-				eal_push(e, "--vdev=%s", port->name);
-				break;
-			case CFG_PORT_PCI:
-				eal_push(e, "-a");
-				eal_push(e, "%s", port->name);
-				any_pci = true;
-				break;
-			case CFG_PORT_INDEX:
-				break;
-			}
-		}
-	}
-	if (!e->has_dev && !any_pci)
-		eal_push(e, "--no-pci");
-	if (!e->has_mem) {
-		eal_push(e, "--no-huge");
-		eal_push(e, "-m");
-		eal_push(e, "%d", DEFAULT_MEM_MB);
-	}
-	if (!e->has_lcores) {
-		long workers = scn->n_pairs;
-
-		if (ncpu <= 1) {
-			eal_push(e, "--lcores=0@0,1@0");
-		} else {
-			if (workers > ncpu - 1)
-				workers = ncpu - 1;
-			eal_push(e, "-l");
-			eal_push(e, "0-%ld", workers);
-		}
-	}
-	if (!e->has_prefix)
-		eal_push(e, "--file-prefix=idlecut");
 }
 
 /* ------------------------------------------------------------------ ports */
@@ -314,7 +252,7 @@ resolve_port(const struct cfg_port *port, unsigned int pair, unsigned int side,
 		*port_id = port->index;
 		return 0;
 	case CFG_PORT_TAP:
-		return rte_eth_dev_get_port_by_name(tap_vdev_name(pair, side), port_id);
+		return rte_eth_dev_get_port_by_name(ealargs_tap_vdev_name(pair, side), port_id);
 	case CFG_PORT_VDEV:
 		snprintf(name, sizeof(name), "%s", port->name);
 		name[strcspn(name, ",")] = '\0';
@@ -352,33 +290,121 @@ port_label(const struct cfg_port *port)
 	return "?";
 }
 
+/*
+ * Find every scenario port among the EAL ports (probed by rte_eal_init) and the NUMA socket
+ * the mbuf pool and the flow tables belong on: the first port's with one, since a pool
+ * on the NIC's node is what DMA touches. Ports on several sockets get a warning.
+ */
 static void
-setup_ports(struct app *a)
+resolve_ports(struct app *a)
 {
 	const struct cfg_scenario *scn = a->scn;
 
+	a->socket = SOCKET_ID_ANY;
 	for (unsigned int p = 0; p < scn->n_pairs; p++) {
 		for (unsigned int s = 0; s < 2; s++) {
 			const struct cfg_port *port = &scn->pairs[p].side[s];
 			uint16_t id;
-			int ret;
+			int sock;
 
-			ret = resolve_port(port, p, s, &id);
-			if (ret < 0)
+			if (resolve_port(port, p, s, &id) < 0)
 				die(EXIT_RUNTIME, "pair %s %s: %s not found among the EAL ports",
 				    scn->pairs[p].name, s ? "outside" : "inside", port_label(port));
-			ret = port_setup(id, a->mp);
-			if (ret < 0)
-				die(EXIT_RUNTIME, "pair %s %s (%s): cannot start: %s",
-				    scn->pairs[p].name, s ? "outside" : "inside", port_label(port),
-				    rte_strerror(-ret));
 			a->pair_port[p][s] = id;
+			sock = port_socket(id);
+			if (sock == SOCKET_ID_ANY)
+				continue;
+			if (a->socket == SOCKET_ID_ANY)
+				a->socket = sock;
+			else if (sock != a->socket)
+				fprintf(stderr,
+					"idlecut: warning: pair %s %s is on NUMA socket %d, the mbuf "
+					"pool and flow tables on socket %d\n",
+					scn->pairs[p].name, s ? "outside" : "inside", sock, a->socket);
+		}
+	}
+}
+
+/* The pool: sized from the rings the ports will really have, or --mbufs. */
+static void
+setup_pool(struct app *a)
+{
+	const struct cfg_scenario *scn = a->scn;
+	unsigned int rxd_total = 0, txd_total = 0, n_ports = 2u * scn->n_pairs, need, n;
+	int sock;
+
+	for (unsigned int p = 0; p < scn->n_pairs; p++) {
+		for (unsigned int s = 0; s < 2; s++) {
+			uint16_t rxd = a->opt.rx_desc, txd = a->opt.tx_desc;
+
+			if (port_desc_adjust(a->pair_port[p][s], &rxd, &txd) < 0) {
+				rxd = a->opt.rx_desc;
+				txd = a->opt.tx_desc;
+			}
+			rxd_total += rxd;
+			txd_total += txd;
+		}
+	}
+	/* per_pair queues each way per port: the per-queue average gives the exact total. */
+	need = port_pool_size(n_ports * a->per_pair, n_ports * a->per_pair,
+			      (rxd_total + n_ports - 1) / n_ports,
+			      (txd_total + n_ports - 1) / n_ports, a->n_workers, 0);
+	n = a->opt.mbufs != 0 ? a->opt.mbufs : need;
+	if (n < need)
+		fprintf(stderr,
+			"idlecut: warning: --mbufs %u is below the %u the rings and caches can "
+			"hold: expect rx_nombuf drops\n",
+			n, need);
+	sock = a->socket != SOCKET_ID_ANY ? a->socket : (int)rte_socket_id();
+	a->mp = port_pool_create_n(n, sock);
+	if (a->mp == NULL)
+		die(EXIT_RUNTIME, "cannot create the mbuf pool of %u mbufs on socket %d: %s (%s)",
+		    n, sock, rte_strerror(rte_errno),
+		    rte_eal_has_hugepages() ? "reserve more hugepages or lower --mbufs"
+					    : "raise EAL -m or lower --mbufs");
+	/* RSTs have a pool of their own: a full RX pool cannot starve them (SPEC §6). */
+	a->rst_mp = port_rst_pool_create(RST_MBUFS * a->n_workers - 1, sock);
+	if (a->rst_mp == NULL)
+		die(EXIT_RUNTIME, "cannot create the RST pool of %u mbufs on socket %d: %s",
+		    RST_MBUFS * a->n_workers - 1, sock, rte_strerror(rte_errno));
+}
+
+static void
+start_ports(struct app *a)
+{
+	const struct cfg_scenario *scn = a->scn;
+	for (unsigned int p = 0; p < scn->n_pairs; p++) {
+		bool trusted = true;
+
+		for (unsigned int s = 0; s < 2; s++) {
+			const struct cfg_port *port = &scn->pairs[p].side[s];
+			uint16_t id = a->pair_port[p][s];
+			/*
+			 * TAP: the kernel's tun driver picks the queue by its symmetric flow hash
+			 * (README "Workers"; tests/e2e/workers_test.sh checks it), so no RSS.
+			 */
+			struct port_conf pc = {.rx_desc = a->opt.rx_desc,
+					       .tx_desc = a->opt.tx_desc,
+					       .n_queues = (uint16_t)a->per_pair,
+					       .mtu = scn->pairs[p].mtu,
+					       .no_rss = port->kind == CFG_PORT_TAP};
+			const char *step;
+			int ret;
+
+			ret = port_setup_conf(id, a->mp, &pc, &step);
+			if (a->per_pair > 1 && !pc.rss_on && port->kind != CFG_PORT_TAP)
+				trusted = false;
+			if (ret < 0)
+				die(EXIT_RUNTIME, "pair %s %s (%s): cannot start: %s: %s",
+				    scn->pairs[p].name, s ? "outside" : "inside", port_label(port),
+				    step, rte_strerror(-ret));
 			a->ctl.ports[a->ctl.n_ports].port_id = id;
 			snprintf(a->ctl.ports[a->ctl.n_ports].name,
 				 sizeof(a->ctl.ports[a->ctl.n_ports].name), "%s/%s",
 				 scn->pairs[p].name, s ? "outside" : "inside");
 			a->ctl.n_ports++;
 		}
+		a->steer_sw[p] = scn->steering == CFG_STEERING_SOFTWARE || !trusted;
 	}
 }
 
@@ -388,6 +414,7 @@ setup_workers(struct app *a)
 	const struct cfg_scenario *scn = a->scn;
 	unsigned int lcores[RTE_MAX_LCORE], n_lcores = 0, lcore;
 	uint32_t capacity;
+	uint64_t seed;
 	size_t sz;
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -395,12 +422,26 @@ setup_workers(struct app *a)
 	if (n_lcores == 0)
 		die(EXIT_USAGE, "idlecut needs two lcores, one for control and one to forward "
 				"(EAL -l 0-1)");
-	a->n_workers = n_lcores < scn->n_pairs ? n_lcores : scn->n_pairs;
+	/* Every worker lcore is used: max(1, W / P) per pair (SPEC §3). */
+	a->per_pair = n_lcores >= scn->n_pairs ? n_lcores / scn->n_pairs : 1;
+	if (a->per_pair > WORKER_MAX_SHARE)
+		a->per_pair = WORKER_MAX_SHARE;
+	a->n_workers = n_lcores >= scn->n_pairs ? a->per_pair * scn->n_pairs : n_lcores;
+	if (a->n_workers < n_lcores)
+		fprintf(stderr, "idlecut: %u worker lcore(s) for %u pair(s): %u left idle\n",
+			n_lcores, scn->n_pairs, n_lcores - a->n_workers);
+	for (unsigned int i = 0; i < a->n_workers; i++) {
+		int ls = (int)rte_lcore_to_socket_id(lcores[i]);
 
-	a->mp = port_pool_create(2u * scn->n_pairs, a->n_workers, RST_MBUFS);
-	if (a->mp == NULL)
-		die(EXIT_RUNTIME, "cannot create the mbuf pool: %s (raise EAL -m)",
-		    rte_strerror(rte_errno));
+		if (a->socket != SOCKET_ID_ANY && ls != a->socket)
+			fprintf(stderr,
+				"idlecut: warning: worker lcore %u is on NUMA socket %d, its "
+				"ports on socket %d: every packet crosses the interconnect\n",
+				lcores[i], ls, a->socket);
+	}
+	setup_pool(a);
+	/* Flow tables: the ports' node, and hugepages when EAL runs on them. */
+	flow_table_mem_policy(a->socket, rte_eal_has_hugepages() != 0);
 
 	sz = rte_rcu_qsbr_get_memsize(a->n_workers);
 	a->shared.qsbr = rte_zmalloc("idlecut_qsbr", sz, RTE_CACHE_LINE_SIZE);
@@ -409,28 +450,70 @@ setup_workers(struct app *a)
 
 	/* The capacity is the scenario's total: workers split it. */
 	capacity = (scn->capacity + a->n_workers - 1) / a->n_workers;
+	/* One seed for all: a flow hashes alike in every table (ownership, engine.h). */
+	seed = rte_rand();
 	for (unsigned int i = 0; i < a->n_workers; i++) {
-		a->workers[i] = worker_create(&a->shared, lcores[i], i, capacity, a->mp,
-					      rte_rand());
+		a->workers[i] = worker_create(&a->shared, lcores[i], i, capacity, a->mp, seed);
 		if (a->workers[i] == NULL)
 			die(EXIT_RUNTIME, "cannot allocate a flow table of %u flows (%zu MiB): %s",
 			    capacity, flow_table_memory(capacity) >> 20, strerror(rte_errno));
 	}
 }
 
-/* Pairs go round-robin to workers; a pair's two ports always share one worker. */
+/*
+ * Fewer workers than pairs: pairs go round-robin to workers, each on queue 0. Otherwise
+ * each pair gets per_pair workers, worker j on queue j of both its ports, sharing the
+ * pair's flows by hash (worker_share_pair).
+ */
 static void
 assign_pairs(struct app *a)
 {
 	const struct cfg_scenario *scn = a->scn;
 
 	for (unsigned int p = 0; p < scn->n_pairs; p++) {
-		struct worker *w = a->workers[p % a->n_workers];
+		unsigned int first = a->per_pair > 1 || a->n_workers >= scn->n_pairs
+					     ? p * a->per_pair
+					     : p % a->n_workers;
+		unsigned int n = a->n_workers >= scn->n_pairs ? a->per_pair : 1;
 
-		if (worker_add_pair(w, (uint8_t)p, a->pair_port[p][0], a->pair_port[p][1],
-				    scn->pairs[p].side[0].vlan, scn->pairs[p].side[1].vlan) < 0)
-			die(EXIT_RUNTIME, "too many pairs for one worker");
+		for (unsigned int j = 0; j < n; j++) {
+			struct worker *w = a->workers[first + j];
+
+			if (worker_add_pair(w, (uint8_t)p, a->pair_port[p][0], a->pair_port[p][1],
+					    scn->pairs[p].side[0].vlan,
+					    scn->pairs[p].side[1].vlan) < 0)
+				die(EXIT_RUNTIME, "too many pairs for one worker");
+			worker_set_queue(w, (uint8_t)p, (uint16_t)j);
+			engine_set_mtu(&w->eng, (uint8_t)p, scn->pairs[p].mtu);
+			worker_set_rst_pool(w, a->rst_mp);
+			printf("idlecut: worker lcore %u: pair %s queue %u of ports %u (inside) and "
+			       "%u (outside)%s\n",
+			       w->lcore, scn->pairs[p].name, j, a->pair_port[p][0],
+			       a->pair_port[p][1],
+			       n == 1 ? ""
+			       : a->steer_sw[p] ? ", steering software (handoff by flow hash)"
+						: ", steering by the ports (symmetric)");
+		}
+		if (n > 1 && worker_share_pair(&a->workers[first], n, (uint8_t)p, a->steer_sw[p]) < 0)
+			die(EXIT_RUNTIME, "pair %s: cannot create the handoff rings: %s",
+			    scn->pairs[p].name, rte_strerror(rte_errno));
 	}
+}
+
+/* ------------------------------------------------------------------ hugepages */
+
+static struct ealargs eal;
+static char huge_prefix[256];
+
+/*
+ * EAL leaves its hugepage files behind at exit for the next primary of the same prefix to
+ * reuse; until then they hold the pages. Remove this run's (after rte_eal_cleanup on a
+ * clean stop; an exit() on a failed start gets here too).
+ */
+static void
+remove_huge_files(void)
+{
+	ealargs_huge_cleanup(huge_prefix, NULL);
 }
 
 /* ------------------------------------------------------------------ signals */
@@ -512,7 +595,7 @@ main(int argc, char **argv)
 {
 	static struct app app;
 	struct app *a = &app;
-	struct eal_args eal = {0};
+	struct ealargs_host host;
 	char err[SCN_ERR_MAX];
 	int sep = -1, app_argc, ret, sfd;
 	char **app_argv;
@@ -573,16 +656,26 @@ main(int argc, char **argv)
 		die(EXIT_RUNTIME, "signalfd: %s", strerror(errno));
 
 	reserve_rt_signals();
-	eal_push(&eal, "%s", argv[0]);
-	if (sep > 0)
-		eal_scan_user(&eal, sep - 1, argv + 1);
-	eal_add_defaults(&eal, a->scn);
+	ealargs_host_probe(&host, NULL, NULL);
+	ret = ealargs_build(&eal, argv[0], sep > 0 ? sep - 1 : 0, argv + 1, a->scn, &host, err,
+			    sizeof(err));
+	if (ret < 0)
+		die(ret == -ENOENT ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
+	if (eal.mem == EALARGS_MEM_NO_HUGE && host.huge_free_unmounted > 0)
+		fprintf(stderr, "idlecut: free hugepages but no hugetlbfs mounted for them: "
+				"running without (mount -t hugetlbfs nodev /dev/hugepages)\n");
 	ret = rte_eal_init(eal.argc, eal.argv);
 	if (ret < 0)
 		die(EXIT_RUNTIME, "cannot initialise EAL: %s", rte_strerror(rte_errno));
+	if (rte_eal_has_hugepages()) {
+		/* Every exit from here on, a failed start included, gives the pages back. */
+		snprintf(huge_prefix, sizeof(huge_prefix), "%s", ealargs_prefix(&eal));
+		atexit(remove_huge_files);
+	}
 
+	resolve_ports(a);
 	setup_workers(a);
-	setup_ports(a);
+	start_ports(a);
 	assign_pairs(a);
 	/* dpdk-dumpcap attaches as a secondary process: that needs hugepages (see README). */
 	if (rte_pdump_init() != 0)
@@ -614,10 +707,13 @@ main(int argc, char **argv)
 		for (unsigned int i = 0; i < a->n_workers; i++)
 			table += a->workers[i]->eng.ft->map_len;
 		printf("idlecut: scenario %s: %u pair(s) on %u worker lcore(s), flow table %u "
-		       "flows (%.1f MiB, %.0f B/flow), %u mbufs; started in %.0f ms\n",
+		       "flows (%.1f MiB, %.0f B/flow, %s), %u mbufs (%s, socket %d); started in "
+		       "%.0f ms\n",
 		       a->scn->name, a->scn->n_pairs, a->n_workers, a->scn->capacity,
 		       (double)table / (1 << 20), (double)table / a->scn->capacity,
-		       rte_mempool_avail_count(a->mp),
+		       flow_mem_name(a->workers[0]->eng.ft->mem), a->mp->size,
+		       rte_eal_has_hugepages() ? "hugepages" : "no-huge",
+		       a->mp->socket_id,
 		       (double)(ts1.tv_sec - ts0.tv_sec) * 1e3 +
 			       (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e6);
 		fflush(stdout);
@@ -634,6 +730,7 @@ main(int argc, char **argv)
 	__atomic_store_n(&a->shared.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
 	metrics_stop(metrics);
+	ctl_nic_poll(&a->ctl, true); /* the NIC's final counters, for the summary */
 	ctl_fini(&a->ctl);
 	print_summary(a);
 	port_close_all();
@@ -641,8 +738,7 @@ main(int argc, char **argv)
 		worker_destroy(a->workers[i]);
 	rte_free(a->shared.qsbr);
 	rte_eal_cleanup();
-	for (int i = 0; i < eal.argc; i++)
-		free(eal.owned[i]);
+	ealargs_free(&eal);
 	free(a->shared.snap);
 	free(a->scn);
 	return 0;

@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -164,6 +165,42 @@ port_exported(const struct ctl_view *v, unsigned int i)
 	return true;
 }
 
+/* Per worker (label "worker": its lcore id). */
+static void
+render_workers(FILE *out, const struct ctl_view *v)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} f[] = {
+		{"idlecut_worker_rx_packets_total", "counter", "Packets received, by worker.",
+		 offsetof(struct ctl_worker_view, rx_packets)},
+		{"idlecut_worker_tx_packets_total", "counter",
+		 "Packets sent (forwarded and RSTs), by worker.",
+		 offsetof(struct ctl_worker_view, tx_packets)},
+		{"idlecut_worker_flows_created_total", "counter", "Flows created, by worker.",
+		 offsetof(struct ctl_worker_view, flows_created)},
+		{"idlecut_worker_flows_active", "gauge", "Flows tracked now, by worker.",
+		 offsetof(struct ctl_worker_view, flows_active)},
+		{"idlecut_worker_handoff_packets_total", "counter",
+		 "Frames this worker handed to the owner of their flow.",
+		 offsetof(struct ctl_worker_view, handoff_packets)},
+	};
+	char lc[16];
+
+	for (unsigned int k = 0; k < RTE_DIM(f); k++) {
+		family(out, f[k].name, f[k].type, f[k].help);
+		for (unsigned int i = 0; i < v->n_workers; i++) {
+			const struct label l = {"worker", lc, sizeof(lc)};
+			uint64_t val;
+
+			snprintf(lc, sizeof(lc), "%u", v->workers[i].lcore);
+			memcpy(&val, (const char *)&v->workers[i] + f[k].off, sizeof(val));
+			sample_u64(out, f[k].name, &l, 1, val);
+		}
+	}
+}
+
 static void
 render_ports(FILE *out, const struct ctl_view *v, const char *name, const char *help,
 	     const uint64_t *by_port)
@@ -175,8 +212,66 @@ render_ports(FILE *out, const struct ctl_view *v, const char *name, const char *
 		const struct label l = {"port", v->ports[i].name, sizeof(v->ports[i].name)};
 
 		if (port_exported(v, i))
-			sample_u64(out, name, &l, 1, by_port[v->ports[i].port_id]);
+			sample_u64(out, name, &l, 1, by_port[i]);
 	}
+}
+
+/* A struct port_nic field per exported port (entry i of ports[] owns nic[i]). */
+static void
+render_nic(FILE *out, const struct ctl_view *v, const char *name, const char *type,
+	   const char *help, size_t field)
+{
+	unsigned int n = v->n_ports < STATS_MAX_PORTS ? v->n_ports : STATS_MAX_PORTS;
+
+	family(out, name, type, help);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct label l = {"port", v->ports[i].name, sizeof(v->ports[i].name)};
+		uint64_t val;
+
+		if (!port_exported(v, i))
+			continue;
+		if (field == SIZE_MAX)
+			val = v->nic[i].link_up ? 1 : 0;
+		else
+			memcpy(&val, (const char *)&v->nic[i] + field, sizeof(val));
+		sample_u64(out, name, &l, 1, val);
+	}
+}
+
+static void
+render_nics(FILE *out, const struct ctl_view *v)
+{
+	static const struct {
+		const char *name;
+		size_t field;
+		const char *help;
+	} c[] = {
+		{"idlecut_port_ipackets_total", offsetof(struct port_nic, ipackets),
+		 "Packets the NIC received (rte_eth_stats ipackets), by port."},
+		{"idlecut_port_opackets_total", offsetof(struct port_nic, opackets),
+		 "Packets the NIC transmitted (rte_eth_stats opackets), by port."},
+		{"idlecut_port_ibytes_total", offsetof(struct port_nic, ibytes),
+		 "Bytes the NIC received (rte_eth_stats ibytes), by port."},
+		{"idlecut_port_obytes_total", offsetof(struct port_nic, obytes),
+		 "Bytes the NIC transmitted (rte_eth_stats obytes), by port."},
+		{"idlecut_port_imissed_total", offsetof(struct port_nic, imissed),
+		 "Packets the NIC dropped because its RX ring was full (rte_eth_stats imissed), "
+		 "by port."},
+		{"idlecut_port_ierrors_total", offsetof(struct port_nic, ierrors),
+		 "Erroneous frames the NIC received (rte_eth_stats ierrors), by port."},
+		{"idlecut_port_oerrors_total", offsetof(struct port_nic, oerrors),
+		 "Transmissions the NIC failed (rte_eth_stats oerrors), by port."},
+		{"idlecut_port_rx_nombuf_total", offsetof(struct port_nic, rx_nombuf),
+		 "RX mbuf allocation failures: the pool ran dry (rte_eth_stats rx_nombuf), by "
+		 "port."},
+	};
+
+	render_nic(out, v, "idlecut_port_link_up", "gauge",
+		   "Link state the NIC reports, 1 up, 0 down (updated each second and on "
+		   "link-state interrupts), by port.",
+		   SIZE_MAX);
+	for (unsigned int i = 0; i < RTE_DIM(c); i++)
+		render_nic(out, v, c[i].name, "counter", c[i].help, c[i].field);
 }
 
 static void
@@ -225,6 +320,31 @@ render_by_state(FILE *out, const struct ctl_view *v, const char *name, const cha
 	}
 }
 
+/* Evictions by profile and reason (slots sharing a name merged, as everywhere). */
+static void
+render_evicted(FILE *out, const struct ctl_view *v)
+{
+	static const char name[] = "idlecut_flows_evicted_total";
+	uint8_t rep[CFG_MAX_PROFILES];
+	unsigned int n = profile_slots(v, rep);
+
+	family(out, name, "counter",
+	       "Flows evicted from a full table (early_drop) or by the reaper, by profile.");
+	for (unsigned int p = 1; p < n; p++) {
+		if (rep[p] != p)
+			continue;
+		for (unsigned int r = 0; r < STATS_EVICT_COUNT; r++) {
+			const struct label l[2] = {
+				{"profile", v->profile[p], CFG_NAME_MAX},
+				{"reason", stats_evict_name(r), SIZE_MAX},
+			};
+
+			sample_u64(out, name, l, 2,
+				   profile_sum(rep, n, p, &v->s.evicted[0][r], STATS_EVICT_COUNT));
+		}
+	}
+}
+
 /*
  * The lateness histogram. _count is the total of the buckets rather than late_count: a
  * scrape can land between a worker's store to a bucket and its store to the count, and the
@@ -267,6 +387,7 @@ metrics_render(FILE *out, const struct ctl_view *v)
 		     "Packets transmitted (forwarded and injected RSTs), by port.", s->tx_packets);
 	render_ports(out, v, "idlecut_rx_bytes_total", "Bytes received, by port.", s->rx_bytes);
 	render_ports(out, v, "idlecut_tx_bytes_total", "Bytes transmitted, by port.", s->tx_bytes);
+	render_nics(out, v);
 
 	family(out, "idlecut_drops_total", "counter", "Packets dropped, by reason.");
 	for (unsigned int d = 0; d < STATS_DROP_COUNT; d++)
@@ -288,6 +409,16 @@ metrics_render(FILE *out, const struct ctl_view *v)
 	render_profiles(out, v, "idlecut_flows_closed_total", "counter",
 			"Flows removed without a timeout (RST seen, flush), by profile.",
 			s->flows_closed);
+
+	render_profiles(out, v, "idlecut_out_of_window_total", "counter",
+			"TCP segments outside the window (conntrack's tcp_in_window), by profile.",
+			s->out_of_window);
+	render_scalar(out, "idlecut_handoff_packets_total", "counter",
+		      "Frames handed to the worker that owns their flow.", s->handoff_packets);
+	render_scalar(out, "idlecut_handoff_drops_total", "counter",
+		      "Frames dropped because the owner's handoff ring was full.", s->handoff_drops);
+	render_workers(out, v);
+	render_evicted(out, v);
 
 	family(out, "idlecut_rst_sent_total", "counter",
 	       "RSTs injected: on timeout towards the client or the server, or answering a "

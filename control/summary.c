@@ -25,12 +25,25 @@ ctl_summary_print(FILE *out, const struct ctl_view *v)
 	fprintf(out, "--- idlecut: scenario %s, up %.1f s, time scale %g ---\n", v->scenario,
 		v->uptime_s, v->time_scale);
 	for (unsigned int i = 0; i < n_ports; i++) {
-		uint16_t p = ports[i].port_id;
+		unsigned int p = i; /* counters are indexed by 2 * pair + side */
 
 		fprintf(out, "  port %-28s rx %12" PRIu64 " pkts %14" PRIu64 " B   tx %12" PRIu64
 			     " pkts %14" PRIu64 " B\n",
 			ports[i].name, s->rx_packets[p], s->rx_bytes[p], s->tx_packets[p],
 			s->tx_bytes[p]);
+	}
+	for (unsigned int i = 0; i < n_ports; i++) {
+		const struct port_nic *n = &v->nic[i];
+
+		fprintf(out, "  nic  %-28s link %-4s", ports[i].name, n->link_up ? "up" : "down");
+		if (n->stats_ok)
+			fprintf(out,
+				" ipackets=%" PRIu64 " opackets=%" PRIu64 " imissed=%" PRIu64
+				" ierrors=%" PRIu64 " oerrors=%" PRIu64 " rx_nombuf=%" PRIu64 "\n",
+				n->ipackets, n->opackets, n->imissed, n->ierrors, n->oerrors,
+				n->rx_nombuf);
+		else
+			fprintf(out, " (no NIC counters)\n");
 	}
 	fprintf(out, "  drops      ");
 	for (unsigned int d = 0; d < STATS_DROP_COUNT; d++)
@@ -137,13 +150,21 @@ ctl_summary_json(FILE *out, const struct ctl_view *v)
 	fprintf(out, ",\"uptime_seconds\":%.3f,\"time_scale\":%g", v->uptime_s, v->time_scale);
 	fprintf(out, ",\"ports\":[");
 	for (unsigned int i = 0; i < n_ports; i++) {
-		uint16_t p = ports[i].port_id;
+		unsigned int p = i; /* counters are indexed by 2 * pair + side */
 
 		fprintf(out,
 			"%s{\"port\":\"%s\",\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
-			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 "}",
+			",\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64
+			",\"nic\":{\"link_up\":%s,\"link_speed_mbps\":%u,\"stats\":%s"
+			",\"ipackets\":%" PRIu64 ",\"opackets\":%" PRIu64 ",\"ibytes\":%" PRIu64
+			",\"obytes\":%" PRIu64 ",\"imissed\":%" PRIu64 ",\"ierrors\":%" PRIu64
+			",\"oerrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "}}",
 			i ? "," : "", ports[i].name, s->rx_packets[p], s->rx_bytes[p],
-			s->tx_packets[p], s->tx_bytes[p]);
+			s->tx_packets[p], s->tx_bytes[p], v->nic[i].link_up ? "true" : "false",
+			v->nic[i].link_speed_mbps, v->nic[i].stats_ok ? "true" : "false",
+			v->nic[i].ipackets, v->nic[i].opackets, v->nic[i].ibytes,
+			v->nic[i].obytes, v->nic[i].imissed, v->nic[i].ierrors,
+			v->nic[i].oerrors, v->nic[i].rx_nombuf);
 	}
 	fprintf(out, "]");
 	json_u64_array_by_name(out, "drops", s->drops, STATS_DROP_COUNT, drop_name);
@@ -168,6 +189,29 @@ ctl_summary_json(FILE *out, const struct ctl_view *v)
 		fprintf(out, "}}");
 	}
 	fprintf(out, "}");
+	fprintf(out, ",\"out_of_window\":{");
+	for (unsigned int p = 1; p < v->n_profiles; p++)
+		fprintf(out, "%s\"%s\":%" PRIu64, p > 1 ? "," : "", v->profile[p],
+			s->out_of_window[p]);
+	fprintf(out, "},\"evicted\":{");
+	for (unsigned int p = 1; p < v->n_profiles; p++)
+		fprintf(out, "%s\"%s\":{\"early_drop\":%" PRIu64 ",\"reaper\":%" PRIu64 "}",
+			p > 1 ? "," : "", v->profile[p], s->evicted[p][STATS_EVICT_EARLY_DROP],
+			s->evicted[p][STATS_EVICT_REAPER]);
+	fprintf(out, "},\"handoff_packets\":%" PRIu64 ",\"handoff_drops\":%" PRIu64,
+		s->handoff_packets, s->handoff_drops);
+	fprintf(out, ",\"workers\":[");
+	for (unsigned int i = 0; i < v->n_workers; i++) {
+		const struct ctl_worker_view *w = &v->workers[i];
+
+		fprintf(out,
+			"%s{\"worker\":%u,\"rx_packets\":%" PRIu64 ",\"tx_packets\":%" PRIu64
+			",\"flows_created\":%" PRIu64 ",\"flows_active\":%" PRIu64
+			",\"handoff_packets\":%" PRIu64 ",\"handoff_drops\":%" PRIu64 "}",
+			i ? "," : "", w->lcore, w->rx_packets, w->tx_packets, w->flows_created,
+			w->flows_active, w->handoff_packets, w->handoff_drops);
+	}
+	fprintf(out, "]");
 	json_u64_array_by_name(out, "rst_sent", s->rst_sent, STATS_RST_COUNT, rst_name);
 	json_u64_array_by_name(out, "stray", s->stray, 3, stray_name);
 	fprintf(out,

@@ -5,17 +5,24 @@
  *   /idlecut/flows,N   active flows by profile and state, plus up to N sampled flows
  *   /idlecut/scenario  name, file, time scale, generation, profiles in force
  *   /idlecut/reload    re-read the scenario file (as SIGHUP); answers ok or the error
+ *   /idlecut/ports     per port: ethdev id, driver, NUMA socket, link, rte_eth_stats
+ *   /idlecut/xstats,P  the driver's extended counters of port P (its name, "PAIR/inside",
+ *                      or its ethdev id)
  *
  * Callbacks run on DPDK's telemetry thread: they only read per-lcore counters, copy names
- * through ctl_view(), and reach workers through ctl_dump()/ctl_request_reload().
+ * and the NIC counters (read by the control thread once a second) through ctl_view(), and
+ * reach workers through ctl_dump()/ctl_request_reload(). /idlecut/xstats reads the driver
+ * directly, as DPDK's own /ethdev/xstats does from this thread.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include "ctl.h"
@@ -65,6 +72,131 @@ view_get(void)
 	return v;
 }
 
+/* One value of struct port_nic (SIZE_MAX: link_up as 0/1). */
+static uint64_t
+nic_value(const struct port_nic *n, size_t field)
+{
+	uint64_t val;
+
+	if (field == SIZE_MAX)
+		return n->link_up ? 1 : 0;
+	memcpy(&val, (const char *)n + field, sizeof(val));
+	return val;
+}
+
+static const struct {
+	const char *name; /**< as in Prometheus, without idlecut_ and _total */
+	size_t field;
+} nic_fields[] = {
+	{"port_link_up", SIZE_MAX},
+	{"port_ipackets", offsetof(struct port_nic, ipackets)},
+	{"port_opackets", offsetof(struct port_nic, opackets)},
+	{"port_ibytes", offsetof(struct port_nic, ibytes)},
+	{"port_obytes", offsetof(struct port_nic, obytes)},
+	{"port_imissed", offsetof(struct port_nic, imissed)},
+	{"port_ierrors", offsetof(struct port_nic, ierrors)},
+	{"port_oerrors", offsetof(struct port_nic, oerrors)},
+	{"port_rx_nombuf", offsetof(struct port_nic, rx_nombuf)},
+};
+
+/* The NIC's counters in /idlecut/stats: one dict per counter, by port name. */
+static void
+nic_dicts(struct rte_tel_data *d, const struct ctl_view *v)
+{
+	for (unsigned int k = 0; k < RTE_DIM(nic_fields); k++) {
+		struct rte_tel_data *c = dict_new();
+
+		for (unsigned int i = 0; c != NULL && i < v->n_ports; i++)
+			rte_tel_data_add_dict_u64(c, v->ports[i].name,
+						  nic_value(&v->nic[i], nic_fields[k].field));
+		dict_put(d, nic_fields[k].name, c);
+	}
+}
+
+static int
+cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl_view *v = view_get();
+
+	(void)cmd;
+	(void)params;
+	if (v == NULL)
+		return -1;
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < v->n_ports; i++) {
+		struct rte_tel_data *c = dict_new();
+		struct rte_eth_dev_info info;
+		uint16_t id = v->ports[i].port_id;
+
+		if (c == NULL)
+			break;
+		rte_tel_data_add_dict_u64(c, "port_id", id);
+		if (rte_eth_dev_info_get(id, &info) == 0 && info.driver_name != NULL)
+			rte_tel_data_add_dict_string(c, "driver", info.driver_name);
+		rte_tel_data_add_dict_int(c, "socket", port_socket(id));
+		rte_tel_data_add_dict_string(c, "link", v->nic[i].link_up ? "up" : "down");
+		rte_tel_data_add_dict_u64(c, "link_speed_mbps", v->nic[i].link_speed_mbps);
+		rte_tel_data_add_dict_string(c, "link_events",
+					     port_has_lsc(id) ? "interrupt" : "polled");
+		rte_tel_data_add_dict_u64(c, "stats_ok", v->nic[i].stats_ok);
+		for (unsigned int k = 0; k < RTE_DIM(nic_fields); k++)
+			rte_tel_data_add_dict_u64(c, nic_fields[k].name + 5,
+						  nic_value(&v->nic[i], nic_fields[k].field));
+		dict_put(d, v->ports[i].name, c);
+	}
+	free(v);
+	return 0;
+}
+
+/* /idlecut/xstats,PORT: PORT is a port's name in the scenario or its ethdev id. */
+static int
+cmd_xstats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl_view *v = view_get();
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int id = -1, n, ret = -1;
+	char kb[RTE_ETH_XSTATS_NAME_SIZE];
+
+	(void)cmd;
+	if (v == NULL || params == NULL || params[0] == '\0')
+		goto out;
+	for (unsigned int i = 0; i < v->n_ports; i++)
+		if (strcmp(v->ports[i].name, params) == 0)
+			id = v->ports[i].port_id;
+	if (id < 0) {
+		char *end;
+		unsigned long u = strtoul(params, &end, 10);
+
+		for (unsigned int i = 0; *end == '\0' && end != params && i < v->n_ports; i++)
+			if (v->ports[i].port_id == u)
+				id = (int)u;
+	}
+	if (id < 0)
+		goto out;
+	n = rte_eth_xstats_get_names((uint16_t)id, NULL, 0);
+	if (n < 0)
+		goto out;
+	names = calloc((size_t)n + 1, sizeof(*names));
+	vals = calloc((size_t)n + 1, sizeof(*vals));
+	if (names == NULL || vals == NULL)
+		goto out;
+	if (rte_eth_xstats_get_names((uint16_t)id, names, (unsigned int)n) != n ||
+	    rte_eth_xstats_get((uint16_t)id, vals, (unsigned int)n) != n)
+		goto out;
+	rte_tel_data_start_dict(d);
+	for (int i = 0; i < n; i++)
+		if (vals[i].id < (uint64_t)n)
+			rte_tel_data_add_dict_u64(d, key(names[vals[i].id].name, kb, sizeof(kb)),
+						  vals[i].value);
+	ret = 0;
+out:
+	free(names);
+	free(vals);
+	free(v);
+	return ret;
+}
+
 static int
 cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -89,9 +221,10 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		c = dict_new();
 		for (unsigned int i = 0; c != NULL && i < v->n_ports; i++)
-			rte_tel_data_add_dict_u64(c, v->ports[i].name, arr[k][v->ports[i].port_id]);
+			rte_tel_data_add_dict_u64(c, v->ports[i].name, arr[k][i]);
 		dict_put(d, names[k], c);
 	}
+	nic_dicts(d, v);
 	c = dict_new();
 	for (unsigned int r = 0; c != NULL && r < STATS_DROP_COUNT; r++)
 		rte_tel_data_add_dict_u64(c, stats_drop_name(r), s->drops[r]);
@@ -126,6 +259,38 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	dict_put(d, "flows_expired", c);
 	c = dict_new();
+	for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++)
+		rte_tel_data_add_dict_u64(c, key(v->profile[p], kb, sizeof(kb)), s->out_of_window[p]);
+	dict_put(d, "out_of_window", c);
+	c = dict_new();
+	for (unsigned int p = 1; c != NULL && p < v->n_profiles; p++) {
+		struct rte_tel_data *e = dict_new();
+
+		for (unsigned int r = 0; e != NULL && r < STATS_EVICT_COUNT; r++)
+			rte_tel_data_add_dict_u64(e, stats_evict_name(r), s->evicted[p][r]);
+		dict_put(c, key(v->profile[p], kb, sizeof(kb)), e);
+	}
+	dict_put(d, "flows_evicted", c);
+	rte_tel_data_add_dict_u64(d, "handoff_packets", s->handoff_packets);
+	rte_tel_data_add_dict_u64(d, "handoff_drops", s->handoff_drops);
+	c = dict_new();
+	for (unsigned int i = 0; c != NULL && i < v->n_workers; i++) {
+		struct rte_tel_data *e = dict_new();
+		char wk[24];
+
+		if (e == NULL)
+			break;
+		rte_tel_data_add_dict_u64(e, "rx_packets", v->workers[i].rx_packets);
+		rte_tel_data_add_dict_u64(e, "tx_packets", v->workers[i].tx_packets);
+		rte_tel_data_add_dict_u64(e, "flows_created", v->workers[i].flows_created);
+		rte_tel_data_add_dict_u64(e, "flows_active", v->workers[i].flows_active);
+		rte_tel_data_add_dict_u64(e, "handoff_packets", v->workers[i].handoff_packets);
+		rte_tel_data_add_dict_u64(e, "handoff_drops", v->workers[i].handoff_drops);
+		snprintf(wk, sizeof(wk), "lcore_%u", v->workers[i].lcore);
+		dict_put(c, wk, e);
+	}
+	dict_put(d, "workers", c);
+	c = dict_new();
 	for (unsigned int t = 0; c != NULL && t < STATS_RST_COUNT; t++)
 		rte_tel_data_add_dict_u64(c, stats_rst_name(t), s->rst_sent[t]);
 	dict_put(d, "rst_sent", c);
@@ -147,7 +312,8 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		for (unsigned int i = 0; b != NULL && i <= STATS_LATE_BUCKETS; i++) {
 			cum += s->late_buckets[i];
 			if (i < STATS_LATE_BUCKETS)
-				snprintf(le, sizeof(le), "le_%" PRIu64 "ns", stats_late_bounds_ns[i]);
+				snprintf(le, sizeof(le), "le_%" PRIu64 "ns",
+					 stats_late_bounds_ns[i]);
 			else
 				snprintf(le, sizeof(le), "le_inf");
 			rte_tel_data_add_dict_u64(b, le, cum);
@@ -274,6 +440,63 @@ dur_str(uint64_t us, char *buf, size_t len)
 		snprintf(buf, len, "%gs", (double)us / 1e6);
 }
 
+/* Per pair: its MTU and, for a PCI port with any, the devargs of each side. */
+static struct rte_tel_data *
+pairs_dict(const struct cfg_scenario *scn)
+{
+	static const char *const side_key[2] = {"inside_devargs", "outside_devargs"};
+	struct rte_tel_data *pairs = dict_new();
+	char kb[CFG_NAME_MAX];
+
+	for (unsigned int i = 0; pairs != NULL && i < scn->n_pairs; i++) {
+		const struct cfg_pair *pair = &scn->pairs[i];
+		struct rte_tel_data *e = dict_new();
+
+		if (e == NULL)
+			break;
+		rte_tel_data_add_dict_u64(e, "mtu", pair->mtu);
+		for (unsigned int s = 0; s < 2; s++)
+			if (pair->side[s].devargs[0] != '\0')
+				rte_tel_data_add_dict_string(e, side_key[s], pair->side[s].devargs);
+		dict_put(pairs, key(pair->name, kb, sizeof(kb)), e);
+	}
+	return pairs;
+}
+
+static struct rte_tel_data *
+on_timeout_dict(const struct cfg_profile *pr)
+{
+	struct rte_tel_data *e = dict_new();
+
+	for (unsigned int s = 0; e != NULL && s < CFG_TCP_STATES; s++)
+		rte_tel_data_add_dict_string(e, cfg_tcp_state_name(s),
+					     cfg_on_timeout_name(pr->on_timeout_state[s]));
+	return e;
+}
+
+/*
+ * The RST payload and its length. Telemetry strings hold RTE_TEL_MAX_STRING_LEN - 1 bytes:
+ * a longer payload is shown cut, ending in "...", and rst_payload_len tells its size.
+ */
+static void
+rst_payload_put(struct rte_tel_data *e, const struct cfg_profile *pr)
+{
+	char shown[RTE_TEL_MAX_STRING_LEN];
+
+	size_t n = pr->rst_payload_len;
+
+	/* Telemetry strings hold RTE_TEL_MAX_STRING_LEN - 1 bytes: a longer cause is cut. */
+	if (n < sizeof(shown)) {
+		memcpy(shown, pr->rst_payload, n);
+		shown[n] = '\0';
+	} else {
+		memcpy(shown, pr->rst_payload, sizeof(shown) - 4);
+		memcpy(shown + sizeof(shown) - 4, "...", 4);
+	}
+	rte_tel_data_add_dict_string(e, "rst_payload", shown);
+	rte_tel_data_add_dict_u64(e, "rst_payload_len", pr->rst_payload_len);
+}
+
 static int
 cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -302,9 +525,17 @@ cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "generation", gen);
 	rte_tel_data_add_dict_u64(d, "pairs", scn->n_pairs);
 	rte_tel_data_add_dict_u64(d, "rules", scn->n_rules);
-	rte_tel_data_add_dict_string(d, "default_profile", scn->profiles[scn->default_profile].name);
+	rte_tel_data_add_dict_string(d, "default_profile",
+				     scn->profiles[scn->default_profile].name);
 	rte_tel_data_add_dict_u64(d, "flow_table_capacity", scn->capacity);
-	rte_tel_data_add_dict_string(d, "when_full", cfg_verdict_name(scn->when_full));
+	rte_tel_data_add_dict_string(d, "when_full", cfg_when_full_name(scn->when_full));
+	rte_tel_data_add_dict_string(d, "reaper", scn->reaper.on ? "on" : "off");
+	if (scn->reaper.on) {
+		rte_tel_data_add_dict_u64(d, "reaper_high_pct", scn->reaper.high_pct);
+		rte_tel_data_add_dict_u64(d, "reaper_low_pct", scn->reaper.low_pct);
+	}
+	rte_tel_data_add_dict_string(d, "steering", cfg_steering_name(scn->steering));
+	dict_put(d, "port_pairs", pairs_dict(scn));
 	rte_tel_data_add_dict_u64(d, "timeline_events", scn->n_events);
 	rte_tel_data_add_dict_u64(d, "timeline_next", c->next_event);
 	profs = dict_new();
@@ -322,9 +553,17 @@ cmd_scenario(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_string(e, key(cfg_tmo_name(t), kt, sizeof(kt)), buf);
 		}
 		rte_tel_data_add_dict_string(e, "on_timeout", cfg_on_timeout_name(pr->on_timeout));
+		dict_put(e, "on_timeout_by_state", on_timeout_dict(pr));
 		rte_tel_data_add_dict_string(e, "stray_tcp", cfg_stray_name(pr->stray_tcp));
+		rte_tel_data_add_dict_string(e, "stray_tcp_inside",
+					     cfg_stray_name(pr->stray_tcp_side[CFG_SIDE_INSIDE]));
+		rte_tel_data_add_dict_string(e, "stray_tcp_outside",
+					     cfg_stray_name(pr->stray_tcp_side[CFG_SIDE_OUTSIDE]));
 		rte_tel_data_add_dict_string(e, "malformed", cfg_verdict_name(pr->malformed));
+		rte_tel_data_add_dict_string(e, "out_of_window",
+					     cfg_verdict_name(pr->out_of_window));
 		rte_tel_data_add_dict_string(e, "loose_close", pr->loose_close ? "true" : "false");
+		rst_payload_put(e, pr);
 		rte_tel_data_add_dict_string(e, "retired", pr->retired ? "true" : "false");
 		dict_put(profs, key(pr->name, buf, sizeof(buf)), e);
 	}
@@ -361,7 +600,13 @@ ctl_telemetry_register(struct ctl *c)
 	    rte_telemetry_register_cmd("/idlecut/scenario", cmd_scenario,
 				       "The scenario in force. No parameters.") != 0 ||
 	    rte_telemetry_register_cmd("/idlecut/reload", cmd_reload,
-				       "Re-read the scenario file, as SIGHUP does.") != 0)
+				       "Re-read the scenario file, as SIGHUP does.") != 0 ||
+	    rte_telemetry_register_cmd("/idlecut/ports", cmd_ports,
+				       "Per port: ethdev id, driver, socket, link and the NIC's "
+				       "counters. No parameters.") != 0 ||
+	    rte_telemetry_register_cmd("/idlecut/xstats", cmd_xstats,
+				       "The driver's extended counters. Parameter: a port's name "
+				       "(PAIR/inside) or ethdev id.") != 0)
 		return -1;
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "port.h"
 #include "stats.h"
 
 struct ctl_port_name {
@@ -25,8 +26,23 @@ struct ctl_port_name {
 	char name[CFG_NAME_MAX + 16]; /**< "PAIR/inside" or "PAIR/outside": the {port} label */
 };
 
+#define CTL_VIEW_WORKERS 64
+
+/** One worker's own counters (SPEC §7: per worker, label "worker" = its lcore). */
+struct ctl_worker_view {
+	unsigned int lcore;
+	uint64_t rx_packets;	  /**< received from its queues */
+	uint64_t tx_packets;	  /**< sent: forwarded and RSTs */
+	uint64_t flows_created;
+	uint64_t flows_active;
+	uint64_t handoff_packets; /**< handed to the worker owning their flow */
+	uint64_t handoff_drops;
+};
+
 struct ctl_view {
 	struct stats_lcore s; /**< summed over all workers */
+	unsigned int n_workers;
+	struct ctl_worker_view workers[CTL_VIEW_WORKERS];
 	char scenario[CFG_NAME_MAX];
 	char file[256];
 	double time_scale;
@@ -35,7 +51,10 @@ struct ctl_view {
 	unsigned int n_profiles;
 	char profile[CFG_MAX_PROFILES][CFG_NAME_MAX];
 	unsigned int n_ports;
+	/** Entry 2 * pair + side: the per-port counters of s (rx_packets[i] ...) are its. */
 	struct ctl_port_name ports[STATS_MAX_PORTS];
+	/** The NIC's counters and link per entry of ports[], at most a second old. */
+	struct port_nic nic[STATS_MAX_PORTS];
 	uint64_t reloads_ok;
 	uint64_t reloads_error;
 	uint64_t events_written;

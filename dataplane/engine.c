@@ -32,26 +32,48 @@ engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t v
 		const uint8_t *mac_in, const uint8_t *mac_out)
 {
 	unsigned int i = e->n_ports;
-	uint16_t vlan = vlan_inside != 0 ? vlan_inside : vlan_outside;
 
 	if (i + 2 > ENGINE_MAX_PORTS)
 		return -ENOSPC;
 	e->ports[i] = (struct engine_port){.peer = (uint16_t)(i + 1),
 					   .pair = pair,
 					   .side = CFG_SIDE_INSIDE,
-					   .access_vlan = vlan,
-					   .stat = (uint16_t)i};
+					   .access_vlan = vlan_inside,
+					   .stat = (uint16_t)i,
+					   .n_share = 1};
 	e->ports[i + 1] = (struct engine_port){.peer = (uint16_t)i,
 					       .pair = pair,
 					       .side = CFG_SIDE_OUTSIDE,
-					       .access_vlan = vlan,
-					       .stat = (uint16_t)(i + 1)};
+					       .access_vlan = vlan_outside,
+					       .stat = (uint16_t)(i + 1),
+					       .n_share = 1};
 	if (mac_in != NULL)
 		memcpy(e->ports[i].mac, mac_in, 6);
 	if (mac_out != NULL)
 		memcpy(e->ports[i + 1].mac, mac_out, 6);
 	e->n_ports += 2;
 	return (int)i;
+}
+
+void
+engine_set_mtu(struct engine *e, uint8_t pair, uint16_t mtu)
+{
+	for (unsigned int i = 0; i < e->n_ports; i++)
+		if (e->ports[i].pair == pair)
+			e->ports[i].max_frame = mtu != 0 ? mtu + 14u + 8u : 0;
+}
+
+void
+engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
+		  bool steer_sw)
+{
+	for (unsigned int i = 0; i < e->n_ports; i++) {
+		if (e->ports[i].pair != pair)
+			continue;
+		e->ports[i].n_share = (uint8_t)n;
+		e->ports[i].share_idx = (uint8_t)idx;
+		e->ports[i].steer_sw = steer_sw;
+	}
 }
 
 uint32_t
@@ -85,21 +107,42 @@ rst_put(struct engine *e, unsigned int port, enum stats_rst_to to)
 	memset(&r->p, 0, sizeof(r->p));
 	r->port = (uint8_t)port;
 	r->to = (uint8_t)to;
+	/* A timeout's RSTs precede its event, which takes the next event slot. */
+	r->ev = to != STATS_RST_STRAY && e->events_on && e->out.n_ev < ENGINE_EV_MAX
+			? e->out.n_ev
+			: ENGINE_NO_EV;
 	return &r->p;
 }
 
-/* The flow's VLAN tags as they travel in its frames. */
+/*
+ * The flow's VLAN tags as its frames travel on engine port @port: none on an access port
+ * of the flow's VLAN, else the key's tags (as many as its first frame carried, if any).
+ */
 static void
-rst_tags(const struct flow *f, struct rst_params *p)
+rst_tags(const struct engine *e, unsigned int port, const struct flow *f, struct rst_params *p)
 {
-	p->n_vlan = (uint8_t)((f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT);
-	for (unsigned int t = 0; t < p->n_vlan; t++) {
+	unsigned int n = (f->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT;
+	uint16_t access = e->ports[port].access_vlan;
+
+	if (access != 0 && f->key.vlan[0] == access && f->key.vlan[1] == 0) {
+		p->n_vlan = 0;
+		return;
+	}
+	if (n == 0)
+		n = f->key.vlan[1] != 0 ? 2 : f->key.vlan[0] != 0 ? 1 : 0;
+	p->n_vlan = (uint8_t)n;
+	for (unsigned int t = 0; t < n; t++) {
 		p->vlan[t] = f->key.vlan[t];
 		p->tpid[t] = (f->flags & (FLOW_F_QINQ0 << t)) ? PARSE_ETH_QINQ : PARSE_ETH_VLAN;
 	}
 }
 
-/* RST to endpoint @to of flow @f, as if from its peer, out of the port @to is behind. */
+/*
+ * RSTs to endpoint @to of flow @f, as if from its peer, out of the port @to is behind: one
+ * with the receiver's RCV.NXT as idlecut last saw it (its highest ACK), and a second one
+ * when data went towards it that it has not acknowledged yet (its RCV.NXT may be either;
+ * RFC 5961 makes the wrong one draw at most a challenge ACK).
+ */
 static void
 rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigned int to)
 {
@@ -107,7 +150,9 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 	unsigned int client_side = (f->flags & FLOW_F_CLIENT_OUTSIDE) ? CFG_SIDE_OUTSIDE
 								       : CFG_SIDE_INSIDE;
 	unsigned int out = side_port(e, pi, to == client ? client_side : client_side ^ 1);
-	struct rst_params *p = rst_put(e, out, to == client ? STATS_RST_CLIENT : STATS_RST_SERVER);
+	enum stats_rst_to whom = to == client ? STATS_RST_CLIENT : STATS_RST_SERVER;
+	struct rst_params *p = rst_put(e, out, whom);
+	struct engine_rst *q;
 
 	if (p == NULL)
 		return;
@@ -116,23 +161,36 @@ rst_to_endpoint(struct engine *e, unsigned int pi, const struct flow *f, unsigne
 		memcpy(p->src_mac, f->mac[from], 6);
 	else
 		memcpy(p->src_mac, e->ports[e->ports[out].peer].mac, 6);
-	rst_tags(f, p);
-	p->family = f->key.family;
+	rst_tags(e, out, f, p);
+	p->family = (uint8_t)f->key.family;
 	memcpy(p->src, f->key.addr[from], 16);
 	memcpy(p->dst, f->key.addr[to], 16);
 	p->sport = f->key.port[from];
 	p->dport = f->key.port[to];
 	p->tcp_flags = tcpt_rst_seq(f, to, &p->seq, &p->ack);
+	p->payload_len = e->snap->scn.profiles[f->profile].rst_payload_len;
+	p->payload = (const uint8_t *)e->snap->scn.profiles[f->profile].rst_payload;
+	if (!((f->flags & FLOW_F_ACKED(to)) && (f->flags & FLOW_F_SEEN(from)) &&
+	      f->seq_next[from] != p->seq))
+		return;
+	if (rst_put(e, out, whom) == NULL)
+		return;
+	q = &e->out.rst[e->out.n_rst - 1];
+	q->p = *p;
+	q->p.seq = f->seq_next[from];
 }
 
 /* RFC 793 reset for a segment that belongs to no connection, back to its sender. */
 static void
-rst_stray(struct engine *e, unsigned int pi, const uint8_t *frame, const struct parse_info *in)
+rst_stray(struct engine *e, unsigned int pi, const uint8_t *frame, const struct parse_info *in,
+	  const struct cfg_profile *prof)
 {
 	struct rst_params *p = rst_put(e, pi, STATS_RST_STRAY);
 
 	if (p == NULL)
 		return;
+	p->payload_len = prof->rst_payload_len;
+	p->payload = (const uint8_t *)prof->rst_payload;
 	memcpy(p->dst_mac, frame + 6, 6);
 	memcpy(p->src_mac, frame, 6);
 	p->n_vlan = in->n_vlan;
@@ -210,7 +268,7 @@ state_moved(struct engine *e, const struct flow *f, uint8_t old)
 }
 
 static void
-event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t rsts, uint8_t reason)
+event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t reason)
 {
 	struct flow_event *ev;
 
@@ -226,7 +284,7 @@ event_put(struct engine *e, const struct flow *f, uint8_t action, uint8_t rsts, 
 	ev->state = f->state;
 	ev->profile = f->profile;
 	ev->action = action;
-	ev->rsts = rsts;
+	ev->rsts = 0; /* the caller counts the RSTs a port took (engine_rst.ev) */
 	ev->reason = reason;
 	ev->pad = 0;
 }
@@ -244,32 +302,153 @@ flow_expire(struct engine *e, uint32_t idx, uint32_t due, enum flow_event_reason
 	unsigned int client = flow_client(f);
 	/* Only a live TCP connection gets RSTs: after TIME_WAIT or an RST it is gone anyway. */
 	bool live_tcp = f->key.proto == 6 && f->state <= FLOW_TCP_CLOSING;
-	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION : (uint8_t)prof->on_timeout;
-	uint8_t rsts = 0;
+	uint8_t action = silent || !live_tcp ? FLOW_EV_NO_ACTION
+					      : (uint8_t)prof->on_timeout_state[f->state];
 	/* Any port of the flow's pair: rst_to_endpoint picks the side. */
 	unsigned int pi = 0;
 
 	while (pi < e->n_ports && e->ports[pi].pair != f->key.pair)
 		pi++;
+	if (action == CFG_ON_TIMEOUT_SILENT)
+		action = FLOW_EV_NO_ACTION;
 	if (action != FLOW_EV_NO_ACTION && pi < e->n_ports) {
-		enum cfg_on_timeout a = prof->on_timeout;
+		enum cfg_on_timeout a = (enum cfg_on_timeout)action;
 
-		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT) {
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_CLIENT)
 			rst_to_endpoint(e, pi, f, client);
-			rsts++;
-		}
-		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER) {
+		if (a == CFG_ON_TIMEOUT_RESET_BOTH || a == CFG_ON_TIMEOUT_RESET_SERVER)
 			rst_to_endpoint(e, pi, f, client ^ 1);
-			rsts++;
-		}
 	}
 	if (e->events_on)
-		event_put(e, f, action, rsts, (uint8_t)reason);
+		event_put(e, f, action, (uint8_t)reason);
 	if (reason == FLOW_EV_FLUSH) {
 		STATS_ADD(e->stats.flushed, 1);
 		due = e->now; /* a flush is on time by definition */
 	}
 	flow_forget(e, idx, true, due);
+}
+
+/* Evict flow @idx silently (as conntrack's early_drop and F5's reaper do): event, count. */
+static void
+flow_evict(struct engine *e, uint32_t idx, enum stats_evict why)
+{
+	struct flow *f = &e->ft->flows[idx];
+	unsigned int slot = f->profile;
+
+	if (e->events_on)
+		event_put(e, f, FLOW_EV_NO_ACTION,
+			  why == STATS_EVICT_EARLY_DROP ? FLOW_EV_EVICT_EARLY : FLOW_EV_EVICT_REAPER);
+	STATS_ADD(e->stats.evicted[slot][why], 1);
+	STATS_SET(e->stats.flows_active[slot], e->stats.flows_active[slot] - 1);
+	STATS_SET(e->stats.flows_state[slot][f->state], e->stats.flows_state[slot][f->state] - 1);
+	flow_remove(e->ft, idx);
+}
+
+/* Not (yet) a confirmed two-way flow: what conntrack calls unassured, F5 embryonic. */
+static inline bool
+flow_embryonic(const struct flow *f)
+{
+	return f->state < FLOW_TCP_ESTABLISHED || f->state == FLOW_TCP_TIME_WAIT ||
+	       f->state == FLOW_TCP_CLOSED || f->state == FLOW_UDP_SINGLE;
+}
+
+/*
+ * when_full: early-drop (Linux conntrack's early_drop): in the new flow's home bucket and the
+ * next, evict an embryonic flow (the idlest of them), else the idlest flow. Returns whether
+ * one was evicted.
+ */
+static bool
+early_drop(struct engine *e, uint64_t hash)
+{
+	const struct flow_table *ft = e->ft;
+	uint32_t b = flow_home_bucket_(ft, (uint32_t)hash);
+	uint32_t victim = FLOW_NONE, idle = 0;
+	bool victim_emb = false;
+
+	for (unsigned int k = 0; k < ENGINE_EARLY_DROP_BUCKETS; k++) {
+		const struct flow_bucket *bk = &ft->buckets[b];
+
+		for (unsigned int s = 0; s < FLOW_BUCKET_SLOTS; s++) {
+			const struct flow *f;
+			uint32_t i = bk->idx[s], id;
+			bool emb;
+
+			if (i == 0)
+				continue;
+			f = &ft->flows[i - 1];
+			emb = flow_embryonic(f);
+			id = e->now - f->last_seen;
+			if (victim == FLOW_NONE || (emb && !victim_emb) ||
+			    (emb == victim_emb && id > idle)) {
+				victim = i - 1;
+				victim_emb = emb;
+				idle = id;
+			}
+		}
+		b = flow_next_bucket_(ft, b);
+	}
+	if (victim == FLOW_NONE)
+		return false;
+	flow_evict(e, victim, STATS_EVICT_EARLY_DROP);
+	return true;
+}
+
+/*
+ * The reaper (F5's adaptive reaper, Juniper's early-ageout): above high % of the capacity,
+ * sweep the table, ENGINE_REAP_STEP entries per tick, evicting embryonic flows first, then
+ * flows idle for half their timeout, a quarter, an eighth, then any, until under low %.
+ */
+static void
+reap(struct engine *e)
+{
+	const struct cfg_reaper *r = &e->snap->scn.reaper;
+	struct flow_table *ft = e->ft;
+	uint64_t cap = ft->capacity;
+	uint32_t end;
+
+	if (!r->on)
+		return;
+	if (!e->reaping) {
+		if ((uint64_t)ft->n_active * 100 <= cap * r->high_pct)
+			return;
+		e->reaping = true;
+		e->reap_pass = 0;
+	}
+	end = e->reap_cursor + ENGINE_REAP_STEP;
+	for (uint32_t i = e->reap_cursor; i < end && i < ft->capacity; i++) {
+		const struct flow *f = &ft->flows[i];
+		bool go;
+
+		if (!(f->flags & FLOW_F_USED) || f->profile == CFG_PROFILE_UNTRACKED)
+			continue;
+		if (e->reap_pass == 0) {
+			go = flow_embryonic(f);
+		} else if (e->reap_pass < 4) {
+			uint32_t t = engine_flow_tmo(f, e->snap);
+
+			go = t != FLOW_TMO_NEVER && e->now - f->last_seen >= t >> e->reap_pass;
+		} else {
+			go = true;
+		}
+		if (!go)
+			continue;
+		if (e->out.n_ev == ENGINE_EV_MAX) {
+			end = i; /* the output is full: go on from here next tick */
+			break;
+		}
+		flow_evict(e, i, STATS_EVICT_REAPER);
+		if ((uint64_t)ft->n_active * 100 < cap * r->low_pct) {
+			e->reaping = false;
+			e->reap_cursor = i + 1 >= ft->capacity ? 0 : i + 1;
+			return;
+		}
+	}
+	if (end >= ft->capacity) {
+		end = 0;
+		if (e->reap_pass < 4)
+			e->reap_pass++;
+	}
+	e->reap_cursor = end;
 }
 
 /* Room for one more batch of expiries in the output context. */
@@ -283,6 +462,8 @@ out_has_room(const struct engine *e, unsigned int flows)
 bool
 engine_tick(struct engine *e, unsigned int *budget)
 {
+	if (unlikely(e->snap->scn.reaper.on))
+		reap(e);
 	while (*budget > 0) {
 		unsigned int n;
 
@@ -302,6 +483,10 @@ engine_tick(struct engine *e, unsigned int *budget)
 }
 
 /* ---------------------------------------------------------------- per packet */
+
+/* pkt_ctx.status beyond enum parse_status: the frame goes to another worker. */
+#define ENGINE_ST_HANDOFF 0xff
+#define ENGINE_ST_OVERSIZE 0xfe /* longer than the pair's MTU allows */
 
 struct pkt_ctx {
 	struct parse_info pi;
@@ -331,18 +516,28 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 	const uint8_t *frame = pk->data;
 	const struct parse_info *in = &c->pi;
 	uint32_t idx = flow_insert(e->ft, &c->key, c->hash, e->now);
-	/* An adopted SYN+ACK comes from the server: the client is the other end. */
+	/*
+	 * An adopted SYN+ACK comes from the server: the client is the other end. Any other
+	 * adopted segment: the endpoint on the inside port is the client (SPEC §4).
+	 */
 	bool from_server = adopt && in->proto == 6 &&
-			   (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
-				   (PARSE_TCP_SYN | PARSE_TCP_ACK);
+			   ((in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+				    (PARSE_TCP_SYN | PARSE_TCP_ACK) ||
+			    (!(in->tcp_flags & PARSE_TCP_SYN) &&
+			     e->ports[pi].side == CFG_SIDE_OUTSIDE));
 	unsigned int client = c->from ^ from_server;
 	unsigned int client_side = e->ports[pi].side ^ from_server;
 	struct flow *f;
 
+	if (unlikely(idx == FLOW_NONE) && e->snap->scn.when_full == CFG_WHEN_FULL_EARLY_DROP &&
+	    early_drop(e, c->hash)) {
+		/* The eviction may have moved nothing: the key is still absent, insert again. */
+		idx = flow_insert(e->ft, &c->key, c->hash, e->now);
+	}
 	if (unlikely(idx == FLOW_NONE)) {
 		pk->what = ENGINE_W_TABLE_FULL;
 		STATS_ADD(e->stats.table_full, 1);
-		if (e->snap->scn.when_full == CFG_DROP) {
+		if (e->snap->scn.when_full == CFG_WHEN_FULL_DROP) {
 			STATS_ADD(e->stats.drops[STATS_DROP_TABLE_FULL], 1);
 			return false;
 		}
@@ -402,6 +597,15 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 	rf.dst = in->dst;
 	rf.sport = in->sport;
 	rf.dport = in->dport;
+	if (unlikely(in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) ==
+					       (PARSE_TCP_SYN | PARSE_TCP_ACK))) {
+		/* A SYN+ACK comes from the server: the rules see the client as src. */
+		rf.src = in->dst;
+		rf.dst = in->src;
+		rf.sport = in->dport;
+		rf.dport = in->sport;
+		rf.side = (enum cfg_side)(rf.side ^ 1);
+	}
 	profile = rules_match(&e->snap->scn, &rf);
 	prof = &e->snap->scn.profiles[profile];
 	if (prof->untracked) {
@@ -412,8 +616,9 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 	if (in->proto == 6 && (in->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST)) !=
 				      PARSE_TCP_SYN) {
 		/* Stray: a non-SYN segment of no known connection (SPEC §6). */
-		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT) ? CFG_STRAY_ADOPT
-									    : prof->stray_tcp;
+		enum cfg_stray act = unlikely(pk->flags & ENGINE_PKT_ADOPT)
+					     ? CFG_STRAY_ADOPT
+					     : prof->stray_tcp_side[e->ports[pi].side];
 
 		STATS_ADD(e->stats.stray[act], 1);
 		switch (act) {
@@ -426,7 +631,7 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 		case CFG_STRAY_RESET:
 			pk->what = ENGINE_W_STRAY_DROP;
 			if (!(in->tcp_flags & PARSE_TCP_RST)) { /* never answer an RST */
-				rst_stray(e, pi, pk->data, in);
+				rst_stray(e, pi, pk->data, in, prof);
 				pk->what = ENGINE_W_STRAY_RST;
 			}
 			STATS_ADD(e->stats.drops[STATS_DROP_STRAY], 1);
@@ -451,14 +656,39 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 	unsigned int from = c->from;
 	uint8_t old_state = f->state;
 
+	uint32_t seen0 = f->last_seen;
+
 	f->last_seen = e->now;
-	f->packets += f->packets != UINT32_MAX;
+	f->packets += f->packets != UINT16_MAX;
 	memcpy(f->mac[from], frame + 6, 6);
 	switch (f->key.proto) {
 	case 6: {
 		const struct cfg_profile *prof = &e->snap->scn.profiles[f->profile];
 
 		switch (tcpt_update_fast(f, &c->pi, from, prof->loose_close)) {
+		case TCPT_OUT_OF_WINDOW:
+			pk->what = ENGINE_W_OUT_OF_WINDOW;
+			STATS_ADD(e->stats.out_of_window[f->profile], 1);
+			if (prof->out_of_window == CFG_DROP) {
+				/* Dropped: it does not refresh the flow either (SPEC §4). */
+				f->last_seen = seen0;
+				STATS_ADD(e->stats.drops[STATS_DROP_OUT_OF_WINDOW], 1);
+				return false;
+			}
+			flow_rearm(e, idx, f);
+			return true;
+		case TCPT_RESTART_SYNACK: {
+			bool fwd;
+
+			/* A new connection on the same ports, confirmed by the server. */
+			flow_forget(e, idx, false, 0);
+			pk->flags |= ENGINE_PKT_ADOPT;
+			fwd = handle_new(e, pi, c, pk);
+			pk->flags &= (uint8_t)~ENGINE_PKT_ADOPT;
+			if (pk->what == ENGINE_W_ADOPTED)
+				pk->what = ENGINE_W_RESTART;
+			return fwd;
+		}
 		case TCPT_RESTART: {
 			bool fwd;
 
@@ -491,7 +721,7 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 
 /* Parse, classify and build the flow key; no table access yet. */
 static inline void
-classify(struct engine *e, unsigned int pi, const struct engine_pkt *pk, struct pkt_ctx *c)
+classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c)
 {
 	const struct parse_info *in = &c->pi;
 	uint16_t v0, v1;
@@ -510,6 +740,17 @@ classify(struct engine *e, unsigned int pi, const struct engine_pkt *pk, struct 
 	c->from = (uint8_t)flow_key_make(&c->key, in->family, in->src, in->sport, in->dst,
 					 in->dport, in->proto, e->ports[pi].pair, v0, v1);
 	c->hash = flow_hash(e->ft, &c->key);
+	/* Several workers on the pair: both directions of a flow must meet its owner. */
+	if (unlikely(e->ports[pi].n_share > 1) && !(pk->flags & ENGINE_PKT_OWNED) &&
+	    (e->ports[pi].steer_sw || in->n_vlan == 2)) {
+		unsigned int owner = engine_owner(c->hash, e->ports[pi].n_share);
+
+		if (owner != e->ports[pi].share_idx) {
+			pk->owner = (uint8_t)owner;
+			c->status = ENGINE_ST_HANDOFF;
+			return;
+		}
+	}
 	flow_prefetch_bucket(e->ft, c->hash);
 	c->tracked = 1;
 }
@@ -520,10 +761,21 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	struct pkt_ctx ctx[ENGINE_BURST];
 	uint64_t bytes = 0;
 	unsigned int ahead;
+	/* Access side to trunk side: tag untagged frames; trunk to access: untag them. */
+	const struct engine_port *rx = &e->ports[pi], *tx = &e->ports[rx->peer];
+	bool push = rx->access_vlan != 0 && tx->access_vlan == 0;
+	uint16_t pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n; i++) {
-		bytes += pk[i].len;
+		uint32_t wl = pk[i].wire_len > pk[i].len ? pk[i].wire_len : pk[i].len;
+
+		bytes += wl;
+		if (unlikely(rx->max_frame != 0 && wl > rx->max_frame)) {
+			ctx[i].tracked = 0;
+			ctx[i].status = ENGINE_ST_OVERSIZE;
+			continue;
+		}
 		classify(e, pi, &pk[i], &ctx[i]);
 	}
 	/*
@@ -548,6 +800,14 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 
 			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
 					       : handle_new(e, pi, c, &pk[i]);
+		} else if (unlikely(c->status == ENGINE_ST_OVERSIZE)) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.drops[STATS_DROP_OVERSIZE], 1);
+			fwd = false;
+		} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
+			pk[i].verdict = ENGINE_HANDOFF;
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			continue; /* counted by the worker that owns it */
 		} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
 			pk[i].what = ENGINE_W_NOT_FLOW;
 			STATS_ADD(e->stats.non_ip, 1);
@@ -566,9 +826,17 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 			}
 		}
 		pk[i].verdict = fwd ? ENGINE_FORWARD : ENGINE_DROP;
+		pk[i].retag = ENGINE_TAG_KEEP;
+		if (unlikely(push) && c->pi.n_vlan == 0)
+			pk[i].retag = ENGINE_TAG_PUSH;
+		else if (unlikely(pop_vid != 0) && c->pi.n_vlan > 0 && c->pi.vlan[0] == pop_vid)
+			pk[i].retag = ENGINE_TAG_POP;
 	}
-	STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
-	STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+	/* Handed-over frames were counted by the worker that received them. */
+	if (likely(n != 0 && !(pk[0].flags & ENGINE_PKT_OWNED))) {
+		STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
+		STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+	}
 }
 
 /* ---------------------------------------------------------------- table walks */

@@ -26,6 +26,10 @@
  *			  e->out.ev[0 .. n_ev) -> wherever events go; then engine_out_clear(e).
  *	engine_fini(e) once nobody uses it.
  *
+ * Honest counts: the engine writes each expiry's event with rsts = 0 and links each of its
+ * RSTs to it (engine_rst.ev); the caller counts an RST in rst_sent{to} and in its event's
+ * rsts only once a port took it, and in rst_failed otherwise (SPEC §6).
+ *
  * Output: one burst writes at most ENGINE_BURST_RST RSTs and no event, so a caller that
  * drains after every burst and every engine_tick() call never overflows the context;
  * engine_tick() stops early (returning true) rather than overflow it.
@@ -55,7 +59,7 @@
 #define ENGINE_BURST 32		  /**< most frames per engine_burst() */
 #define ENGINE_MAX_PORTS STATS_MAX_PORTS
 #define ENGINE_EXPIRE_BATCH 64	  /**< flows expired per wheel call */
-#define ENGINE_RST_PER_FLOW 2	  /**< RSTs one expiry may write */
+#define ENGINE_RST_PER_FLOW 4	  /**< RSTs one expiry may write (2 candidates x 2 ends) */
 #define ENGINE_BURST_RST ENGINE_BURST /**< RSTs one burst may write (one per stray) */
 #define ENGINE_RST_MAX 512
 #define ENGINE_EV_MAX 256
@@ -66,6 +70,7 @@
 enum engine_verdict {
 	ENGINE_FORWARD = 0, /**< send it out of the other port of its pair */
 	ENGINE_DROP = 1,    /**< free it (already counted under its reason) */
+	ENGINE_HANDOFF = 2, /**< another worker owns its flow: hand it to engine_pkt.owner */
 };
 
 /** What happened to a frame (engine_pkt.what), for callers that report per packet. */
@@ -81,19 +86,32 @@ enum engine_what {
 	ENGINE_W_TABLE_FULL, /**< no room for its new flow */
 	ENGINE_W_NOT_FLOW,  /**< non-IP, fragment or neighbour discovery: bridged */
 	ENGINE_W_MALFORMED, /**< malformed (dropped or not by its profile's policy) */
+	ENGINE_W_OUT_OF_WINDOW, /**< a TCP segment outside the window: flow unchanged */
+};
+
+/** engine_pkt.retag (out): how a forwarded frame must leave the other port (SPEC §3). */
+enum engine_retag {
+	ENGINE_TAG_KEEP = 0, /**< as it came */
+	ENGINE_TAG_PUSH,     /**< add an 802.1Q tag with the receiving port's access VLAN
+			      *   (access side to trunk side) */
+	ENGINE_TAG_POP,	     /**< remove the outer tag (trunk side to access side) */
 };
 
 /** engine_pkt.flags (in). */
 #define ENGINE_PKT_ADOPT (1u << 0) /**< a stray TCP segment is adopted whatever the profile
 				     *   says (the replay's connections open before capture) */
+#define ENGINE_PKT_OWNED (1u << 1) /**< handed over by another worker: this one owns it */
 
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
 	const uint8_t *data; /**< first byte of the Ethernet header */
 	uint32_t len;	     /**< bytes at data */
+	uint32_t wire_len;   /**< the whole frame (mbuf chain) when longer than len; else 0 */
 	uint8_t flags;	     /**< in: ENGINE_PKT_* */
 	uint8_t verdict;     /**< out: enum engine_verdict */
 	uint8_t what;	     /**< out: enum engine_what */
+	uint8_t retag;	     /**< out: enum engine_retag, when forwarded */
+	uint8_t owner;	     /**< out: with ENGINE_HANDOFF, the owner's index in the pair */
 };
 
 /** One side of a port pair, as the engine knows it. */
@@ -104,13 +122,33 @@ struct engine_port {
 	uint16_t access_vlan; /**< 0 = none */
 	uint16_t stat;	      /**< index into the per-port counters */
 	uint8_t mac[6];	      /**< the port's own MAC (zero if the PMD has none) */
+	uint8_t n_share;      /**< workers sharing this pair (1: this one alone) */
+	uint8_t share_idx;    /**< this worker's index among them */
+	uint8_t steer_sw;     /**< the port's steering is not trusted: the flow hash decides
+			       *   the owner of every tracked packet (else only QinQ's) */
+	uint32_t max_frame;   /**< longest frame the pair's MTU allows, tags included (0: any):
+			       *   longer ones are dropped as drops{oversize} */
 };
+
+/**
+ * Which of @p n workers sharing a pair owns the flow of @p hash (flow_hash() with the seed
+ * all of them share): its bits 32-47, which neither the bucket (0-31) nor the signature
+ * (48-63) use, scaled to n.
+ */
+static inline unsigned int
+engine_owner(uint64_t hash, unsigned int n)
+{
+	return (unsigned int)((((hash >> 32) & 0xffff) * n) >> 16);
+}
+
+#define ENGINE_NO_EV UINT16_MAX
 
 /** An RST to send: build it with rst_build() and send it out of engine port @c port. */
 struct engine_rst {
 	struct rst_params p;
 	uint8_t port; /**< engine port to send it on */
 	uint8_t to;   /**< enum stats_rst_to, for rst_sent{to} once the port took it */
+	uint16_t ev;  /**< index in out.ev of the expiry it belongs to, or ENGINE_NO_EV */
 };
 
 /** What the engine asks its caller to do; drained and cleared by the caller. */
@@ -132,6 +170,10 @@ struct engine {
 	unsigned int n_ports;
 	struct engine_port ports[ENGINE_MAX_PORTS];
 	struct stats_lcore stats;
+	/* --- the reaper (flow_table.reaper): a sweep of the table while above its high mark */
+	bool reaping;
+	uint8_t reap_pass;    /**< 0: embryonic flows, 1..3: idle >= timeout/2, /4, /8, 4: any */
+	uint32_t reap_cursor; /**< next entry the sweep examines */
 	/* --- expiry scratch --- */
 	uint32_t expired[ENGINE_EXPIRE_BATCH];
 	uint32_t expired_due[ENGINE_EXPIRE_BATCH];
@@ -153,14 +195,27 @@ void engine_fini(struct engine *e);
 
 /**
  * Add pair @p pair. Its inside port becomes engine port N (returned), its outside N + 1.
- * One access VLAN per pair: a side without one takes the other side's (both directions of
- * a flow must build the same key).
+ * A side with an access VLAN (non-zero) takes its untagged frames as that VLAN's and sends
+ * them untagged; a side without one is a trunk: frames keep their tags. Forwarded frames
+ * and RSTs leave each side the way that side's frames arrive (engine_pkt.retag).
  *
  * @param mac_in, mac_out  the ports' MACs (6 bytes each; NULL: none).
  * @return N, or -ENOSPC.
  */
 int engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside,
 		    uint16_t vlan_outside, const uint8_t *mac_in, const uint8_t *mac_out);
+
+/**
+ * Share pair @p pair with other workers: @p n of them, this one at index @p idx; with
+ * @p steer_sw the flow hash decides every packet's owner (steering: software, or ports
+ * whose queue choice is not symmetric), else the port's choice is trusted but for QinQ
+ * frames, which NICs hash differently.
+ */
+void engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int idx,
+		       bool steer_sw);
+
+/** Set the MTU of pair @p pair (frames up to MTU + Ethernet header + two tags pass). */
+void engine_set_mtu(struct engine *e, uint8_t pair, uint16_t mtu);
 
 /** Set the time for what follows: once per loop. */
 static inline void
@@ -173,7 +228,9 @@ engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
 
 /**
  * Decide @p n (<= ENGINE_BURST) frames received on engine port @p port: each gets its
- * verdict; counters, flows and the output context are updated.
+ * verdict; counters, flows and the output context are updated. A burst is either all
+ * received here or all handed over (ENGINE_PKT_OWNED): those are not counted as received
+ * again.
  */
 void engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk, unsigned int n);
 
@@ -185,6 +242,9 @@ void engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk, un
  *         more to do: drain the output and call again.
  */
 bool engine_tick(struct engine *e, unsigned int *budget);
+
+#define ENGINE_REAP_STEP 4096 /**< table entries the reaper examines per engine_tick() */
+#define ENGINE_EARLY_DROP_BUCKETS 2 /**< buckets early-drop looks in: home and the next */
 
 /**
  * Expire, now, every flow whose profile bit is set in @p mask (bit = profile index),

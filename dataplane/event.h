@@ -23,6 +23,8 @@
 enum flow_event_reason {
 	FLOW_EV_TIMEOUT, /**< idle timeout */
 	FLOW_EV_FLUSH,	 /**< timeline "flush" or a profile removed by a reload */
+	FLOW_EV_EVICT_EARLY,  /**< evicted for a new flow in a full table (early-drop) */
+	FLOW_EV_EVICT_REAPER, /**< evicted by the reaper above its high-water mark */
 };
 
 /** No on_timeout action applied: a silent flush, or not a live TCP connection (UDP, ICMP,

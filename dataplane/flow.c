@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_prefetch.h>
@@ -104,19 +106,76 @@ list_splice_tail(struct flow_link *l, uint32_t dst, uint32_t src)
 }
 
 #define HUGE_2M (2u << 20)
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#define MAP_HUGE_2M_FLAG (21 << MAP_HUGE_SHIFT)
+#define MPOL_PREFERRED_ 1 /* <linux/mempolicy.h>, without needing libnuma */
+
+static int mem_socket = -1;
+static bool mem_hugetlb;
+
+void
+flow_table_mem_policy(int socket, bool hugetlb)
+{
+	mem_socket = socket;
+	mem_hugetlb = hugetlb;
+}
+
+const char *
+flow_mem_name(enum flow_mem m)
+{
+	return m == FLOW_MEM_HUGETLB ? "hugepages" : "thp";
+}
+
+/* Prefer the policy's node for the pages about to be faulted in (a preference: never fails). */
+static void
+bind_node(void *p, size_t len)
+{
+	unsigned long mask;
+
+	if (mem_socket < 0 || mem_socket >= 64)
+		return;
+	mask = 1ul << mem_socket;
+	(void)syscall(SYS_mbind, p, len, MPOL_PREFERRED_, &mask, 65ul, 0u);
+}
+
+/* The kernel populates far faster than a fault per page; older kernels: touch it. */
+static void
+populate(void *p, size_t len)
+{
+	if (madvise(p, len, MADV_POPULATE_WRITE) != 0)
+		memset(p, 0, len);
+}
 
 /*
- * Anonymous memory, 2 MiB aligned so transparent huge pages can back it (fewer TLB misses
+ * Hugepages first when the policy allows: a private MAP_HUGETLB mapping reserves its pages
+ * at mmap time, so it fails here, not at a later fault, when too few are free. Otherwise
+ * anonymous memory, 2 MiB aligned so transparent huge pages can back it (fewer TLB misses
  * on a large table; the kernel may refuse, which is fine), populated now so the packet
- * path never takes a page fault. Fresh anonymous pages are zero.
+ * path never takes a page fault. Fresh pages of either kind are zero.
  */
 static void *
-map_table(size_t len)
+map_table(size_t *lenp, enum flow_mem *mem)
 {
-	size_t span = len + HUGE_2M;
+	size_t len = *lenp, span = len + HUGE_2M;
 	uintptr_t base, start;
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p;
 
+	if (mem_hugetlb) {
+		size_t hlen = (len + HUGE_2M - 1) & ~(size_t)(HUGE_2M - 1);
+
+		p = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2M_FLAG, -1, 0);
+		if (p != MAP_FAILED) {
+			bind_node(p, hlen);
+			populate(p, hlen);
+			*lenp = hlen;
+			*mem = FLOW_MEM_HUGETLB;
+			return p;
+		}
+	}
+	p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	base = (uintptr_t)p;
@@ -126,9 +185,9 @@ map_table(size_t len)
 	if (base + span > start + len)
 		munmap((void *)(start + len), base + span - (start + len));
 	(void)madvise((void *)start, len, MADV_HUGEPAGE);
-	/* The kernel populates far faster than a fault per page; older kernels: touch it. */
-	if (madvise((void *)start, len, MADV_POPULATE_WRITE) != 0)
-		memset((void *)start, 0, len);
+	bind_node((void *)start, len);
+	populate((void *)start, len);
+	*mem = FLOW_MEM_THP;
 	return (void *)start;
 }
 
@@ -137,6 +196,8 @@ flow_table_create(uint32_t capacity, uint64_t seed, uint32_t now)
 {
 	struct flow_table *ft;
 	struct layout l;
+	enum flow_mem mem;
+	size_t len;
 	void *map;
 
 	if (capacity == 0 || capacity > CFG_CAPACITY_MAX) {
@@ -147,7 +208,8 @@ flow_table_create(uint32_t capacity, uint64_t seed, uint32_t now)
 	ft = calloc(1, sizeof(*ft));
 	if (ft == NULL)
 		return NULL;
-	map = map_table(l.total);
+	len = l.total;
+	map = map_table(&len, &mem);
 	if (map == NULL) {
 		free(ft);
 		errno = ENOMEM;
@@ -166,7 +228,8 @@ flow_table_create(uint32_t capacity, uint64_t seed, uint32_t now)
 	}
 	ft->wheel_time = now;
 	ft->map = map;
-	ft->map_len = l.total;
+	ft->map_len = len;
+	ft->mem = mem;
 	ft->buckets = (struct flow_bucket *)((char *)map + l.buckets);
 	ft->flows = (struct flow *)((char *)map + l.flows);
 	ft->links = (struct flow_link *)((char *)map + l.links);

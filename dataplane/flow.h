@@ -14,9 +14,11 @@
  *   The control thread learns counts from the per-lcore counters (stats.h), never by
  *   walking a table, so it cannot slow a worker or see a half-written flow, and no flow
  *   can be freed while another thread holds it: nobody else holds one.
- * - Memory is allocated once at start (mmap, transparent huge pages where the kernel
- *   allows, pre-faulted) and never returned until the table is destroyed after the worker
- *   has stopped.
+ * - Memory is allocated once at start (mmap, pre-faulted) and never returned until the
+ *   table is destroyed after the worker has stopped: on hugepages (MAP_HUGETLB) when
+ *   flow_table_mem_policy() allowed it and the kernel has enough free, else anonymous memory
+ *   with transparent huge pages where the kernel allows; bound (preferred) to the NUMA node
+ *   the policy names, which the control side sets to the ports' socket.
  *
  * LAYOUT (bytes per flow at capacity C: 96 entry + 8 wheel links + 64/(10*0.85) index
  * ≈ 112, plus 8 bytes per wheel slot, 65536 slots per table)
@@ -125,12 +127,35 @@ struct flow {
 	uint8_t profile;     /**< profile index in the dataplane snapshot */
 	uint32_t seq_next[2]; /**< per endpoint: next sequence number it will send */
 	/* --- second cache line --- */
-	uint32_t ack[2];   /**< per endpoint: last ACK number it sent */
-	uint16_t win[2];   /**< per endpoint: last raw window it advertised */
+	uint32_t ack[2];   /**< per endpoint: highest ACK number it sent (its RCV.NXT) */
+	uint16_t win[2];   /**< per endpoint: largest raw (unscaled) window it advertised */
 	uint8_t mac[2][6]; /**< per endpoint: source MAC of its frames */
 	uint32_t hash;	   /**< low 32 bits of flow_hash(): its home bucket, for removal */
-	uint32_t packets;  /**< packets seen, saturating */
+	uint16_t packets;  /**< packets seen, saturating */
+	uint8_t wscale;	   /**< window scale: endpoint 0 in bits 0-3, 1 in bits 4-7 (0..14) */
+	uint8_t tflags;	   /**< FLOW_T_*: TCP tracking flags */
 };
+
+/** flow.tflags: TCP window tracking (flow_tcp.c). */
+#define FLOW_T_WS0 (1u << 0)	  /**< endpoint 0 offered window scaling in its SYN */
+#define FLOW_T_WS1 (1u << 1)
+#define FLOW_T_SCALED (1u << 2)	  /**< both offered it: windows past the SYNs are scaled */
+#define FLOW_T_SYN_AGAIN0 (1u << 3) /**< endpoint 0 sent a SYN past its old stream on a live
+				       *   connection: a SYN+ACK that confirms it restarts */
+#define FLOW_T_SYN_AGAIN1 (1u << 4)
+#define FLOW_T_WIN0 (1u << 5)	  /**< win[0] holds a window endpoint 0 advertised */
+#define FLOW_T_WIN1 (1u << 6)
+
+#define FLOW_T_WS(e) (FLOW_T_WS0 << (e))
+#define FLOW_T_SYN_AGAIN(e) (FLOW_T_SYN_AGAIN0 << (e))
+#define FLOW_T_WIN(e) (FLOW_T_WIN0 << (e))
+
+/** Window scale shift of endpoint @p e (0 until both ends offered it). */
+static inline unsigned int
+flow_wscale(const struct flow *f, unsigned int e)
+{
+	return (f->tflags & FLOW_T_SCALED) ? (f->wscale >> (4 * e)) & 0xf : 0;
+}
 
 struct flow_link {
 	uint32_t next;
@@ -141,6 +166,12 @@ struct flow_bucket {
 	uint16_t sig[FLOW_BUCKET_SLOTS];
 	uint32_t overflow; /**< entries whose home is at or before this bucket, stored after */
 	uint32_t idx[FLOW_BUCKET_SLOTS]; /**< entry index + 1; 0 = empty slot */
+};
+
+/** What backs a flow table's memory. */
+enum flow_mem {
+	FLOW_MEM_THP,	  /**< anonymous memory, MADV_HUGEPAGE (the kernel may refuse) */
+	FLOW_MEM_HUGETLB, /**< MAP_HUGETLB, 2 MiB pages */
 };
 
 struct flow_table {
@@ -154,8 +185,19 @@ struct flow_table {
 	struct flow_link *links; /**< capacity entries + FLOW_WHEEL_SLOTS heads + pending */
 	size_t map_len;
 	void *map;
+	enum flow_mem mem; /**< what backs map */
 	uint64_t hkey[6]; /**< secret hash keys, derived from the creation seed */
 };
+
+/**
+ * Where the next tables are placed: NUMA node @p socket (-1: wherever the creating thread
+ * runs) and, if @p hugetlb, on hugepages when the kernel has enough free (else THP). Main
+ * lcore, before the tables are created; not thread safe. Default: -1, no hugepages.
+ */
+void flow_table_mem_policy(int socket, bool hugetlb);
+
+/** "hugepages" or "thp": what backs a table, for the start-up line. */
+const char *flow_mem_name(enum flow_mem m);
 
 /** Bytes a table of @p capacity flows takes, all included. */
 size_t flow_table_memory(uint32_t capacity);

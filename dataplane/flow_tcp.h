@@ -21,9 +21,15 @@
 #include "parse.h"
 
 enum tcpt_verdict {
-	TCPT_OK,	/**< forward, flow updated */
-	TCPT_RESTART,	/**< a SYN on a flow past its handshake: replace it with a new flow */
-	TCPT_CLOSE_NOW, /**< loose_close and this is the first FIN: forget the flow now */
+	TCPT_OK,	      /**< forward, flow updated */
+	TCPT_RESTART,	      /**< a new connection's SYN (the flow was closing): replace the
+			       *   flow with a new one started by this SYN */
+	TCPT_RESTART_SYNACK,  /**< a SYN+ACK confirming a SYN_AGAIN (a new connection on the
+			       *   same ports): replace the flow with one adopted from this
+			       *   SYN+ACK (its sender is the server) */
+	TCPT_CLOSE_NOW,	      /**< loose_close and this is the first FIN: forget the flow now */
+	TCPT_OUT_OF_WINDOW,   /**< outside the window (conntrack's tcp_in_window): the flow is
+			       *   unchanged; the profile's out_of_window says forward or drop */
 };
 
 /**

@@ -161,6 +161,37 @@ ipv6_ext_len(uint8_t nh, const uint8_t *h, uint32_t room)
 	}
 }
 
+/*
+ * A routing header with segments left puts an intermediate node in the IPv6 destination:
+ * the flow's far end is the final one, as the reply (sent to the source, without a
+ * routing header) shows it. Key on that (SPEC §4), or both directions would build
+ * different keys: type 0 (RFC 2460, deprecated) and 2 (Mobile IPv6: the home address)
+ * list it last; type 4 (SRv6, RFC 8754) first, in segment list[0]. Other types, and
+ * headers whose list runs off their length, keep the destination as it is.
+ */
+static void
+routing_final_dst(const uint8_t *rh, uint32_t hlen, struct parse_info *pi)
+{
+	uint8_t type = rh[2], left = rh[3];
+	uint32_t n = (hlen - 8) / 16; /* addresses in the header */
+
+	if (left == 0 || n == 0)
+		return;
+	switch (type) {
+	case 0:
+	case 2:
+		memcpy(pi->dst, rh + 8 + (n - 1) * 16, 16);
+		pi->flags |= PARSE_F_RTHDR;
+		break;
+	case 4:
+		memcpy(pi->dst, rh + 8, 16);
+		pi->flags |= PARSE_F_RTHDR;
+		break;
+	default:
+		break;
+	}
+}
+
 static enum parse_status
 parse_ipv6(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 {
@@ -198,6 +229,8 @@ parse_ipv6(const uint8_t *ip, uint32_t avail, struct parse_info *pi)
 			if (frag & IPV6_FRAG_M)
 				pi->flags |= PARSE_F_FRAG_FIRST;
 		}
+		if (nh == IPPROTO_ROUTING)
+			routing_final_dst(ip + pos, hlen, pi);
 		nh = ip[pos];
 		pos += hlen;
 	}

@@ -31,10 +31,13 @@
 #define PARSE_TCP_ACK 0x10
 #define PARSE_TCP_URG 0x20
 
+#define PARSE_NO_WSCALE 0xff /**< parse_info.tcp_wscale: no window scale option */
+
 /** Flags in parse_info.flags. */
 #define PARSE_F_FRAG_FIRST (1u << 0) /**< first fragment of a fragmented datagram */
 #define PARSE_F_ICMP_ECHO (1u << 1)  /**< ICMP/ICMPv6 echo request or reply: ports = id */
 #define PARSE_F_ND (1u << 2)	     /**< IPv6 neighbour discovery / router solicitation */
+#define PARSE_F_RTHDR (1u << 3)	     /**< IPv6 routing header: dst is its final destination */
 
 enum parse_status {
 	PARSE_IP = 0,	/**< IP datagram, parse_info fully filled */
@@ -82,6 +85,7 @@ struct parse_info {
 	uint32_t seq;
 	uint32_t ack;
 	uint16_t payload_len; /**< TCP segment data length */
+	uint8_t tcp_wscale;   /**< SYN segments: window scale option (0..14), else PARSE_NO_WSCALE */
 	/* ICMP only */
 	uint8_t icmp_type;
 	uint8_t icmp_code;

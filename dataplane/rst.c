@@ -63,10 +63,10 @@ fold(uint32_t sum)
 uint16_t
 rst_build(uint8_t *buf, uint16_t room, const struct rst_params *p)
 {
-	uint32_t l3_len, len, frame_len, sum, i;
+	uint32_t l3_len, len, frame_len, sum, i, pl = p->payload_len, seg;
 	uint8_t *ip, *tcp;
 
-	if (p->n_vlan > 2)
+	if (p->n_vlan > 2 || pl > RST_PAYLOAD_MAX || (pl != 0 && p->payload == NULL))
 		return 0;
 	if (p->family == 4)
 		l3_len = IPV4_HLEN;
@@ -74,7 +74,8 @@ rst_build(uint8_t *buf, uint16_t room, const struct rst_params *p)
 		l3_len = IPV6_HLEN;
 	else
 		return 0;
-	len = ETH_HLEN + (uint32_t)p->n_vlan * VLAN_HLEN + l3_len + TCP_HLEN;
+	seg = TCP_HLEN + pl;
+	len = ETH_HLEN + (uint32_t)p->n_vlan * VLAN_HLEN + l3_len + seg;
 	frame_len = len < RST_FRAME_MIN ? RST_FRAME_MIN : len;
 	if (room < frame_len)
 		return 0;
@@ -93,11 +94,11 @@ rst_build(uint8_t *buf, uint16_t room, const struct rst_params *p)
 	tcp = ip + l3_len;
 
 	/* The pseudo-header sum: addresses + protocol + TCP length. */
-	sum = IPPROTO_TCP_NUM + TCP_HLEN;
+	sum = IPPROTO_TCP_NUM + seg;
 	if (p->family == 4) {
 		ip[0] = 0x45;
 		ip[1] = 0;
-		wr16(ip + 2, IPV4_HLEN + TCP_HLEN);
+		wr16(ip + 2, (uint16_t)(IPV4_HLEN + seg));
 		wr16(ip + 4, 0);
 		/* DF: an RST is never fragmented, and ID 0 is then allowed (RFC 6864). */
 		wr16(ip + 6, IPV4_DF);
@@ -110,7 +111,7 @@ rst_build(uint8_t *buf, uint16_t room, const struct rst_params *p)
 		sum = sum16(sum, ip + 12, 8);
 	} else {
 		wr32(ip, 6u << 28);
-		wr16(ip + 4, TCP_HLEN);
+		wr16(ip + 4, (uint16_t)seg);
 		ip[6] = IPPROTO_TCP_NUM;
 		ip[7] = IP_TTL_DEFAULT;
 		memcpy(ip + 8, p->src, 16);
@@ -128,7 +129,13 @@ rst_build(uint8_t *buf, uint16_t room, const struct rst_params *p)
 	wr16(tcp + 14, 0); /* window */
 	wr16(tcp + 16, 0); /* checksum, while summing */
 	wr16(tcp + 18, 0); /* urgent pointer */
-	wr16(tcp + 16, fold(sum16(sum, tcp, TCP_HLEN)));
+	/* RFC 9293 3.5.3: an RST may carry data, e.g. the reason (F5's tm.rstcause.pkt). */
+	if (pl != 0)
+		memcpy(tcp + TCP_HLEN, p->payload, pl);
+	sum = sum16(sum, tcp, seg & ~1u);
+	if (seg & 1)
+		sum += (uint32_t)tcp[seg - 1] << 8; /* an odd length: pad the last byte with 0 */
+	wr16(tcp + 16, fold(sum));
 
 	if (frame_len > len)
 		memset(buf + len, 0, frame_len - len);

@@ -5,7 +5,8 @@
  * Usage: fill a struct rst_params (addresses as the receiver must see them: src = the
  * endpoint the RST pretends to come from) and call rst_build() on an mbuf's data room.
  * The frame carries the VLAN tags given, a full IPv4 or IPv6 header and a TCP header with
- * software checksums (TAP ports have no checksum offload), and nothing else.
+ * software checksums (TAP ports have no checksum offload), and the payload given if any
+ * (the reset cause: rst_payload).
  *
  * Thread safety: pure function.
  */
@@ -14,8 +15,12 @@
 
 #include <stdint.h>
 
-/** Largest frame rst_build() writes: Ethernet + 2 tags + IPv6 + TCP. */
+/** Most payload an RST carries (rst_payload: the reset's cause as text). */
+#define RST_PAYLOAD_MAX 128
+/** Largest frame rst_build() writes without payload: Ethernet + 2 tags + IPv6 + TCP. */
 #define RST_FRAME_MAX (14 + 8 + 40 + 20)
+/** ... and with the largest payload. */
+#define RST_FRAME_MAX_PAYLOAD (RST_FRAME_MAX + RST_PAYLOAD_MAX)
 /** Frames shorter than this are zero-padded (Ethernet minimum without FCS). */
 #define RST_FRAME_MIN 60
 
@@ -33,6 +38,8 @@ struct rst_params {
 	uint32_t seq;
 	uint32_t ack;
 	uint8_t tcp_flags;   /**< PARSE_TCP_RST, optionally | PARSE_TCP_ACK */
+	uint16_t payload_len; /**< 0..RST_PAYLOAD_MAX bytes of data after the TCP header */
+	const uint8_t *payload; /**< (valid while the caller builds the frame) */
 };
 
 /**

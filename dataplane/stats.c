@@ -16,8 +16,18 @@ stats_drop_name(enum stats_drop d)
 		[STATS_DROP_MALFORMED] = "malformed",
 		[STATS_DROP_TABLE_FULL] = "table_full",
 		[STATS_DROP_STRAY] = "stray",
+		[STATS_DROP_OUT_OF_WINDOW] = "out_of_window",
+		[STATS_DROP_OVERSIZE] = "oversize",
 	};
 	return (unsigned)d < STATS_DROP_COUNT ? names[d] : "unknown";
+}
+
+const char *
+stats_evict_name(enum stats_evict r)
+{
+	return r == STATS_EVICT_EARLY_DROP ? "early_drop"
+	       : r == STATS_EVICT_REAPER   ? "reaper"
+					   : "unknown";
 }
 
 const char *

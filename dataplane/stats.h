@@ -30,6 +30,8 @@ enum stats_drop {
 	STATS_DROP_MALFORMED,	/**< "malformed": malformed and the policy says drop */
 	STATS_DROP_TABLE_FULL,	/**< "table_full": no room for a new flow, when_full: drop */
 	STATS_DROP_STRAY,	/**< "stray": non-SYN TCP without a flow, dropped */
+	STATS_DROP_OUT_OF_WINDOW, /**< "out_of_window": outside the TCP window, policy drop */
+	STATS_DROP_OVERSIZE,	/**< "oversize": longer than the pair's MTU allows */
 	STATS_DROP_COUNT
 };
 
@@ -38,6 +40,13 @@ enum stats_rst_to {
 	STATS_RST_SERVER, /**< "server": timeout RST towards the flow's server */
 	STATS_RST_STRAY,  /**< "stray": RST answering a stray TCP packet */
 	STATS_RST_COUNT
+};
+
+/** Why a flow was evicted (SPEC §6 "A full table"). */
+enum stats_evict {
+	STATS_EVICT_EARLY_DROP, /**< "early_drop": room for a new flow in a full table */
+	STATS_EVICT_REAPER,	/**< "reaper": the table passed the reaper's high-water mark */
+	STATS_EVICT_COUNT
 };
 
 /** Flow states as counted (must match enum flow_state in flow.h). */
@@ -63,6 +72,8 @@ struct stats_lcore {
 	uint64_t flows_state[CFG_MAX_PROFILES][STATS_FLOW_STATES]; /**< gauge: active by state */
 	uint64_t flows_expired[CFG_MAX_PROFILES][STATS_FLOW_STATES];
 	uint64_t flows_closed[CFG_MAX_PROFILES]; /**< removed without a timeout (RST seen, flush) */
+	uint64_t out_of_window[CFG_MAX_PROFILES]; /**< TCP segments outside the window */
+	uint64_t evicted[CFG_MAX_PROFILES][STATS_EVICT_COUNT]; /**< flows evicted, by reason */
 	uint64_t rst_sent[STATS_RST_COUNT];
 	uint64_t rst_failed;			/**< no mbuf for an RST, or TX refused it */
 	uint64_t stray[3];			/**< by enum cfg_stray */
@@ -74,6 +85,8 @@ struct stats_lcore {
 	uint64_t events_dropped;		/**< event ring full: the line is lost */
 	uint64_t flushed;			/**< flows expired by a flush request */
 	uint64_t loops;				/**< worker loop iterations (liveness) */
+	uint64_t handoff_packets;		/**< frames handed to the worker owning their flow */
+	uint64_t handoff_drops;			/**< ... that found its ring full: dropped */
 } __rte_cache_aligned;
 
 /** Add @p n to a counter owned by the calling worker (single writer, readers lock-free). */
@@ -85,6 +98,7 @@ struct stats_lcore {
 /** Name of a drop reason / RST target as used in counter labels. */
 const char *stats_drop_name(enum stats_drop d);
 const char *stats_rst_name(enum stats_rst_to t);
+const char *stats_evict_name(enum stats_evict r);
 
 /** Record one expiry's lateness (ns past its due time) in @p s. Worker only. */
 void stats_late_record(struct stats_lcore *s, uint64_t late_ns);

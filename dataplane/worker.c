@@ -9,6 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_net.h>
 #include <rte_ring_elem.h>
 
 #include "rst.h"
@@ -81,9 +82,47 @@ worker_add_pair(struct worker *w, uint8_t pair, uint16_t inside, uint16_t outsid
 		return i;
 	w->port_id[i] = inside;
 	w->port_id[i + 1] = outside;
-	/* Per-port counters stay indexed by ethdev port, as control reads them. */
-	w->eng.ports[i].stat = inside;
-	w->eng.ports[i + 1].stat = outside;
+	/* Per-port counters by pair and side (any ethdev port id fits). */
+	w->eng.ports[i].stat = (uint16_t)(2 * pair);
+	w->eng.ports[i + 1].stat = (uint16_t)(2 * pair + 1);
+	return 0;
+}
+
+void
+worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue)
+{
+	for (unsigned int p = 0; p < w->eng.n_ports; p++)
+		if (w->eng.ports[p].pair == pair)
+			w->queue[p] = queue;
+}
+
+int
+worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	if (n > WORKER_MAX_SHARE)
+		return -EINVAL;
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < n; j++) {
+			struct rte_ring *r;
+
+			if (i == j)
+				continue;
+			snprintf(name, sizeof(name), "idlecut_ho%u",
+				 __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED));
+			r = rte_ring_create(name, WORKER_HANDOFF_RING,
+					    (int)rte_lcore_to_socket_id(ws[j]->lcore),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (r == NULL)
+				return -ENOMEM;
+			ws[i]->ho_out[j] = r;
+			ws[j]->ho_in[i] = r;
+		}
+	for (unsigned int i = 0; i < n; i++) {
+		ws[i]->n_share = n;
+		engine_share_pair(&ws[i]->eng, pair, n, i, steer_sw);
+	}
 	return 0;
 }
 
@@ -94,6 +133,16 @@ worker_destroy(struct worker *w)
 		return;
 	for (unsigned int p = 0; p < w->eng.n_ports; p++)
 		rte_pktmbuf_free_bulk(w->rst_buf[p], w->rst_n[p]);
+	/* Frames still on the way to this worker; it frees the rings it receives from. */
+	for (unsigned int i = 0; i < WORKER_MAX_SHARE; i++) {
+		struct rte_mbuf *m;
+
+		if (w->ho_in[i] == NULL)
+			continue;
+		while (rte_ring_sc_dequeue(w->ho_in[i], (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(w->ho_in[i]);
+	}
 	rte_ring_free(w->events);
 	engine_fini(&w->eng);
 	rte_free(w);
@@ -102,40 +151,129 @@ worker_destroy(struct worker *w)
 /* ---------------------------------------------------------------- engine output */
 
 void
-worker_flush_rst(struct worker *w)
+worker_set_rst_pool(struct worker *w, struct rte_mempool *mp)
 {
-	struct stats_lcore *st = &w->eng.stats;
+	w->rst_mp = mp;
+}
 
-	for (unsigned int p = 0; p < w->eng.n_ports; p++) {
-		uint16_t n = w->rst_n[p], sent;
+/* Hand the resolved events at the head of the FIFO to the control thread, in order. */
+static void
+pend_publish(struct worker *w)
+{
+	while (w->pend_head != w->pend_tail) {
+		struct worker_pending *q = &w->pend[w->pend_head % WORKER_PENDING];
 
-		if (n == 0)
-			continue;
-		sent = rte_eth_tx_burst(w->port_id[p], 0, w->rst_buf[p], n);
-		if (unlikely(sent < n)) {
-			rte_pktmbuf_free_bulk(&w->rst_buf[p][sent], n - sent);
-			STATS_ADD(st->rst_failed, n - sent);
-			STATS_ADD(st->drops[STATS_DROP_TX_FULL], n - sent);
-		}
-		STATS_ADD(st->tx_packets[w->eng.ports[p].stat], sent);
-		w->rst_n[p] = 0;
+		if (q->outstanding != 0)
+			break;
+		if (unlikely(rte_ring_sp_enqueue_elem(w->events, &q->ev, sizeof(q->ev)) != 0))
+			STATS_ADD(w->eng.stats.events_dropped, 1);
+		w->pend_head++;
 	}
 }
 
-/* Build the RSTs the engine asked for and hand its events to the control thread. */
+/* RST @i of port @p is resolved: taken by the port (@sent) or given up. */
+static inline void
+rst_resolved(struct worker *w, unsigned int p, unsigned int i, bool sent)
+{
+	uint16_t slot = w->rst_pend[p][i];
+
+	if (sent)
+		STATS_ADD(w->eng.stats.rst_sent[w->rst_to[p][i]], 1);
+	else
+		STATS_ADD(w->eng.stats.rst_failed, 1);
+	if (slot != WORKER_NO_PEND) {
+		struct worker_pending *q = &w->pend[slot];
+
+		q->ev.rsts = (uint8_t)(q->ev.rsts + sent);
+		q->outstanding--;
+	}
+}
+
+/* Offer port @p's queued RSTs to its TX queue; keep what it refused for the next loop. */
+static void
+flush_port(struct worker *w, unsigned int p, bool final)
+{
+	struct stats_lcore *st = &w->eng.stats;
+	uint16_t n = w->rst_n[p], sent, k = 0;
+	uint64_t bytes = 0;
+
+	if (n == 0)
+		return;
+	/* Lengths before TX: a sent mbuf belongs to the driver (it may free it at once). */
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(w->rst_buf[p][i]);
+	sent = rte_eth_tx_burst(w->port_id[p], w->queue[p], w->rst_buf[p], n);
+	for (uint16_t i = sent; i < n; i++)
+		bytes -= rte_pktmbuf_pkt_len(w->rst_buf[p][i]);
+	for (uint16_t i = 0; i < sent; i++)
+		rst_resolved(w, p, i, true);
+	STATS_ADD(st->tx_packets[w->eng.ports[p].stat], sent);
+	STATS_ADD(st->tx_bytes[w->eng.ports[p].stat], bytes);
+	/* Refused: offered again next time, up to WORKER_RST_TRIES times. */
+	for (uint16_t i = sent; i < n; i++) {
+		if (final || ++w->rst_tries[p][i] >= WORKER_RST_TRIES) {
+			rst_resolved(w, p, i, false);
+			STATS_ADD(st->drops[STATS_DROP_TX_FULL], 1);
+			rte_pktmbuf_free(w->rst_buf[p][i]);
+			continue;
+		}
+		w->rst_buf[p][k] = w->rst_buf[p][i];
+		w->rst_to[p][k] = w->rst_to[p][i];
+		w->rst_tries[p][k] = w->rst_tries[p][i];
+		w->rst_pend[p][k] = w->rst_pend[p][i];
+		k++;
+	}
+	w->rst_n[p] = k;
+}
+
+void
+worker_flush_rst(struct worker *w)
+{
+	for (unsigned int p = 0; p < w->eng.n_ports; p++)
+		flush_port(w, p, false);
+	pend_publish(w);
+}
+
+/* Make room for one more pending event, resolving RSTs if need be. */
+static uint32_t
+pend_slot(struct worker *w)
+{
+	if (w->pend_tail - w->pend_head == WORKER_PENDING) {
+		/* Unresolved RSTs hold the oldest events: resolve them now. */
+		for (unsigned int p = 0; p < w->eng.n_ports; p++)
+			flush_port(w, p, true);
+		pend_publish(w);
+	}
+	return w->pend_tail++ % WORKER_PENDING;
+}
+
+/* Build the RSTs the engine asked for and queue its events behind them. */
 static void
 worker_drain(struct worker *w)
 {
 	struct engine *e = &w->eng;
 	struct engine_out *o = &e->out;
+	uint16_t slot_of[ENGINE_EV_MAX];
 
+	for (unsigned int i = 0; i < o->n_ev; i++) {
+		uint32_t slot = pend_slot(w);
+
+		w->pend[slot].ev = o->ev[i];
+		w->pend[slot].outstanding = 0;
+		slot_of[i] = (uint16_t)slot;
+	}
 	for (unsigned int i = 0; i < o->n_rst; i++) {
 		const struct engine_rst *r = &o->rst[i];
+		uint16_t slot = r->ev < o->n_ev ? slot_of[r->ev] : WORKER_NO_PEND;
+		unsigned int p = r->port;
 		struct rte_mbuf *m;
 		uint16_t len;
 
-		if (unlikely(w->rst_n[r->port] == WORKER_RST_BUF))
-			worker_flush_rst(w);
+		if (unlikely(w->rst_n[p] == WORKER_RST_BUF)) {
+			flush_port(w, p, false);
+			if (w->rst_n[p] == WORKER_RST_BUF)
+				flush_port(w, p, true); /* the port takes nothing: give up */
+		}
 		m = rte_pktmbuf_alloc(w->rst_mp);
 		if (unlikely(m == NULL)) {
 			STATS_ADD(e->stats.rst_failed, 1);
@@ -150,18 +288,15 @@ worker_drain(struct worker *w)
 		}
 		m->data_len = len;
 		m->pkt_len = len;
-		w->rst_to[r->port][w->rst_n[r->port]] = r->to;
-		w->rst_buf[r->port][w->rst_n[r->port]++] = m;
-		STATS_ADD(e->stats.rst_sent[r->to], 1);
-	}
-	if (o->n_ev != 0) {
-		unsigned int k = rte_ring_sp_enqueue_burst_elem(w->events, o->ev, sizeof(o->ev[0]),
-								o->n_ev, NULL);
-
-		if (unlikely(k < o->n_ev))
-			STATS_ADD(e->stats.events_dropped, o->n_ev - k);
+		w->rst_to[p][w->rst_n[p]] = r->to;
+		w->rst_tries[p][w->rst_n[p]] = 0;
+		w->rst_pend[p][w->rst_n[p]] = slot;
+		w->rst_buf[p][w->rst_n[p]++] = m;
+		if (slot != WORKER_NO_PEND)
+			w->pend[slot].outstanding++;
 	}
 	engine_out_clear(e);
+	pend_publish(w);
 }
 
 void
@@ -182,55 +317,183 @@ worker_tick(struct worker *w, uint64_t tsc)
 
 /* ---------------------------------------------------------------- per burst */
 
+/*
+ * Make a forwarded frame leave as the other side's frames do (SPEC §3): tagged with the
+ * access VLAN of port @pi towards a trunk, untagged towards an access port. Returns true
+ * if the frame was dropped (no headroom for the tag: counted as malformed would be wrong,
+ * it is a tx_full-like local failure, counted under drops{tx_full}).
+ */
+static bool
+retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
+{
+	if (op == ENGINE_TAG_PUSH) {
+		(*m)->vlan_tci = w->eng.ports[pi].access_vlan;
+		if (unlikely(rte_vlan_insert(m) != 0)) {
+			rte_pktmbuf_free(*m);
+			STATS_ADD(w->eng.stats.drops[STATS_DROP_TX_FULL], 1);
+			return true;
+		}
+	} else {
+		(void)rte_vlan_strip(*m);
+		(*m)->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+	}
+	return false;
+}
+
+/* Hand frames to the workers that own their flows; a full ring drops (never waits). */
+static void
+handoff(struct worker *w, struct rte_mbuf **ho, const uint8_t *owner, unsigned int n)
+{
+	struct stats_lcore *st = &w->eng.stats;
+
+	for (unsigned int o = 0; o < w->n_share && n != 0; o++) {
+		struct rte_mbuf *b[WORKER_BURST];
+		unsigned int k = 0, m = 0, sent;
+
+		for (unsigned int i = 0; i < n; i++) {
+			if (owner[i] == o)
+				b[k++] = ho[i];
+			else
+				ho[m++] = ho[i]; /* owner[] shifts with them below */
+		}
+		if (k == 0)
+			continue;
+		for (unsigned int i = 0, j = 0; i < n; i++)
+			if (owner[i] != o)
+				((uint8_t *)owner)[j++] = owner[i];
+		n = m;
+		sent = w->ho_out[o] != NULL
+			       ? rte_ring_sp_enqueue_burst(w->ho_out[o], (void **)b, k, NULL)
+			       : 0;
+		STATS_ADD(st->handoff_packets, sent);
+		if (unlikely(sent < k)) {
+			rte_pktmbuf_free_bulk(&b[sent], k - sent);
+			STATS_ADD(st->handoff_drops, k - sent);
+		}
+	}
+}
+
+static uint16_t
+process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
+	struct rte_mbuf **out, uint8_t flags)
+{
+	struct engine_pkt pk[WORKER_BURST];
+	struct rte_mbuf *ho[WORKER_BURST];
+	uint8_t owner[WORKER_BURST];
+	uint16_t n_out = 0, n_ho = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		/*
+		 * A PMD that stripped the VLAN tag (RTE_MBUF_F_RX_VLAN_STRIPPED) left it in
+		 * vlan_tci: put it back, so the flow and the frame going out keep it (SPEC §12).
+		 */
+		if (unlikely(pkts[i]->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)) {
+			pkts[i]->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+			/* Fails only without 4 bytes of headroom: the frame then goes untagged. */
+			(void)rte_vlan_insert(&pkts[i]);
+		}
+		pk[i].data = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		pk[i].len = rte_pktmbuf_data_len(pkts[i]);
+		pk[i].wire_len = rte_pktmbuf_pkt_len(pkts[i]);
+		pk[i].flags = flags;
+	}
+	engine_burst(&w->eng, pi, pk, n);
+	for (uint16_t i = 0; i < n; i++) {
+		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
+			if (pk[i].verdict == ENGINE_HANDOFF) {
+				ho[n_ho] = pkts[i];
+				owner[n_ho++] = pk[i].owner;
+			} else {
+				rte_pktmbuf_free(pkts[i]);
+			}
+			continue;
+		}
+		if (unlikely(pk[i].retag != ENGINE_TAG_KEEP) && retag(w, pi, &pkts[i], pk[i].retag))
+			continue;
+		out[n_out++] = pkts[i];
+	}
+	if (unlikely(n_ho != 0))
+		handoff(w, ho, owner, n_ho);
+	if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
+		worker_drain(w);
+	return n_out;
+}
+
 uint16_t
 worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		     struct rte_mbuf **out)
 {
-	struct engine_pkt pk[WORKER_BURST];
-	uint16_t n_out = 0;
+	return process(w, pi, pkts, n, out, 0);
+}
 
-	for (uint16_t i = 0; i < n; i++) {
-		pk[i].data = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-		pk[i].len = rte_pktmbuf_data_len(pkts[i]);
-		pk[i].flags = 0;
+/* Send forwarded frames out of engine port @p port on this worker's queue. */
+static void
+transmit(struct worker *w, unsigned int port, struct rte_mbuf **out, uint16_t n_out)
+{
+	struct stats_lcore *st = &w->eng.stats;
+	uint64_t bytes = 0;
+	uint16_t sent;
+
+	if (n_out == 0)
+		return;
+	/* Lengths before TX: a sent mbuf belongs to the driver (it may free it at once). */
+	for (uint16_t i = 0; i < n_out; i++)
+		bytes += rte_pktmbuf_pkt_len(out[i]);
+	sent = rte_eth_tx_burst(w->port_id[port], w->queue[port], out, n_out);
+	for (uint16_t i = sent; i < n_out; i++)
+		bytes -= rte_pktmbuf_pkt_len(out[i]);
+	if (unlikely(sent < n_out)) {
+		rte_pktmbuf_free_bulk(&out[sent], n_out - sent);
+		STATS_ADD(st->drops[STATS_DROP_TX_FULL], n_out - sent);
 	}
-	engine_burst(&w->eng, pi, pk, n);
-	for (uint16_t i = 0; i < n; i++) {
-		if (likely(pk[i].verdict == ENGINE_FORWARD))
-			out[n_out++] = pkts[i];
-		else
-			rte_pktmbuf_free(pkts[i]);
+	STATS_ADD(st->tx_packets[w->eng.ports[port].stat], sent);
+	STATS_ADD(st->tx_bytes[w->eng.ports[port].stat], bytes);
+}
+
+/* Frames other workers handed over: this one owns their flows. */
+static void
+poll_handoff(struct worker *w, unsigned int *got)
+{
+	for (unsigned int o = 0; o < w->n_share; o++) {
+		struct rte_mbuf *pkts[WORKER_BURST], *side[2][WORKER_BURST], *out[WORKER_BURST];
+		uint16_t n_side[2] = {0, 0};
+		unsigned int n;
+
+		if (w->ho_in[o] == NULL)
+			continue;
+		n = rte_ring_sc_dequeue_burst(w->ho_in[o], (void **)pkts, WORKER_BURST, NULL);
+		if (n == 0)
+			continue;
+		*got += n;
+		/* A shared worker serves one pair: engine ports 0 (inside) and 1 (outside). */
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int p = pkts[i]->port == w->port_id[1];
+
+			side[p][n_side[p]++] = pkts[i];
+		}
+		for (unsigned int p = 0; p < 2; p++) {
+			uint16_t n_out;
+
+			if (n_side[p] == 0)
+				continue;
+			n_out = process(w, p, side[p], n_side[p], out, ENGINE_PKT_OWNED);
+			transmit(w, w->eng.ports[p].peer, out, n_out);
+		}
 	}
-	if (unlikely(w->eng.out.n_rst != 0))
-		worker_drain(w);
-	return n_out;
 }
 
 static void
 poll_port(struct worker *w, unsigned int pi, unsigned int *got)
 {
 	struct rte_mbuf *pkts[WORKER_BURST], *out[WORKER_BURST];
-	unsigned int peer = w->eng.ports[pi].peer;
-	struct stats_lcore *st = &w->eng.stats;
-	uint16_t n, n_out, sent;
-	uint64_t bytes = 0;
+	uint16_t n, n_out;
 
-	n = rte_eth_rx_burst(w->port_id[pi], 0, pkts, WORKER_BURST);
+	n = rte_eth_rx_burst(w->port_id[pi], w->queue[pi], pkts, WORKER_BURST);
 	if (n == 0)
 		return;
 	*got += n;
 	n_out = worker_process_burst(w, pi, pkts, n, out);
-	if (n_out == 0)
-		return;
-	sent = rte_eth_tx_burst(w->port_id[peer], 0, out, n_out);
-	for (uint16_t i = 0; i < sent; i++)
-		bytes += rte_pktmbuf_pkt_len(out[i]);
-	if (unlikely(sent < n_out)) {
-		rte_pktmbuf_free_bulk(&out[sent], n_out - sent);
-		STATS_ADD(st->drops[STATS_DROP_TX_FULL], n_out - sent);
-	}
-	STATS_ADD(st->tx_packets[w->eng.ports[peer].stat], sent);
-	STATS_ADD(st->tx_bytes[w->eng.ports[peer].stat], bytes);
+	transmit(w, w->eng.ports[pi].peer, out, n_out);
 }
 
 /* ---------------------------------------------------------------- control requests */
@@ -301,6 +564,8 @@ worker_main(void *arg)
 		worker_tick(w, rte_rdtsc());
 		for (unsigned int p = 0; p < w->eng.n_ports; p++)
 			poll_port(w, p, &got);
+		if (w->n_share > 1)
+			poll_handoff(w, &got);
 		/*
 		 * An expiry storm gets the time forwarding does not need: a small budget while
 		 * bursts come in full, a large one when the last loop had room to spare.

@@ -38,6 +38,17 @@
 #define WORKER_EXPIRE_BUDGET 64 /**< flows checked per loop while RX is busy */
 #define WORKER_EXPIRE_BUDGET_SPARE 4096 /**< ... when the last loop left RX capacity spare */
 #define WORKER_RST_BUF 64
+#define WORKER_RST_TRIES 8	/**< loops an RST the TX queue refused is offered again */
+#define WORKER_PENDING 1024	/**< expiry events waiting for their RSTs' fate */
+#define WORKER_NO_PEND UINT16_MAX
+#define WORKER_MAX_SHARE 16	/**< workers sharing one pair */
+#define WORKER_HANDOFF_RING 2048 /**< frames in flight from one worker to another */
+
+/** An expiry event held until each of its RSTs was taken by a port or given up. */
+struct worker_pending {
+	struct flow_event ev; /**< ev.rsts counts the RSTs a port took */
+	uint16_t outstanding; /**< RSTs not yet resolved */
+};
 
 /** State shared by the control thread and all workers. */
 struct dp_shared {
@@ -69,12 +80,26 @@ struct worker {
 	struct rte_mempool *mp;	    /**< RX pool */
 	struct rte_mempool *rst_mp; /**< RSTs' own pool (a full RX pool cannot starve them) */
 	uint16_t port_id[WORKER_MAX_PORTS]; /**< ethdev port of each engine port */
+	uint16_t queue[WORKER_MAX_PORTS];   /**< its RX and TX queue on that port */
+	/* Software handoff (when several workers share a pair): SP/SC rings of mbufs to and
+	 * from each of them, by their index in the pair; NULL for itself. */
+	unsigned int n_share;
+	struct rte_ring *ho_out[WORKER_MAX_SHARE];
+	struct rte_ring *ho_in[WORKER_MAX_SHARE];
 	unsigned int expire_budget; /**< flows worker_tick may check; 0: WORKER_EXPIRE_BUDGET */
 	uint64_t now_tsc;
-	/* RSTs waiting for transmission, per engine port, and whom each is for */
+	/* RSTs waiting for transmission, per engine port: whom each is for, its tries so
+	 * far, the pending event it belongs to */
 	uint16_t rst_n[WORKER_MAX_PORTS];
 	struct rte_mbuf *rst_buf[WORKER_MAX_PORTS][WORKER_RST_BUF];
 	uint8_t rst_to[WORKER_MAX_PORTS][WORKER_RST_BUF];
+	uint8_t rst_tries[WORKER_MAX_PORTS][WORKER_RST_BUF];
+	uint16_t rst_pend[WORKER_MAX_PORTS][WORKER_RST_BUF];
+	/* Expiry events in order, each handed to the control thread once its RSTs are
+	 * resolved: a FIFO of WORKER_PENDING slots, [pend_head, pend_tail) modulo. */
+	uint32_t pend_head;
+	uint32_t pend_tail;
+	struct worker_pending pend[WORKER_PENDING];
 	struct rte_ring *events; /**< SP/SC ring of struct flow_event to the control thread */
 	/* Flush in progress: walks the table in bounded steps. */
 	uint32_t flush_seen;	 /**< last flush_seq taken */
@@ -95,6 +120,23 @@ struct worker {
 #define WORKER_EVENT_RING 8192
 #define WORKER_FLUSH_STEP 4096 /**< table entries a flush examines per loop */
 #define WORKER_DUMP_STEP 65536 /**< table entries a dump examines per loop */
+
+/** Poll and send on queue @p queue of pair @p pair's ports (default 0). */
+void worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue);
+
+/**
+ * Let the @p n workers @p ws share pair @p pair (each has added it, each on its own queue):
+ * a flow belongs to one of them by its hash, and frames that reach another are handed over
+ * through lock-free single-producer/single-consumer rings (VPP's handoff). With
+ * @p steer_sw the hash decides for every tracked frame (steering: software, or ports whose
+ * queue choice is not known to be symmetric); else the port's choice is trusted, but QinQ.
+ *
+ * @return 0, or -ENOMEM / -EINVAL (n > WORKER_MAX_SHARE) with nothing changed.
+ */
+int worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw);
+
+/** Take RST mbufs from @p mp (a pool of their own; default: the RX pool). */
+void worker_set_rst_pool(struct worker *w, struct rte_mempool *mp);
 
 /**
  * Create a worker with a flow table of @p capacity flows.
@@ -130,7 +172,11 @@ uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf
  */
 void worker_tick(struct worker *w, uint64_t tsc);
 
-/** Send queued RSTs (each loop does this); what the port refused counts as rst_failed. */
+/**
+ * Send queued RSTs (each loop does this). rst_sent{to} and each expiry event's rsts count
+ * what the port took; what it refused is offered again on the next loops, WORKER_RST_TRIES
+ * times, then counted in rst_failed.
+ */
 void worker_flush_rst(struct worker *w);
 
 /**

@@ -5,9 +5,17 @@
   report.py scenario FILE          print "INSIDE_TAP OUTSIDE_TAP ESTABLISHED_SECONDS"
                                    (first pair; the TCP established timeout of the
                                    default profile, or of the first rule's)
+  report.py pairs FILE             one line per pair: "NAME INSIDE_TAP OUTSIDE_TAP VLAN
+                                   PROFILE ESTABLISHED_SECONDS" (the profile the rules give
+                                   the pair's VLAN)
   report.py client FILE            one line from an eas_ping.py report
   report.py table OUT VARIANT...   verdict table and evidence for OUT/VARIANT/ runs;
                                    writes OUT/verdict.json; exit 0 if every run PASSes
+  report.py phone FILE             what an eas_phone.py run did, in two lines
+  report.py path-table OUT VARIANT...
+                                   the same for runs of the whole path (repro --path):
+                                   who cut, TMG's 500, the phone's resync; writes
+                                   OUT/verdict-path.json
 
 A run directory holds meta.json (written by idlecut-lab: variant, heartbeat, time scale,
 timeout, keepalive, expectation), client.json (eas_ping.py), backend.log (eas_backend.py),
@@ -21,7 +29,7 @@ import re
 import subprocess
 import sys
 
-# A 5xx must arrive at the timeout: not before it (minus clock granularity) and at most
+# The 500 must arrive at the timeout: not before it (minus clock granularity) and at most
 # this late. idlecut's wheel ticks every 1 ms; the rest is the proxy answering.
 EARLY, LATE = 0.05, 1.0
 
@@ -58,6 +66,43 @@ def cmd_scenario(path):
     est = duration(tcp["established"]) if isinstance(tcp, dict) and "established" in tcp \
         else float("nan")
     print(taps[0], taps[1], f"{est:g}")
+    return 0
+
+
+def pair_profile(s, pair):
+    """The profile the scenario's rules give a new flow on this pair (first match wins;
+    only the keys the lab's scenarios use: vlan, pair), else the default profile."""
+    vlan = pair["inside"].get("vlan")
+    for r in s.get("rules") or []:
+        m = r.get("match", {})
+        if "pair" in m and m["pair"] != pair.get("name"):
+            continue
+        if "vlan" in m:
+            vs = m["vlan"] if isinstance(m["vlan"], list) else [m["vlan"]]
+            if vlan not in [int(v) for v in vs if str(v).isdigit()]:
+                continue
+        if set(m) - {"vlan", "pair"}:
+            continue
+        return r["profile"]
+    return s.get("default_profile")
+
+
+def cmd_pairs(path):
+    """One line per pair: NAME INSIDE_TAP OUTSIDE_TAP VLAN PROFILE ESTABLISHED_SECONDS."""
+    import yaml
+    with open(path) as f:
+        s = yaml.safe_load(f)
+    for pair in s["ports"]:
+        for side in ("inside", "outside"):
+            if "tap" not in pair[side]:
+                sys.exit(f"{path}: the lab needs TAP ports; pair {pair.get('name')} {side} "
+                         f"is {pair[side]}")
+        prof = pair_profile(s, pair)
+        tcp = s.get("profiles", {}).get(prof, {}).get("tcp", {})
+        est = duration(tcp["established"]) if isinstance(tcp, dict) and "established" in tcp \
+            else float("nan")
+        print(pair["name"], pair["inside"]["tap"], pair["outside"]["tap"],
+              pair["inside"].get("vlan", 0), prof, f"{est:g}")
     return 0
 
 
@@ -154,9 +199,9 @@ def judge(d):
     why = []
     if r["client_error"]:
         why.append(f"the client got no HTTP answer ({r['client_error']})")
-    if m["expect"] == "5xx":
-        if not (isinstance(r["status"], int) and 500 <= r["status"] <= 599):
-            why.append(f"HTTP {r['status']} instead of 5xx")
+    if m["expect"] == "500":
+        if r["status"] != 500:
+            why.append(f"HTTP {r['status']} instead of 500 (TMG's answer to the reset)")
         el = r["elapsed"]
         if el is None or not (m["timeout"] - EARLY <= el <= m["timeout"] + LATE):
             why.append(f"answer after {fmt_s(el)}, not within [-{EARLY}, +{LATE}] s of the "
@@ -214,7 +259,7 @@ def cmd_table(out, variants):
             be = f"reset at +{r['backend_after']:.2f} s"
         elif r["backend"] == "answered":
             be = "answered 200"
-        exp = (f"5xx at {r['timeout']:g} s" if r["expect"] == "5xx"
+        exp = (f"500 at {r['timeout']:g} s" if r["expect"] == "500"
                else f"200 at {r['hold']:g} s")
         http = str(r["status"]) if r["status"] else "none" if r["client_error"] else "-"
         table.append((r["variant"], hb, to, http,
@@ -245,6 +290,8 @@ def cmd_table(out, variants):
             # "... [error] PID#TID: *N recv() failed (...) while ..., client: ..."
             msg = re.sub(r"^.*\[error\] [0-9#]+: \*[0-9]+ ", "", r["nginx_upstream_error"])
             print(f"  nginx       {d}/nginx-error.log: {msg.split(', client:')[0]}")
+            if r["status"] == 500 and NGINX_RESET in r["nginx_upstream_error"]:
+                print(f"  proxy       {CHAIN}")
         print(f"  capture     {d}/backend.pcap (backend side), {d}/proxy.pcap (proxy side)")
         for side, lines in (("backend", r["pcap_backend_rst"]), ("proxy", r["pcap_proxy_rst"])):
             if lines:
@@ -267,6 +314,282 @@ def cmd_table(out, variants):
     return 0 if ok else 1
 
 
+# ---------------------------------------------------------------- the whole path
+
+# What each pair of the path stands for (the pairs of configs/lab-path/*.yaml).
+ROLES = {"lb": "F5 load-balancer VLAN", "inline": "F5 in-line VLAN"}
+# nginx's log line for the reset, and what TMG said for the same event.
+CHAIN = ("upstream reset -> HTTP 500 (TMG: error 64 ERROR_NETNAME_DELETED; nginx: 104 "
+         "ECONNRESET)")
+NGINX_RESET = "(104: Connection reset by peer)"
+
+
+def pcap_rsts(pcap):
+    """RSTs in a capture: (epoch time, source ip, line)."""
+    out = []
+    for ln in tcpdump(pcap, "tcp[tcpflags] & tcp-rst != 0", ("-tt",)):
+        f = ln.split()
+        # "T IP A.B.C.D.PORT > E.F.G.H.PORT: Flags [R...]"
+        src = f[2].rsplit(".", 1)[0] if len(f) > 2 else "?"
+        out.append((float(f[0]), src, ln))
+    return out
+
+
+def replay_matrix(d, meta):
+    """Where the lab will show what idlecut-replay says about this run's traffic (SPEC
+    §11): replay the backend-side capture (d/backend.pcap, the inline pair's server side)
+    against every preset on the path (configs/lab-path/*.yaml's two profiles, and
+    --preset for configs/f5-fastl4.yaml and f5-standard-tcp.yaml), and print the matrix
+    "profile x flow: cut at +T s / not cut". idlecut-replay is not part of this build
+    yet, so there is no matrix: returns None, and the verdict says so."""
+    return None
+
+
+def judge_path(d):
+    m = json.load(open(os.path.join(d, "meta.json")))
+    scale = m["scale"]
+    phone = jlines(os.path.join(d, "phone.jsonl"))
+    pings = [x for x in phone if x.get("event") == "ping"]
+    summ = next((x for x in phone if x.get("event") == "summary"), {})
+    backend = jlines(os.path.join(d, "backend.log"))
+    summary = (jlines(os.path.join(d, "idlecut.out")) or [None])[-1]
+    events = jlines(os.path.join(d, "events.jsonl"))
+    r = dict(variant=m["variant"], dir=d, scale=scale, via=m["via"], heartbeat=m["heartbeat"],
+             pairs=m["pairs"], expect_cut_by=m["expect_cut_by"], resync_after=m["resync_after"],
+             pings=[dict(n=p["n"], heartbeat=p["heartbeat"], hold=p["hold"],
+                         status=p["status"], ping_status=p.get("ping_status"),
+                         elapsed=p["elapsed"], error=p.get("error")) for p in pings],
+             summary=summary is not None)
+
+    # Expiries with their pair, VLAN, profile, and when after the Ping then in flight.
+    def ping_at(t):
+        before = [p for p in pings if p["t_sent"] <= t]
+        return before[-1] if before else None
+
+    exp = []
+    for e in events:
+        if e.get("event") != "expired" or e.get("proto") != "tcp":
+            continue
+        t = iso(e["time"])
+        p = ping_at(t)
+        exp.append(dict(pair=e.get("pair"), vlan=e.get("vlan"), profile=e.get("profile"),
+                        state=e.get("state"), rst_sent=e.get("rst_sent", 0),
+                        client=f'{e.get("client")}:{e.get("client_port")}',
+                        server=f'{e.get("server")}:{e.get("server_port")}',
+                        ping=p["n"] if p else None,
+                        at=(t - p["t_sent"]) if p else None,
+                        # The idle time at the cut, unscaled: "+300 s" of the verdict. (The
+                        # time since the Ping went out adds the request's few ms, which the
+                        # time scale would magnify.)
+                        idle=e.get("idle_seconds"),
+                        at_real=e["idle_seconds"] / scale if "idle_seconds" in e else None))
+    r["expired"] = exp
+    cuts = [e for e in exp if e["rst_sent"]]
+    r["cut_pairs"] = sorted({e["pair"] for e in cuts})
+    # Captures on both sides of each pair: RSTs, and whether an end sent one itself
+    # (an RST whose source is the end on that capture's side).
+    caps = {"lb": (("lb-client", m["phone_ip"]), ("lb-proxy", m["nginx_ip"])),
+            "inline": (("proxy", m["proxy_ip"]), ("backend", m["backend_ip"]))}
+    r["captures"] = {}
+    for pair, sides in caps.items():
+        for name, own in sides:
+            rs = pcap_rsts(os.path.join(d, name + ".pcap"))
+            r["captures"][name] = dict(pair=pair, rst=len(rs),
+                                       own=sum(1 for x in rs if x[1] == own),
+                                       lines=[x[2] for x in rs])
+    r["bypass_packets"] = len(tcpdump(os.path.join(d, "bypass.pcap"), "tcp port 80"))
+    r["lb_packets"] = len(tcpdump(os.path.join(d, "lb-proxy.pcap"), "tcp port 80"))
+    try:
+        with open(os.path.join(d, "nginx-error.log")) as f:
+            r["nginx_resets"] = sum(1 for ln in f if NGINX_RESET in ln and "upstream" in ln)
+    except OSError:
+        r["nginx_resets"] = 0
+    # The phone's resync and what the backend re-sent for it.
+    r["resync"] = bool(summ.get("resync"))
+    r["resync_after"] = summ.get("resync_after_500s")
+    r["phone_items"] = summ.get("items_received") or {}
+    fs = [b for b in backend if b.get("event") == "foldersync" and b.get("synckey") == "0"]
+    sy = [b for b in backend if b.get("event") == "sync"]
+    r["backend_foldersync0"] = len(fs)
+    r["backend_sync0"] = sorted(b["folder_class"] for b in sy if b.get("synckey") == "0"
+                                and b.get("folder_class"))
+    r["resent"] = {b["folder_class"]: b["items"] for b in sy if b.get("resent")}
+    r["resent_bytes"] = sum(b["bytes"] for b in sy if b.get("resent")) + \
+        sum(b["bytes"] for b in fs)
+
+    why = []
+    n500 = [p for p in pings if p["status"] == 500]
+    statuses = [p["status"] for p in pings]
+    if not pings:
+        why.append("the phone sent no Ping (no phone.jsonl lines)")
+    if m["expect_cut_by"]:
+        tmo = min(m["pairs"][x]["timeout"] for x in m["expect_cut_by"])
+        if statuses != [500] * m["resync_after"]:
+            why.append(f"Ping statuses {statuses}, expected {m['resync_after']} x 500")
+        late = [p for p in n500 if not tmo - EARLY <= p["elapsed"] <= tmo + LATE]
+        if late:
+            why.append("500 not at the %g s timeout: after %s" % (
+                tmo, ", ".join(fmt_s(p["elapsed"]) for p in late)))
+        if r["cut_pairs"] != sorted(m["expect_cut_by"]):
+            why.append(f"RSTs from pairs {r['cut_pairs'] or 'none'}, expected "
+                       f"{sorted(m['expect_cut_by'])} only")
+        bad = [e for e in cuts if e["at"] is None or not tmo - EARLY <= e["at"] <= tmo + LATE]
+        if bad:
+            why.append("a cut not at the timeout: " + ", ".join(
+                f"{e['pair']} at {fmt_s(e['at'])}" for e in bad))
+        if len(cuts) != len(pings) or any(e["rst_sent"] != 2 for e in cuts):
+            why.append(f"{len(cuts)} expiries with RSTs for {len(pings)} Pings (expected one "
+                       "each, 2 RSTs: reset-both)")
+        for name, c in r["captures"].items():
+            want = c["pair"] in m["expect_cut_by"]
+            if want and c["rst"] != len(pings):
+                why.append(f"{c['rst']} RSTs in {name}.pcap, expected {len(pings)}")
+            if not want and c["rst"]:
+                why.append(f"{c['rst']} RSTs in {name}.pcap ({c['pair']} pair), expected none")
+            if c["own"]:
+                why.append(f"an end sent {c['own']} RST itself ({name}.pcap)")
+        if r["nginx_resets"] != len(n500):
+            why.append(f"nginx logged {r['nginx_resets']} upstream resets (104) for "
+                       f"{len(n500)} HTTP 500s")
+        if not r["resync"] or r["resync_after"] != m["resync_after"]:
+            got = f"after {r['resync_after']}" if r["resync"] else "never"
+            why.append(f"full resync {got}, expected after {m['resync_after']} x 500")
+        if r["backend_foldersync0"] != 1 or r["backend_sync0"] != ["Calendar", "Contacts", "Email"]:
+            why.append(f"backend saw FolderSync 0 x {r['backend_foldersync0']} and Sync 0 for "
+                       f"{r['backend_sync0']}, expected once and mail, contacts, calendar")
+        if sorted(r["resent"]) != ["Calendar", "Contacts", "Email"] or \
+                r["resent"] != r["phone_items"]:
+            why.append(f"backend re-sent {r['resent']}, the phone got {r['phone_items']}")
+    else:
+        for p in pings:
+            if (p["status"], p["ping_status"]) != (200, 1):
+                why.append(f"Ping {p['n']}: HTTP {p['status']} (Ping Status "
+                           f"{p['ping_status']}), expected 200 with Ping Status 1")
+            elif not p["hold"] - EARLY <= p["elapsed"] <= p["hold"] + LATE:
+                why.append(f"Ping {p['n']} answered after {fmt_s(p['elapsed'])}, not at its "
+                           f"{p['hold']:g} s heartbeat")
+        if len(pings) != m["max_pings"]:
+            why.append(f"{len(pings)} Pings, expected {m['max_pings']}")
+        if cuts or any(c["rst"] for c in r["captures"].values()):
+            why.append(f"RSTs: from pairs {r['cut_pairs']}, in captures " + ", ".join(
+                f"{k} {c['rst']}" for k, c in r["captures"].items()))
+        if r["resync"] or r["backend_foldersync0"] or r["backend_sync0"]:
+            why.append("the phone resynced")
+    # Where the phone's traffic went: through the lb pair, or around it.
+    if m["via"] == "bypass" and (r["lb_packets"] or not r["bypass_packets"]):
+        why.append(f"phone traffic: {r['lb_packets']} packets through lb, "
+                   f"{r['bypass_packets']} around it; expected around only")
+    if m["via"] == "lb" and (not r["lb_packets"] or r["bypass_packets"]):
+        why.append(f"phone traffic: {r['lb_packets']} packets through lb, "
+                   f"{r['bypass_packets']} around it; expected through lb only")
+    if not r["summary"]:
+        why.append("no counter summary from idlecut")
+    r["verdict"] = "FAIL" if why else "PASS"
+    r["why"] = why
+
+    # The sentences of the verdict.
+    def role(pair):
+        pm = m["pairs"].get(pair, {})
+        return f"{pair} ({ROLES.get(pair, 'pair')} {pm.get('vlan')}, {pm.get('profile')})"
+
+    parts = []
+    for pair in sorted(m["pairs"], key=lambda x: x != "inline"):
+        pc = [e for e in cuts if e["pair"] == pair]
+        if pc:
+            ats = sorted({round(e["at_real"]) for e in pc if e["at_real"] is not None})
+            parts.append(f"cut by: {role(pair)} at " + ", ".join(f"+{a} s" for a in ats) +
+                         (f" ({len(pc)} times, once per Ping)" if len(pc) > 1 else ""))
+    for pair in sorted(m["pairs"]):
+        if not any(e["pair"] == pair for e in cuts):
+            parts.append(f"{pair}: no RST" + (" (not on the phone's path)"
+                                              if pair == "lb" and m["via"] == "bypass" else ""))
+    r["cut_by"] = "; ".join(parts) if cuts else "cut by: nobody; " + "; ".join(parts)
+    r["chain"] = CHAIN if n500 and r["nginx_resets"] else None
+    if r["resync"]:
+        tot = sum(r["resent"].values())
+        r["resync_text"] = (f"full resync: yes, after {r['resync_after']} 500s (backend "
+                            f"re-sent {tot} items, {r['resent_bytes']} bytes: " +
+                            ", ".join(f"{k} {v}" for k, v in sorted(r["resent"].items())) + ")")
+    else:
+        r["resync_text"] = "full resync: no"
+    r["replay"] = replay_matrix(d, m)
+    return r
+
+
+def cmd_path_table(out, variants):
+    rows = [judge_path(os.path.join(out, v)) for v in variants]
+    hdr = ("variant", "phone via", "lb timeout", "inline timeout", "Pings (HTTP, after)",
+           "cut by", "full resync", "verdict")
+    table = []
+    for r in rows:
+        sc = r["scale"]
+
+        def tmo(pair):
+            p = r["pairs"].get(pair, {})
+            return f"{p.get('timeout_real', 0):g} s" + (f" ({p.get('timeout', 0):g})"
+                                                         if sc != 1 else "")
+        pings = " ".join(f"{p['status'] or 'none'}@{p['elapsed']:.2f}" for p in r["pings"])
+        cut = ", ".join(r["cut_pairs"]) or "nobody"
+        rs = f"yes, after {r['resync_after']}" if r["resync"] else "no"
+        table.append((r["variant"], "lb pair" if r["via"] == "lb" else "around lb",
+                      tmo("lb"), tmo("inline"), pings, cut, rs, r["verdict"]))
+    w = [max(len(x[i]) for x in table + [hdr]) for i in range(len(hdr))]
+    line = lambda cells: "  ".join(c.ljust(w[i]) for i, c in enumerate(cells)).rstrip()
+    print(line(hdr))
+    print(line(["-" * n for n in w]))
+    for t in table:
+        print(line(t))
+    print()
+    for r in rows:
+        d = r["dir"]
+        print(f"{r['variant']}: {r['verdict']}" + (" - " + "; ".join(r["why"]) if r["why"]
+                                                  else ""))
+        print(f"  {r['cut_by']}")
+        if r["chain"]:
+            print(f"  {r['chain']}")
+        print(f"  {r['resync_text']}")
+        print(f"  phone       {d}/phone.jsonl ({len(r['pings'])} Pings: " + ", ".join(
+            f"heartbeat {p['heartbeat']} s -> {p['status'] or p['error']}" for p in r["pings"])
+            + ")")
+        print(f"  backend log {d}/backend.log")
+        for e in r["expired"]:
+            if e["rst_sent"]:
+                print(f"  events      {d}/events.jsonl: pair {e['pair']} VLAN {e['vlan']} "
+                      f"profile {e['profile']} {e['state']}, rst_sent={e['rst_sent']}, "
+                      f"{e['client']} -> {e['server']}, +{e['at']:.2f} s into Ping {e['ping']}")
+        print(f"  nginx       {d}/nginx-error.log: {r['nginx_resets']} x \"recv() failed "
+              f"{NGINX_RESET} while reading response header from upstream\"")
+        for name, c in r["captures"].items():
+            print(f"  capture     {d}/{name}.pcap ({c['pair']} pair): {c['rst']} RST"
+                  + (f", {c['own']} sent by the end itself" if c["own"] else ""))
+        print(f"  capture     {d}/bypass.pcap (veth around lb): {r['bypass_packets']} packets "
+              f"to/from nginx :80")
+        print("  replay      " + ("not available (idlecut-replay is not in this build)"
+                                  if r["replay"] is None else str(r["replay"])))
+    ok = all(r["verdict"] == "PASS" for r in rows)
+    with open(os.path.join(out, "verdict-path.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+    return 0 if ok else 1
+
+
+def cmd_phone(path):
+    lines = jlines(path)
+    pings = [x for x in lines if x.get("event") == "ping"]
+    s = next((x for x in lines if x.get("event") == "summary"), None)
+    if not s:
+        print("no summary from the phone")
+        return 0
+    print(", ".join(f"Ping {p['n']} (heartbeat {p['heartbeat']} s): "
+                    + (f"HTTP {p['status']} after {p['elapsed']} s" if p["status"]
+                       else f"no answer ({p.get('error')})") for p in pings))
+    if s.get("resync"):
+        print(f"full resync after {s['resync_after_500s']} consecutive 500s: items "
+              f"{s['items_received']}")
+    else:
+        print("no resync")
+    return 0
+
+
 def cmd_client(path):
     c = (jlines(path) or [{}])[-1]
     if c.get("status"):
@@ -282,6 +605,12 @@ def main():
         return cmd_client(sys.argv[2])
     if len(sys.argv) >= 3 and sys.argv[1] == "scenario":
         return cmd_scenario(sys.argv[2])
+    if len(sys.argv) >= 3 and sys.argv[1] == "pairs":
+        return cmd_pairs(sys.argv[2])
+    if len(sys.argv) >= 3 and sys.argv[1] == "phone":
+        return cmd_phone(sys.argv[2])
+    if len(sys.argv) >= 4 and sys.argv[1] == "path-table":
+        return cmd_path_table(sys.argv[2], sys.argv[3:])
     if len(sys.argv) >= 4 and sys.argv[1] == "table":
         return cmd_table(sys.argv[2], sys.argv[3:])
     sys.exit(__doc__)

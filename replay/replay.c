@@ -269,20 +269,26 @@ cut_new(struct rp_scenario *s)
 	return &s->cuts[s->n_cuts++];
 }
 
-/* Expiry output of engine @s at its current tick: cuts and their RSTs. */
+/*
+ * Expiry output of engine @s at its current tick: cuts and their RSTs. Each RST names the
+ * event of its expiry (engine_rst.ev); the event's own count is the caller's to keep
+ * (engine.h: "honest counts"), here every RST is "sent" once it is written or reported.
+ */
 static void
 drain(struct rp_run *run, struct rp_scenario *s)
 {
 	struct engine *e = s->e;
 	uint64_t now_ns = run->ts0_ns + (uint64_t)e->now * NS_PER_MS;
-	unsigned int r = 0;
+	uint32_t cut_of[ENGINE_EV_MAX];
 
 	for (unsigned int i = 0; i < e->out.n_ev; i++) {
 		const struct flow_event *ev = &e->out.ev[i];
 		struct rp_cut *c = NULL;
 
+		cut_of[i] = RP_NONE;
 		if (ev->reason != FLOW_EV_TIMEOUT && ev->reason != FLOW_EV_FLUSH) {
-			/* no other kind is made by the engine's calls the replay uses */
+			/* an eviction (early-drop, reaper): silent, not an idle cut */
+			s->evicted++;
 		} else if (ev->key.proto == 6 && ev->state >= FLOW_TCP_TIME_WAIT) {
 			s->ended++; /* the connection was already gone: nothing is cut */
 		} else if ((c = cut_new(s)) != NULL) {
@@ -300,15 +306,20 @@ drain(struct rp_run *run, struct rp_scenario *s)
 			c->cut_ns = now_ns;
 			c->last_ns = fi != RP_NONE ? run->flows[fi].last_ns
 						   : now_ns - (uint64_t)ev->idle_ms * NS_PER_MS;
+			cut_of[i] = (uint32_t)(c - s->cuts);
 			if (fi != RP_NONE) {
-				s->open_cut[fi] = (uint32_t)(c - s->cuts);
+				s->open_cut[fi] = cut_of[i];
 				run->flows[fi].flags |= RP_F_CUT;
 			}
 		}
-		for (unsigned int k = 0; k < ev->rsts && r < e->out.n_rst; k++, r++) {
-			const struct engine_rst *rs = &e->out.rst[r];
+	}
+	for (unsigned int r = 0; r < e->out.n_rst; r++) {
+		const struct engine_rst *rs = &e->out.rst[r];
 
-			if (c != NULL && c->n_rst < ENGINE_RST_PER_FLOW) {
+		if (rs->ev < e->out.n_ev && cut_of[rs->ev] != RP_NONE) {
+			struct rp_cut *c = &s->cuts[cut_of[rs->ev]];
+
+			if (c->n_rst < ENGINE_RST_PER_FLOW) {
 				struct rp_rst *x = &c->rst[c->n_rst++];
 
 				x->seq = rs->p.seq;
@@ -316,11 +327,9 @@ drain(struct rp_run *run, struct rp_scenario *s)
 				x->to = rs->to;
 				x->tcp_flags = rs->p.tcp_flags;
 			}
-			out_rst(run, s, now_ns, rs);
 		}
+		out_rst(run, s, now_ns, rs);
 	}
-	for (; r < e->out.n_rst; r++)
-		out_rst(run, s, now_ns, &e->out.rst[r]);
 	engine_out_clear(e);
 }
 

@@ -58,7 +58,7 @@
 /** Longest capture span: ticks are compared modulo 2^32 ms, timeouts are below 2^31. */
 #define RP_SPAN_MAX_MS ((uint64_t)INT32_MAX)
 /** Fates of a flow's records after a cut, by enum engine_what. */
-#define RP_WHAT_COUNT (ENGINE_W_MALFORMED + 1)
+#define RP_WHAT_COUNT (ENGINE_W_OUT_OF_WINDOW + 1)
 
 /** rp_flow.flags */
 #define RP_F_ADOPTED (1u << 0)	     /**< open before the capture began */
@@ -118,6 +118,7 @@ struct rp_scenario {
 	struct rp_cut *cuts;
 	uint32_t n_cuts, cap_cuts;
 	uint64_t ended;	      /**< expiries of connections already closed (TIME_WAIT, CLOSED) */
+	uint64_t evicted;     /**< flows evicted by a full table (early-drop, reaper) */
 	uint64_t out_packets; /**< capture records written to out */
 	uint64_t out_rsts;    /**< injected RSTs written to out */
 	uint64_t out_failed;  /**< RSTs that could not be written in the link type */

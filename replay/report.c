@@ -18,7 +18,7 @@ static const char *const what_names[RP_WHAT_COUNT] = {
 	[ENGINE_W_ADOPTED] = "adopted",	       [ENGINE_W_STRAY_DROP] = "dropped",
 	[ENGINE_W_STRAY_RST] = "rst_answered", [ENGINE_W_UNTRACKED] = "forwarded_untracked",
 	[ENGINE_W_TABLE_FULL] = "table_full",  [ENGINE_W_NOT_FLOW] = "bridged",
-	[ENGINE_W_MALFORMED] = "malformed",
+	[ENGINE_W_MALFORMED] = "malformed",    [ENGINE_W_OUT_OF_WINDOW] = "out_of_window",
 };
 
 const char *
@@ -221,10 +221,10 @@ scenario_table(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 	}
 	fprintf(f,
 		", adopted %llu, packets dropped %llu, RSTs injected %llu, strays answered %llu, "
-		"ended after close %llu\n",
+		"ended after close %llu, evicted %llu\n",
 		(unsigned long long)run->adopted, (unsigned long long)rp_dropped(s),
 		(unsigned long long)rsts_injected(s), (unsigned long long)s->rsts[STATS_RST_STRAY],
-		(unsigned long long)s->ended);
+		(unsigned long long)s->ended, (unsigned long long)s->evicted);
 	if (s->out != NULL)
 		fprintf(f, "  out: %llu capture packets, %llu injected RSTs%s\n",
 			(unsigned long long)s->out_packets, (unsigned long long)s->out_rsts,
@@ -508,11 +508,12 @@ js_scenario(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 	}
 	fprintf(f,
 		"],\"adopted\":%llu,\"packets_dropped\":%llu,\"rsts_injected\":%llu,"
-		"\"strays_answered\":%llu,\"ended_after_close\":%llu,\"timeline_errors\":%u,"
+		"\"strays_answered\":%llu,\"ended_after_close\":%llu,\"evicted\":%llu,\"timeline_"
+		"errors\":%u,"
 		"\"out\":",
 		(unsigned long long)run->adopted, (unsigned long long)rp_dropped(s),
 		(unsigned long long)rsts_injected(s), (unsigned long long)s->rsts[STATS_RST_STRAY],
-		(unsigned long long)s->ended, s->timeline_errors);
+		(unsigned long long)s->ended, (unsigned long long)s->evicted, s->timeline_errors);
 	if (s->out == NULL)
 		fputs("null", f);
 	else

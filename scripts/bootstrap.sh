@@ -13,6 +13,11 @@ PKGS=(
 	# run: dpdk-testpmd and dpdk-telemetry.py, TAP testbeds, traffic and captures
 	dpdk dpdk-dev iproute2 iputils-ping python3 python3-scapy python3-yaml iperf3 tcpdump
 	nginx-light curl gnuplot-nox
+	# a real Prometheus server and promtool (tests/e2e/prometheus_test.sh); man -l for the
+	# install test
+	prometheus man-db groff-base
+	# port kinds: veth offloads for net_af_packet
+	ethtool
 	# hardening: fuzzing and sanitizers
 	clang valgrind
 )
@@ -27,6 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# Debian starts the packaged Prometheus server on *:9090; the tests run their own, on
+	# 127.0.0.1 in a namespace. Stop the one this install just started.
+	if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null &&
+		systemctl is-enabled prometheus.service >/dev/null 2>&1; then
+		systemctl disable --now prometheus.service || true
+	fi
 fi
 
 if [ ! -f "$BUILD/build.ninja" ]; then

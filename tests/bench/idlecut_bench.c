@@ -73,6 +73,7 @@
 #include "port.h"
 #include "snapshot.h"
 #include "stats.h"
+#include "tk_frame.h"
 #include "worker.h"
 
 #define KI 1024u
@@ -102,7 +103,6 @@
 #define PORT_STORM 443
 
 /* Offsets in an untagged IPv4 frame. */
-#define OFF_IP 14
 #define OFF_SRC 26
 #define OFF_DST 30
 #define OFF_L4 34
@@ -201,51 +201,32 @@ struct gen {
 	uint8_t udp[2][FRAME_LEN];
 };
 
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
 /*
- * A template frame from endpoint @dir. Addresses and ports are written per packet, so the
- * IPv4 header checksum is left zero: the dataplane does not verify it, and the frames are
- * never seen by anyone else.
+ * A template frame from endpoint @dir, built once by the test kit. Addresses and ports are
+ * written per packet, so its checksums hold only for the template's zero addresses: the
+ * dataplane does not verify them, and the frames are never seen by anyone else.
  */
 static void
 tmpl_build(uint8_t *b, unsigned int dir, uint8_t proto, uint8_t flags, uint32_t seq, uint32_t ack,
 	   uint16_t len)
 {
 	static const uint8_t mac[2][6] = {{0x02, 0, 0, 0, 0, 0xc1}, {0x02, 0, 0, 0, 0, 0x5e}};
-	uint8_t *ip = b + OFF_IP, *l4 = b + OFF_L4;
-	uint16_t l4h = proto == 6 ? 20 : 8;
+	const struct tk_spec spec = {
+		.dst_mac = mac[dir ^ 1],
+		.src_mac = mac[dir],
+		.family = 4,
+		.ip_frag = TK_IP4_DF,
+		.proto = proto,
+		.tcp_flags = flags,
+		.seq = seq,
+		.ack = ack,
+		.win = 0xffff,
+		.payload_len = len,
+	};
+	uint32_t n = tk_build(b, FRAME_LEN, &spec);
 
-	memset(b, 0, FRAME_LEN);
-	memcpy(b, mac[dir ^ 1], 6);
-	memcpy(b + 6, mac[dir], 6);
-	wr16(b + 12, PARSE_ETH_IPV4);
-	ip[0] = 0x45;
-	wr16(ip + 2, (uint16_t)(20 + l4h + len));
-	wr16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = proto;
-	if (proto == 6) {
-		wr32(l4 + 4, seq);
-		wr32(l4 + 8, ack);
-		l4[12] = 5 << 4;
-		l4[13] = flags;
-		wr16(l4 + 14, 0xffff);
-	} else {
-		wr16(l4 + 4, (uint16_t)(l4h + len));
-	}
+	if (n != FRAME_LEN)
+		die("template frame of %u bytes, expected %d", n, FRAME_LEN);
 }
 
 static void
@@ -406,7 +387,7 @@ scn_fill(struct cfg_scenario *s, enum scn_kind kind, uint32_t capacity)
 		s->pairs[0].side[side].index = g_port[side];
 	}
 	s->capacity = capacity;
-	s->when_full = CFG_FORWARD;
+	s->when_full = CFG_WHEN_FULL_FORWARD;
 	cfg_profile_init_untracked(&s->profiles[CFG_PROFILE_UNTRACKED]);
 	s->n_profiles = 1;
 	s->default_profile = CFG_PROFILE_UNTRACKED;

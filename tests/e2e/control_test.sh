@@ -10,16 +10,23 @@ require dpdk-telemetry.py curl
 write_scn() { # write_scn ESTABLISHED_TIMEOUT
 	cat >"$WORK/scn.yaml.new" <<YAML
 name: control-e2e
-ports: [{name: lab, inside: {tap: i0}, outside: {tap: o0}}]
+steering: auto
+ports: [{name: lab, inside: {tap: i0}, outside: {tap: o0}, mtu: 1500}]
+flow_table: {when_full: drop, reaper: {high: 95%, low: 85%}}
 profiles:
   p: {tcp: {established: $1}, on_timeout: reset-both}
   other: {tcp: {established: 300s}}
+  shown: # no traffic: only for /idlecut/scenario
+    on_timeout: {established: reset-client, default: silent}
+    stray_tcp: {inside: reset, outside: adopt}
+    out_of_window: drop
+    rst_payload: "say \"idle\" \\\\ cut"
 rules:
   - {match: {proto: tcp, dst_port: 9100-9199}, profile: other}
 default_profile: p
 timeline:
   - at: 1s
-    set: {profile: p, tcp.established: 2s}
+    set: {profile: p, tcp.established: 2s, out_of_window: forward}
 YAML
 	mv "$WORK/scn.yaml.new" "$WORK/scn.yaml"
 }
@@ -40,7 +47,7 @@ log "timeline: $(grep '^{' "$WORK/tl.cli")"
 ev() { grep '^{' "$WORK/$1" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
 check "timeline set (30 s -> 2 s at +1 s) cuts the idle connection" [ "$(ev tl.cli event)" = reset ]
 check "... at the new timeout" "$PY" -c "import sys; sys.exit(0 if 1.8 <= $(ev tl.cli after) <= 2.6 else 1)"
-check "timeline event logged" grep -q 'timeline +1.000s (scaled): set profile p: tcp.established=2.000s' "$WORK/idlecut.err"
+check "timeline event logged" grep -q 'timeline +1.000s (scaled): set profile p: tcp.established=2.000s out_of_window=forward$' "$WORK/idlecut.err"
 
 # 2. Telemetry: every command answers through the stock dpdk-telemetry.py.
 tele /idlecut/stats /idlecut/scenario /idlecut/flows,8 >"$WORK/tele.json"
@@ -54,6 +61,18 @@ assert s["flows_expired"]["p"]["established"] == 1, s["flows_expired"]
 assert s["rst_sent"]["client"] == 1 and s["rst_sent"]["server"] == 1
 assert s["timeline_events"] == 1
 assert sc["name"] == "control-e2e" and sc["profiles"]["p"]["tcp_established"] == "2s", sc
+# the keys SPEC section 5 added, as loaded
+assert sc["steering"] == "auto" and sc["when_full"] == "drop", sc
+assert sc["reaper"] == "on" and sc["reaper_high_pct"] == 95 and sc["reaper_low_pct"] == 85, sc
+assert sc["port_pairs"]["lab"]["mtu"] == 1500, sc
+sh = sc["profiles"]["shown"]
+assert sh["on_timeout"] == "silent", sh
+assert sh["on_timeout_by_state"]["established"] == "reset-client", sh
+assert sh["on_timeout_by_state"]["syn_sent"] == "silent", sh
+assert sh["stray_tcp"] == "reset" and sh["stray_tcp_inside"] == "reset", sh
+assert sh["stray_tcp_outside"] == "adopt" and sh["out_of_window"] == "drop", sh
+assert sh["rst_payload"] == 'say "idle" \\ cut' and sh["rst_payload_len"] == 16, sh
+assert sc["profiles"]["p"]["out_of_window"] == "forward", sc
 assert "active" in fl and "sample" in fl
 print("telemetry ok")
 PY

@@ -54,7 +54,7 @@ require() {
 	[ -x "$IDLECUT" ] || die "idlecut binary not found at $IDLECUT (build first)"
 	local c
 	for c in ip "$PY" "$@"; do
-		command -v "$c" >/dev/null 2>&1 || die "missing prerequisite: $c (run: bash tests/install-deps.sh)"
+		command -v "$c" >/dev/null 2>&1 || die "missing prerequisite: $c (run: bash scripts/bootstrap.sh)"
 	done
 }
 
@@ -86,6 +86,13 @@ cleanup() {
 	for ns in "${NETNS[@]:-}"; do
 		[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 	done
+	# The EAL run directories of this test's file prefixes (${ID}, ${ID}tp, ...).
+	rm -rf "/var/run/dpdk/$ID" "/var/run/dpdk/$ID"[a-z]*
+	# Last, once every process is gone: what on_cleanup registered, newest first.
+	local i
+	for ((i = ${#CLEANUP_CMDS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUP_CMDS[$i]}"
+	done
 	if [ "${KEEP_WORK:-0}" = 1 ] || [ $rc -ne 0 ] || [ $FAILS -ne 0 ]; then
 		log "logs kept in $WORK"
 	else
@@ -94,16 +101,26 @@ cleanup() {
 	exit $rc
 }
 EXTRA_PIDS=()
+CLEANUP_CMDS=()
+# on_cleanup COMMAND: run COMMAND (a shell string) at exit, after processes and namespaces.
+on_cleanup() {
+	CLEANUP_CMDS+=("$1")
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Extra EAL options for start_idlecut (e.g. memory options for hugepages).
+IC_EAL=()
+
 # start_idlecut SCENARIO [idlecut options...]: run idlecut in ${ID}dp, wait for its ports.
+# ${ID}dp is created unless the test made it already (to put interfaces in it first).
 start_idlecut() {
 	local scn=$1
 	shift
-	ns_add "${ID}dp"
+	[ -e "/run/netns/${ID}dp" ] || ns_add "${ID}dp"
 	# Not through a shell function: $! must be idlecut itself (ip netns exec execs it).
-	ip netns exec "${ID}dp" "$IDLECUT" --file-prefix "$ID" -- --scenario "$scn" "$@" \
+	ip netns exec "${ID}dp" "$IDLECUT" --file-prefix "$ID" "${IC_EAL[@]}" -- \
+		--scenario "$scn" "$@" \
 		>"$WORK/idlecut.out" 2>"$WORK/idlecut.err" &
 	IC_PID=$!
 	local i

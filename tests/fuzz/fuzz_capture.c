@@ -3,7 +3,8 @@
  * libFuzzer target: the capture-reading path of idlecut-replay. The input is a capture
  * file (pcap or pcapng, any link type); it is read through libpcap from memory, each
  * record is converted to Ethernet (replay/capture.c) and replayed through two flow engines
- * (replay/replay.c: short timeouts, reset-both and stray drop; silent, stray reset and a
+ * (replay/replay.c: short timeouts, reset-both, stray drop inside and adopt outside, a full
+ * table's early-drop; silent, stray reset inside and drop outside, a full table drops, a
  * timeline with a "set" and a "flush"), with
  * --out written (to /dev/null) in the capture's own link type and the report rendered as a
  * table and as JSON (replay/report.c). Invariants are checked with __builtin_trap().
@@ -26,7 +27,7 @@
 #include "replay.h"
 #include "report.h"
 
-#define FUZZ_SPAN_MS 20000 /* capture time: every millisecond of it is an engine step */
+#define FUZZ_SPAN_MS 20000  /* capture time: every millisecond of it is an engine step */
 #define FUZZ_TIME_SCALE 0.1 /* timeouts 6 s and 2 s, handshake 0.5 s, timeline at 3 and 6 s */
 
 #define CHECK(cond)                                                                                \
@@ -50,7 +51,7 @@ scenario(bool silent)
 	s->n_pairs = 1;
 	s->pairs[0].side[0].vlan = silent ? 300 : 0;
 	s->capacity = CFG_CAPACITY_MIN;
-	s->when_full = silent ? CFG_DROP : CFG_FORWARD;
+	s->when_full = silent ? CFG_WHEN_FULL_DROP : CFG_WHEN_FULL_EARLY_DROP;
 	s->n_profiles = 2;
 	cfg_profile_init_untracked(&s->profiles[0]);
 	cfg_profile_init_defaults(&s->profiles[1], "p");
@@ -58,7 +59,11 @@ scenario(bool silent)
 		s->profiles[1].timeout_us[t] = (silent ? 20 : 60) * 1000000ull;
 	s->profiles[1].timeout_us[CFG_TMO_TCP_HANDSHAKE] = 5000000;
 	s->profiles[1].on_timeout = silent ? CFG_ON_TIMEOUT_SILENT : CFG_ON_TIMEOUT_RESET_BOTH;
+	for (unsigned int t = 0; t < CFG_TCP_STATES; t++)
+		s->profiles[1].on_timeout_state[t] = s->profiles[1].on_timeout;
 	s->profiles[1].stray_tcp = silent ? CFG_STRAY_RESET : CFG_STRAY_DROP;
+	s->profiles[1].stray_tcp_side[CFG_SIDE_INSIDE] = s->profiles[1].stray_tcp;
+	s->profiles[1].stray_tcp_side[CFG_SIDE_OUTSIDE] = silent ? CFG_STRAY_DROP : CFG_STRAY_ADOPT;
 	s->profiles[1].malformed = silent ? CFG_DROP : CFG_FORWARD;
 	s->default_profile = 1;
 	if (silent) {

@@ -133,9 +133,21 @@ check_profile(const struct cfg_profile *p, bool builtin)
 	CHECK((unsigned int)p->on_timeout <= CFG_ON_TIMEOUT_SILENT);
 	CHECK((unsigned int)p->stray_tcp <= CFG_STRAY_ADOPT);
 	CHECK((unsigned int)p->malformed <= CFG_DROP);
+	CHECK((unsigned int)p->out_of_window <= CFG_DROP);
 	CHECK(cfg_on_timeout_name(p->on_timeout) != NULL);
 	CHECK(cfg_stray_name(p->stray_tcp) != NULL);
 	CHECK(cfg_verdict_name(p->malformed) != NULL);
+	/* the per-state and per-side forms are always filled; the scalar stray is the inside's */
+	for (unsigned int s = 0; s < CFG_TCP_STATES; s++)
+		CHECK((unsigned int)p->on_timeout_state[s] <= CFG_ON_TIMEOUT_SILENT);
+	for (unsigned int s = 0; s < 2; s++)
+		CHECK((unsigned int)p->stray_tcp_side[s] <= CFG_STRAY_ADOPT);
+	CHECK(p->stray_tcp == p->stray_tcp_side[CFG_SIDE_INSIDE]);
+	/* the RST payload: printable ASCII, its length, terminated */
+	CHECK(p->rst_payload_len < CFG_RST_PAYLOAD_MAX);
+	CHECK(p->rst_payload[p->rst_payload_len] == '\0');
+	for (unsigned int i = 0; i < p->rst_payload_len; i++)
+		CHECK(p->rst_payload[i] >= 0x20 && p->rst_payload[i] <= 0x7e);
 }
 
 static void
@@ -150,6 +162,7 @@ check_set(const struct cfg_set *s)
 		CHECK(s->value <= CFG_STRAY_ADOPT);
 		break;
 	case CFG_FIELD_MALFORMED:
+	case CFG_FIELD_OUT_OF_WINDOW:
 		CHECK(s->value <= CFG_DROP);
 		break;
 	case CFG_FIELD_LOOSE_CLOSE:
@@ -238,10 +251,20 @@ check_scenario(void)
 			CHECK((unsigned int)port->kind <= CFG_PORT_PCI);
 			CHECK(terminated(port->name, sizeof(port->name)));
 			CHECK(port->vlan <= 4094);
+			CHECK(terminated(port->devargs, sizeof(port->devargs)));
+			CHECK(port->devargs[0] == '\0' || port->kind == CFG_PORT_PCI);
 		}
+		CHECK(scn.pairs[i].mtu >= CFG_MTU_MIN && scn.pairs[i].mtu <= CFG_MTU_MAX);
 	}
+	CHECK(scn.steering == CFG_STEERING_AUTO || scn.steering == CFG_STEERING_SOFTWARE);
 	CHECK(scn.capacity >= CFG_CAPACITY_MIN && scn.capacity <= CFG_CAPACITY_MAX);
-	CHECK(scn.when_full == CFG_FORWARD || scn.when_full == CFG_DROP);
+	CHECK((unsigned int)scn.when_full <= CFG_WHEN_FULL_EARLY_DROP);
+	CHECK(strcmp(cfg_when_full_name(scn.when_full), "?") != 0);
+	if (scn.reaper.on)
+		CHECK(scn.reaper.low_pct >= 1 && scn.reaper.low_pct < scn.reaper.high_pct &&
+		      scn.reaper.high_pct <= 100);
+	else
+		CHECK(scn.reaper.low_pct == 0 && scn.reaper.high_pct == 0);
 	CHECK(scn.n_profiles >= 1 && scn.n_profiles <= CFG_MAX_PROFILES);
 	for (unsigned int i = 0; i < scn.n_profiles; i++) {
 		check_profile(&scn.profiles[i], i == CFG_PROFILE_UNTRACKED);

@@ -185,6 +185,23 @@ default_profile: linux-conntrack
   a: &base {tcp: {established: 5m}, stray_tcp: reset}
   b: *base
 """,
+    "added_keys.yaml": """name: added
+steering: software
+ports:
+  - {inside: {pci: "03:00.0", devargs: "rxq_cqe_comp_en=0"}, outside: {pci: "03:00.1"}, mtu: 9000}
+  - {inside: {tap: a}, outside: {tap: b}, mtu: 68}
+flow_table: {capacity: 4096, when_full: early-drop, reaper: {high: 95%, low: 85}}
+profiles:
+  azure: {on_timeout: {established: reset-both, default: silent}, out_of_window: drop}
+  asa: {on_timeout: {fin_wait: silent, closing: silent, syn_sent: reset-client}}
+  nat: {stray_tcp: {inside: reset, outside: drop}, rst_payload: "Idle timeout (tcp)"}
+timeline:
+  - {at: 10s, set: {profile: azure, on_timeout: silent, stray_tcp: adopt, out_of_window: forward}}
+""",
+    "err_added_keys.yaml": HDR + """steering: rss
+flow_table: {when_full: early_drop, reaper: {high: 85%, low: 95%}}
+profiles: {p: {on_timeout: {establishd: silent}, rst_payload: "caf\xc3\xa9"}}
+""",
     "err_duplicate_key.yaml": HDR + "name: again\n",
     "err_unknown_key.yaml": HDR + "profiles: {p: {tcp: {establised: 5s}}}\n",
     "err_duration.yaml": HDR + "profiles: {p: {icmp: -5s, other: 99999999999h}}\n",

@@ -197,7 +197,8 @@ def rst_frames(path):
 
 
 def check_against_model(what, cap, rep, out, timeout, stray):
-    """The report and --out of one scenario (established timeout @timeout, stray_tcp @stray)
+    """The report and --out of one scenario (established timeout @timeout, stray_tcp @stray:
+    "drop", "reset" or {"inside": ..., "outside": ...})
     against the model: exactly the connections with a gap over the timeout are cut, at
     last packet + timeout, with RSTs carrying the numbers the capture implies, present in
     --out at the cut time, and the later segments get what the profile gives strays."""
@@ -239,14 +240,13 @@ def check_against_model(what, cap, rep, out, timeout, stray):
                       want_frames <= found, f"want {want_frames} found {found}")
         later = len(segs) - last_i - 1
         by = c["after"]["by"]
-        if stray == "drop":
-            check(f"{what}: {k[0][1]} its {later} later segments are dropped",
-                  c["after"]["packets"] == later and by.get("dropped", 0) + by.get(
-                      "forwarded_untracked", 0) == later and by.get("dropped", 0) > 0,
-                  f"after {c['after']}")
-        elif stray == "reset":
-            n_rst = sum(1 for s in segs[last_i + 1:] if not s[2].flags & 0x04)
-            check(f"{what}: {k[0][1]} its later segments are answered with an RST",
-                  c["after"]["packets"] == later and by.get("rst_answered", 0) == n_rst,
-                  f"after {c['after']} (expected {n_rst} answered)")
+        # stray_tcp by the side a segment arrives on: the client's on the inside
+        sides = stray if isinstance(stray, dict) else {"inside": stray, "outside": stray}
+        n_rst = sum(1 for sg in segs[last_i + 1:]
+                    if sides["inside" if sg[1] else "outside"] == "reset" and
+                    not sg[2].flags & 0x04)
+        check(f"{what}: {k[0][1]} its {later} later segments get what stray_tcp {stray} "
+              f"gives ({n_rst} answered with an RST, the rest dropped)",
+              c["after"]["packets"] == later and by.get("rst_answered", 0) == n_rst and
+              by.get("dropped", 0) == later - n_rst, f"after {c['after']}")
     return got, want

@@ -65,6 +65,15 @@ fill_view(struct ctl_view *v)
 	snprintf(v->profile[2], CFG_NAME_MAX, "azure_lb");
 	v->n_ports = 4;
 	memcpy(v->ports, ports, sizeof(ports));
+	v->n_workers = 2;
+	for (unsigned int i = 0; i < 2; i++) {
+		v->workers[i].lcore = 1 + i;
+		v->workers[i].rx_packets = 21000 + i;
+		v->workers[i].tx_packets = 22000 + i;
+		v->workers[i].flows_created = 23000 + i;
+		v->workers[i].flows_active = 24000 + i;
+		v->workers[i].handoff_packets = 25000 + i;
+	}
 	for (unsigned int i = 0; i < STATS_MAX_PORTS; i++) {
 		s->rx_packets[i] = 1000 + i;
 		s->rx_bytes[i] = 2000 + i;
@@ -96,6 +105,20 @@ fill_view(struct ctl_view *v)
 	s->late_sum_ns = 1234567890123ull;
 	s->late_count = 153;
 	s->late_max_ns = 9999;
+	for (unsigned int i = 0; i < 4; i++) {
+		struct port_nic *n = &v->nic[i];
+
+		n->stats_ok = true;
+		n->ipackets = 20000 + i;
+		n->opackets = 20100 + i;
+		n->ibytes = 20200 + i;
+		n->obytes = 20300 + i;
+		n->imissed = 20400 + i;
+		n->ierrors = 20500 + i;
+		n->oerrors = 20600 + i;
+		n->rx_nombuf = 20700 + i;
+		n->link_up = i != 1;
+	}
 	v->reloads_ok = 15001;
 	v->reloads_error = 15002;
 	v->events_written = 16001;
@@ -526,9 +549,13 @@ test_render_values(void **state)
 	expect_line(t, "# TYPE idlecut_rx_packets_total counter");
 	expect_line(t, "idlecut_rx_packets_total{port=\"lab/inside\"} 1000");
 	expect_line(t, "idlecut_rx_packets_total{port=\"lab/outside\"} 1001");
-	expect_line(t, "idlecut_rx_packets_total{port=\"b/outside\"} 1007");
+	expect_line(t, "idlecut_worker_rx_packets_total{worker=\"2\"} 21001");
+	expect_line(t, "idlecut_worker_flows_active{worker=\"1\"} 24000");
+	expect_line(t, "idlecut_worker_handoff_packets_total{worker=\"2\"} 25001");
+	/* Per-port counters are by entry (2 * pair + side), not by ethdev port id. */
+	expect_line(t, "idlecut_rx_packets_total{port=\"b/outside\"} 1003");
 	expect_line(t, "idlecut_rx_bytes_total{port=\"lab/outside\"} 2001");
-	expect_line(t, "idlecut_tx_packets_total{port=\"b/outside\"} 3007");
+	expect_line(t, "idlecut_tx_packets_total{port=\"b/outside\"} 3003");
 	expect_line(t, "idlecut_tx_bytes_total{port=\"lab/inside\"} 4000");
 	assert_int_equal(count_prefix(t, "idlecut_rx_packets_total{"), 4);
 
@@ -588,6 +615,40 @@ test_render_values(void **state)
 	free(t);
 }
 
+/* The NIC's counters and link, by entry of ports[] (not by port id). */
+static void
+test_render_nic(void **state)
+{
+	struct ctl_view v;
+	char *t;
+
+	(void)state;
+	fill_view(&v);
+	t = render(&v);
+	expect_line(t, "# TYPE idlecut_port_link_up gauge");
+	expect_line(t, "idlecut_port_link_up{port=\"lab/inside\"} 1");
+	expect_line(t, "idlecut_port_link_up{port=\"lab/outside\"} 0");
+	expect_line(t, "idlecut_port_link_up{port=\"b/outside\"} 1");
+	assert_int_equal(count_prefix(t, "idlecut_port_link_up{"), 4);
+	expect_line(t, "# TYPE idlecut_port_imissed_total counter");
+	expect_line(t, "idlecut_port_ipackets_total{port=\"lab/outside\"} 20001");
+	expect_line(t, "idlecut_port_opackets_total{port=\"b/outside\"} 20103");
+	expect_line(t, "idlecut_port_ibytes_total{port=\"lab/inside\"} 20200");
+	expect_line(t, "idlecut_port_obytes_total{port=\"lab/outside\"} 20301");
+	expect_line(t, "idlecut_port_imissed_total{port=\"b/outside\"} 20403");
+	expect_line(t, "idlecut_port_ierrors_total{port=\"lab/inside\"} 20500");
+	expect_line(t, "idlecut_port_oerrors_total{port=\"lab/outside\"} 20601");
+	expect_line(t, "idlecut_port_rx_nombuf_total{port=\"b/outside\"} 20703");
+	assert_int_equal(count_prefix(t, "idlecut_port_rx_nombuf_total{"), 4);
+	v.nic[1].link_up = true;
+	v.nic[3].link_up = false;
+	free(t);
+	t = render(&v);
+	expect_line(t, "idlecut_port_link_up{port=\"lab/outside\"} 1");
+	expect_line(t, "idlecut_port_link_up{port=\"b/outside\"} 0");
+	free(t);
+}
+
 static void
 test_render_escaping(void **state)
 {
@@ -598,8 +659,8 @@ test_render_escaping(void **state)
 	fill_view(&v);
 	t = render(&v);
 	/* quote, backslash and newline each escaped; nothing else is */
-	expect_line(t, "idlecut_rx_packets_total{port=\"we\\\"ird\\\\pair\\nx/inside\"} 1005");
-	expect_line(t, "idlecut_tx_bytes_total{port=\"we\\\"ird\\\\pair\\nx/inside\"} 4005");
+	expect_line(t, "idlecut_rx_packets_total{port=\"we\\\"ird\\\\pair\\nx/inside\"} 1002");
+	expect_line(t, "idlecut_tx_bytes_total{port=\"we\\\"ird\\\\pair\\nx/inside\"} 4002");
 	free(t);
 
 	/* names that fill their field with no NUL are read to the field's end, no further */
@@ -695,6 +756,7 @@ test_render_format(void **state)
 	t = render(&v);
 	samples = check_format(t);
 	expected = 4 * 4			/* rx/tx packets/bytes x 4 ports */
+		   + 9 * 4			/* NIC: link up and 8 counters x 4 ports */
 		   + STATS_DROP_COUNT		/* drops */
 		   + 2 * 3			/* active, created, closed x 2 */
 		   + 2 * FLOW_STATE_COUNT	/* expired */
@@ -704,7 +766,9 @@ test_render_format(void **state)
 		   + PARSE_MAL_COUNT + 3	/* malformed, fragments, non_ip, untracked */
 		   + STATS_LATE_BUCKETS + 1 + 2 /* histogram */
 		   + 2 + 3 + 1 + 1		/* reloads, events x2, timeline, uptime, info */
-		   + 1;				/* mbufs in use */
+		   + 1				/* mbufs in use */
+		   + 2 + 2 + 2 * 2		/* out_of_window x 2, handoff packets, drops; evicted */
+		   + 5 * 2;			/* per worker: 5 series x 2 workers */
 	assert_int_equal(samples, expected);
 	free(t);
 }
@@ -1192,6 +1256,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render_values),
+		cmocka_unit_test(test_render_nic),
 		cmocka_unit_test(test_render_escaping),
 		cmocka_unit_test(test_render_histogram),
 		cmocka_unit_test(test_render_zero_view),

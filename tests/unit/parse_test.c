@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * parse_frame() tests. Frames are built in plain buffers by the small builders below and
+ * parse_frame() tests. Frames are built in plain buffers by the test kit (tests/lib) and
  * always parsed from a copy placed at the very end of a malloc'd block of exactly the
  * frame's length, so that any read past len is a heap overread that valgrind or ASan
  * reports. parse_info is poisoned before each call so that a field the parser forgot to
@@ -16,8 +16,7 @@
 #include <cmocka.h>
 
 #include "parse.h"
-
-#define PKT_MAX 4096
+#include "tk_frame.h"
 
 #define P_ICMP 1
 #define P_TCP 6
@@ -62,184 +61,37 @@ static const uint8_t v4b[4] = {V4B};
 static const uint8_t v6a[16] = {V6A};
 static const uint8_t v6b[16] = {V6B};
 
-/* A frame under construction; header offsets whose length finish() patches, 0 = none. */
-struct pkt {
-	uint8_t b[PKT_MAX];
-	uint32_t len;
-	uint32_t ip4, ip6, udp;
-};
-
+/*
+ * Frames come from the test kit's builder (tests/lib/tk_frame.h), which also sets lengths
+ * and checksums in tk_finish(); the parser checks no checksum, so they change nothing here.
+ * The frames of this file go between these MACs and addresses, with an IPv4 ID and an IPv6
+ * flow label that must not matter either.
+ */
 static void
-w16(uint8_t *h, uint16_t v)
+eth(struct tk_pkt *p, uint16_t type)
 {
-	h[0] = (uint8_t)(v >> 8);
-	h[1] = (uint8_t)v;
-}
+	static const uint8_t mac_dst[6] = {2, 0, 0, 0, 0, 1}, mac_src[6] = {2, 0, 0, 0, 0, 2};
 
-static void
-w32(uint8_t *h, uint32_t v)
-{
-	w16(h, (uint16_t)(v >> 16));
-	w16(h + 2, (uint16_t)v);
-}
-
-static uint8_t *
-put(struct pkt *p, uint32_t n)
-{
-	uint8_t *h = p->b + p->len;
-
-	assert_true(p->len + n <= PKT_MAX);
-	memset(h, 0, n);
-	p->len += n;
-	return h;
-}
-
-/* Starts a frame. */
-static void
-eth(struct pkt *p, uint16_t type)
-{
-	static const uint8_t macs[12] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2};
-	uint8_t *h;
-
-	memset(p, 0, sizeof(*p));
-	h = put(p, 14);
-	memcpy(h, macs, sizeof(macs));
-	w16(h + 12, type);
-}
-
-/* The TPID is the previous ethertype; @p type is the one after this tag. */
-static void
-vlan(struct pkt *p, uint16_t tci, uint16_t type)
-{
-	uint8_t *h = put(p, 4);
-
-	w16(h, tci);
-	w16(h + 2, type);
+	tk_eth(p, mac_dst, mac_src, type);
 }
 
 /* @p opt_len: a multiple of 4, filled with NOPs. */
 static void
-ipv4(struct pkt *p, uint8_t proto, uint32_t opt_len)
+ipv4(struct tk_pkt *p, uint8_t proto, uint32_t opt_len)
 {
-	uint8_t *h = put(p, 20 + opt_len);
+	uint8_t *h = tk_ipv4(p, v4a, v4b, proto, opt_len);
 
-	p->ip4 = (uint32_t)(h - p->b);
-	h[0] = (uint8_t)(0x40 | (20 + opt_len) / 4);
-	w16(h + 4, 0x1234);
-	h[8] = 64;
-	h[9] = proto;
-	memcpy(h + 12, v4a, 4);
-	memcpy(h + 16, v4b, 4);
-	memset(h + 20, 1, opt_len);
+	if (h != NULL)
+		tk_wr16(h + 4, 0x1234);
 }
 
 static void
-ipv4_frag(struct pkt *p, uint16_t offset8, int more)
+ipv6(struct tk_pkt *p, uint8_t nh)
 {
-	w16(p->b + p->ip4 + 6, (uint16_t)(offset8 | (more ? 0x2000 : 0)));
-}
+	uint8_t *h = tk_ipv6(p, v6a, v6b, nh);
 
-static void
-ipv6(struct pkt *p, uint8_t nh)
-{
-	uint8_t *h = put(p, 40);
-
-	p->ip6 = (uint32_t)(h - p->b);
-	h[0] = 0x60;
-	h[3] = 0x42; /* flow label, must not matter */
-	h[6] = nh;
-	h[7] = 64;
-	memcpy(h + 8, v6a, 16);
-	memcpy(h + 24, v6b, 16);
-}
-
-/* Extension header of @p type, @p len bytes (multiple of 8), followed by @p nh. */
-static void
-ext6(struct pkt *p, uint8_t type, uint8_t nh, uint32_t len)
-{
-	uint8_t *h = put(p, len);
-
-	h[0] = nh;
-	h[1] = (uint8_t)(type == P_AH ? len / 4 - 2 : len / 8 - 1);
-}
-
-static void
-frag6(struct pkt *p, uint8_t nh, uint16_t offset8, int more)
-{
-	uint8_t *h = put(p, 8);
-
-	h[0] = nh;
-	w16(h + 2, (uint16_t)(offset8 << 3 | (more ? 1 : 0)));
-	w32(h + 4, 0xdeadbeef);
-}
-
-/* @p flags: the whole flags byte (ECE/CWR included); @p opt_len: multiple of 4. */
-static void
-tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-    uint16_t win, uint32_t opt_len)
-{
-	uint8_t *h = put(p, 20 + opt_len);
-
-	w16(h, sport);
-	w16(h + 2, dport);
-	w32(h + 4, seq);
-	w32(h + 8, ack);
-	h[12] = (uint8_t)((20 + opt_len) / 4 << 4);
-	h[13] = flags;
-	w16(h + 14, win);
-	w16(h + 16, 0xbeef);
-	memset(h + 20, 1, opt_len);
-}
-
-static void
-udp(struct pkt *p, uint16_t sport, uint16_t dport)
-{
-	uint8_t *h = put(p, 8);
-
-	p->udp = (uint32_t)(h - p->b);
-	w16(h, sport);
-	w16(h + 2, dport);
-}
-
-static void
-icmp(struct pkt *p, uint8_t type, uint8_t code, uint16_t id)
-{
-	uint8_t *h = put(p, 8);
-
-	h[0] = type;
-	h[1] = code;
-	w16(h + 4, id);
-	w16(h + 6, 1);
-}
-
-static void
-payload(struct pkt *p, uint32_t n)
-{
-	uint8_t *h = put(p, n);
-
-	for (uint32_t i = 0; i < n; i++)
-		h[i] = (uint8_t)(i * 7 + 3);
-}
-
-/* IPv4 total length, IPv6 payload length and UDP length from what was appended. */
-static void
-finish(struct pkt *p)
-{
-	if (p->ip4)
-		w16(p->b + p->ip4 + 2, (uint16_t)(p->len - p->ip4));
-	if (p->ip6)
-		w16(p->b + p->ip6 + 4, (uint16_t)(p->len - p->ip6 - 40));
-	if (p->udp)
-		w16(p->b + p->udp + 4, (uint16_t)(p->len - p->udp));
-}
-
-/* Ethernet padding, after finish() so that no length field covers it. */
-static void
-pad(struct pkt *p, uint32_t to)
-{
-	uint32_t n = p->len < to ? to - p->len : 0;
-
-	memset(put(p, n), 0xee, n);
+	if (h != NULL)
+		h[3] = 0x42;
 }
 
 /* Parses the first @p len bytes of @p frame from the end of an exactly sized heap block. */
@@ -262,8 +114,9 @@ run(const uint8_t *frame, uint32_t len, struct parse_info *pi)
 }
 
 static enum parse_status
-run_pkt(const struct pkt *p, struct parse_info *pi)
+run_pkt(const struct tk_pkt *p, struct parse_info *pi)
 {
+	assert_false(p->overflow);
 	return run(p->b, p->len, pi);
 }
 
@@ -297,7 +150,7 @@ check_info(const struct parse_info *got, const struct parse_info *exp)
 }
 
 static void
-expect_ip(const struct pkt *p, const struct parse_info *exp)
+expect_ip(const struct tk_pkt *p, const struct parse_info *exp)
 {
 	struct parse_info pi;
 
@@ -306,7 +159,7 @@ expect_ip(const struct pkt *p, const struct parse_info *exp)
 }
 
 static void
-expect_status(const struct pkt *p, enum parse_status want)
+expect_status(const struct tk_pkt *p, enum parse_status want)
 {
 	struct parse_info pi;
 	enum parse_status st = run_pkt(p, &pi);
@@ -351,14 +204,14 @@ test_status_names(void **state)
 static void
 test_tcp_v4(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 0);
-	tcp(&p, 40000, 443, 0x01020304, 0xa0b0c0d0, F_PSH | F_ACK, 0xfedc, 0);
-	payload(&p, 100);
-	finish(&p);
+	tk_tcp(&p, 40000, 443, 0x01020304, 0xa0b0c0d0, F_PSH | F_ACK, 0xfedc, 0);
+	tk_payload(&p, 100);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 4,
 			      .proto = P_TCP,
@@ -381,14 +234,14 @@ test_tcp_v4(void **state)
 static void
 test_tcp_v4_options(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	/* IHL 15 (40 option bytes) and TCP data offset 15 (40 option bytes). */
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 40);
-	tcp(&p, 1, 65535, 0xffffffff, 0, F_SYN | F_ECE | F_CWR, 65535, 40);
-	finish(&p);
+	tk_tcp(&p, 1, 65535, 0xffffffff, 0, F_SYN | F_ECE | F_CWR, 65535, 40);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 4,
 			      .proto = P_TCP,
@@ -410,7 +263,7 @@ test_tcp_v4_options(void **state)
 static void
 test_tcp_v4_padding(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	const struct parse_info exp = {
 		.family = 4,
 		.proto = P_TCP,
@@ -432,30 +285,30 @@ test_tcp_v4_padding(void **state)
 	/* A bare ACK is 54 bytes; the NIC pads it to 60. The padding is not TCP payload. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 0);
-	tcp(&p, 1234, 80, 7, 9, F_ACK, 512, 0);
-	finish(&p);
-	pad(&p, 60);
+	tk_tcp(&p, 1234, 80, 7, 9, F_ACK, 512, 0);
+	tk_finish(&p);
+	tk_pad(&p, 60, 0xee);
 	assert_int_equal(p.len, 60);
 	expect_ip(&p, &exp);
 
 	/* Lots of trailing junk changes nothing either. */
-	pad(&p, 1500);
+	tk_pad(&p, 1500, 0xee);
 	expect_ip(&p, &exp);
 }
 
 static void
 test_vlan_single(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	/* PCP 7, DEI 1, VID 100: only the VID is recorded. */
 	eth(&p, 0x8100);
-	vlan(&p, 0xf064, 0x0800);
+	tk_vlan(&p, 0xf064, 0x0800);
 	ipv4(&p, P_UDP, 0);
-	udp(&p, 5353, 53);
-	payload(&p, 30);
-	finish(&p);
+	tk_udp(&p, 5353, 53);
+	tk_payload(&p, 30);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .vlan = {100, 0},
 			      .tpid = {0x8100, 0},
@@ -477,17 +330,17 @@ static void
 test_vlan_qinq(void **state)
 {
 	static const uint16_t tpids[][2] = {{0x88a8, 0x8100}, {0x8100, 0x8100}, {0x88a8, 0x88a8}};
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(tpids) / sizeof(tpids[0]); i++) {
 		eth(&p, tpids[i][0]);
-		vlan(&p, 0x0fff, tpids[i][1]);
-		vlan(&p, 0x2001, 0x86dd);
+		tk_vlan(&p, 0x0fff, tpids[i][1]);
+		tk_vlan(&p, 0x2001, 0x86dd);
 		ipv6(&p, P_TCP);
-		tcp(&p, 22, 50000, 1, 2, F_FIN | F_ACK, 3, 12);
-		payload(&p, 5);
-		finish(&p);
+		tk_tcp(&p, 22, 50000, 1, 2, F_FIN | F_ACK, 3, 12);
+		tk_payload(&p, 5);
+		tk_finish(&p);
 		expect_ip(&p, &(struct parse_info){
 				      .vlan = {4095, 1},
 				      .tpid = {tpids[i][0], tpids[i][1]},
@@ -514,14 +367,14 @@ test_vlan_qinq(void **state)
 static void
 test_udp_v6(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	eth(&p, 0x86dd);
 	ipv6(&p, P_UDP);
-	udp(&p, 443, 61000);
-	payload(&p, 1200);
-	finish(&p);
+	tk_udp(&p, 443, 61000);
+	tk_payload(&p, 1200);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_UDP,
@@ -539,17 +392,17 @@ test_udp_v6(void **state)
 static void
 test_udp_short_length_ok(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	/* UDP length 8 inside a longer IP datagram: legal, the rest is IP-level slack. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_UDP, 0);
-	udp(&p, 1, 2);
-	payload(&p, 10);
-	finish(&p);
-	w16(p.b + p.udp + 4, 8);
+	tk_udp(&p, 1, 2);
+	tk_payload(&p, 10);
+	tk_finish(&p);
+	tk_wr16(p.b + p.udp + 4, 8);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_IP);
 	assert_int_equal(pi.l4_len, 18);
 	assert_int_equal(pi.sport, 1);
@@ -560,15 +413,15 @@ static void
 test_icmp_v4(void **state)
 {
 	static const uint8_t echo_types[] = {8, 0};
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(echo_types); i++) {
 		eth(&p, 0x0800);
 		ipv4(&p, P_ICMP, 0);
-		icmp(&p, echo_types[i], 0, 0x4321);
-		payload(&p, 56);
-		finish(&p);
+		tk_icmp(&p, echo_types[i], 0, 0x4321, 1);
+		tk_payload(&p, 56);
+		tk_finish(&p);
 		expect_ip(&p, &(struct parse_info){
 				      .family = 4,
 				      .proto = P_ICMP,
@@ -588,10 +441,10 @@ test_icmp_v4(void **state)
 	/* Port unreachable: not echo, ports 0; 4 bytes are enough. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_ICMP, 0);
-	icmp(&p, 3, 3, 0x9999);
-	finish(&p);
+	tk_icmp(&p, 3, 3, 0x9999, 1);
+	tk_finish(&p);
 	p.len -= 4;
-	finish(&p);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 4,
 			      .proto = P_ICMP,
@@ -608,8 +461,8 @@ test_icmp_v4(void **state)
 	/* ICMPv6 numbering means nothing under IPv4: type 128 is not an echo there. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_ICMP, 0);
-	icmp(&p, 128, 0, 5);
-	finish(&p);
+	tk_icmp(&p, 128, 0, 5, 1);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 4,
 			      .proto = P_ICMP,
@@ -626,7 +479,7 @@ test_icmp_v4(void **state)
 static void
 test_icmp_v6(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
@@ -636,9 +489,9 @@ test_icmp_v6(void **state)
 
 		eth(&p, 0x86dd);
 		ipv6(&p, P_ICMPV6);
-		icmp(&p, (uint8_t)type, 9, 0x0bad);
-		payload(&p, 16);
-		finish(&p);
+		tk_icmp(&p, (uint8_t)type, 9, 0x0bad, 1);
+		tk_payload(&p, 16);
+		tk_finish(&p);
 		expect_ip(&p, &(struct parse_info){
 				      .family = 6,
 				      .proto = P_ICMPV6,
@@ -660,8 +513,8 @@ test_icmp_v6(void **state)
 	/* Proto 1 under IPv6 is an "other" protocol: no ICMP fields. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_ICMP);
-	icmp(&p, 8, 0, 7);
-	finish(&p);
+	tk_icmp(&p, 8, 0, 7, 1);
+	tk_finish(&p);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_IP);
 	assert_int_equal(pi.proto, P_ICMP);
 	assert_int_equal(pi.flags, 0);
@@ -672,13 +525,13 @@ test_icmp_v6(void **state)
 static void
 test_other_protocols(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	eth(&p, 0x0800);
 	ipv4(&p, P_GRE, 4);
-	payload(&p, 3); /* "other" needs no bytes at all past IP */
-	finish(&p);
+	tk_payload(&p, 3); /* "other" needs no bytes at all past IP */
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 4,
 			      .proto = P_GRE,
@@ -692,7 +545,7 @@ test_other_protocols(void **state)
 
 	eth(&p, 0x0800);
 	ipv4(&p, P_ESP, 0);
-	finish(&p);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 4,
 			      .proto = P_ESP,
@@ -705,8 +558,8 @@ test_other_protocols(void **state)
 
 	eth(&p, 0x86dd);
 	ipv6(&p, P_SCTP);
-	payload(&p, 12);
-	finish(&p);
+	tk_payload(&p, 12);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_SCTP,
@@ -721,9 +574,9 @@ test_other_protocols(void **state)
 	/* ESP ends the extension chain: what follows is encrypted. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_DSTOPTS);
-	ext6(&p, P_DSTOPTS, P_ESP, 8);
-	payload(&p, 40);
-	finish(&p);
+	tk_ipv6_ext(&p, P_DSTOPTS, P_ESP, 8);
+	tk_payload(&p, 40);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_ESP,
@@ -738,8 +591,8 @@ test_other_protocols(void **state)
 	/* No next header with payload length 0 is not a jumbogram. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_NONE);
-	finish(&p);
-	pad(&p, 64);
+	tk_finish(&p);
+	tk_pad(&p, 64, 0xee);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_NONE,
@@ -754,9 +607,9 @@ test_other_protocols(void **state)
 	/* 59 after an extension header, with bytes behind it that must be ignored. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_HOP);
-	ext6(&p, P_HOP, P_NONE, 8);
-	payload(&p, 6);
-	finish(&p);
+	tk_ipv6_ext(&p, P_HOP, P_NONE, 8);
+	tk_payload(&p, 6);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_NONE,
@@ -772,22 +625,22 @@ test_other_protocols(void **state)
 static void
 test_ipv6_ext_chain(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	/* Eight headers (the maximum), every kind, varied sizes, then TCP. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_HOP);
-	ext6(&p, P_HOP, P_ROUTING, 8);
-	ext6(&p, P_ROUTING, P_DSTOPTS, 24);
-	ext6(&p, P_DSTOPTS, P_AH, 16);
-	ext6(&p, P_AH, P_MH, 12); /* AH: (1 + 2) * 4 */
-	ext6(&p, P_MH, P_HIP, 8);
-	ext6(&p, P_HIP, P_SHIM6, 40);
-	ext6(&p, P_SHIM6, P_FRAG, 8);
-	frag6(&p, P_TCP, 0, 0); /* atomic fragment: no flag */
-	tcp(&p, 8080, 9090, 100, 200, F_RST, 0, 0);
-	finish(&p);
+	tk_ipv6_ext(&p, P_HOP, P_ROUTING, 8);
+	tk_ipv6_ext(&p, P_ROUTING, P_DSTOPTS, 24);
+	tk_ipv6_ext(&p, P_DSTOPTS, P_AH, 16);
+	tk_ipv6_ext(&p, P_AH, P_MH, 12); /* AH: (1 + 2) * 4 */
+	tk_ipv6_ext(&p, P_MH, P_HIP, 8);
+	tk_ipv6_ext(&p, P_HIP, P_SHIM6, 40);
+	tk_ipv6_ext(&p, P_SHIM6, P_FRAG, 8);
+	tk_ipv6_frag(&p, P_TCP, 0, 0); /* atomic fragment: no flag */
+	tk_tcp(&p, 8080, 9090, 100, 200, F_RST, 0, 0);
+	tk_finish(&p);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_TCP,
@@ -808,14 +661,14 @@ test_ipv6_ext_chain(void **state)
 static void
 test_ipv6_padding(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	eth(&p, 0x86dd);
 	ipv6(&p, P_UDP);
-	udp(&p, 10, 20);
-	finish(&p);
-	pad(&p, 200);
+	tk_udp(&p, 10, 20);
+	tk_finish(&p);
+	tk_pad(&p, 200, 0xee);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_UDP,
@@ -860,7 +713,7 @@ test_tcp_flag_combos(void **state)
 		{F_SYN | F_RST | F_ACK | F_PSH, PARSE_MAL_TCP_FLAGS},
 		{0xff, PARSE_MAL_TCP_FLAGS},
 	};
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
@@ -869,9 +722,9 @@ test_tcp_flag_combos(void **state)
 
 		eth(&p, 0x0800);
 		ipv4(&p, P_TCP, 0);
-		tcp(&p, 3000, 4000, 0x11223344, 0x55667788, cases[i].flags, 999, 4);
-		payload(&p, 7);
-		finish(&p);
+		tk_tcp(&p, 3000, 4000, 0x11223344, 0x55667788, cases[i].flags, 999, 4);
+		tk_payload(&p, 7);
+		tk_finish(&p);
 		st = run_pkt(&p, &pi);
 		if (st != cases[i].st)
 			fail_msg("flags 0x%02x: got %s", cases[i].flags, parse_status_name(st));
@@ -894,17 +747,17 @@ test_tcp_flag_combos(void **state)
 static void
 test_fragments_v4(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	/* First fragment: MF, offset 0; L4 parsed from what is there. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 0);
-	tcp(&p, 5000, 6000, 1, 0, F_SYN, 100, 0);
-	payload(&p, 16);
-	finish(&p);
-	ipv4_frag(&p, 0, 1);
+	tk_tcp(&p, 5000, 6000, 1, 0, F_SYN, 100, 0);
+	tk_payload(&p, 16);
+	tk_finish(&p);
+	tk_ipv4_frag(&p, TK_IP4_MF);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 4,
 			      .proto = P_TCP,
@@ -924,7 +777,7 @@ test_fragments_v4(void **state)
 		      });
 
 	/* DF is not a fragment. */
-	w16(p.b + p.ip4 + 6, 0x4000);
+	tk_wr16(p.b + p.ip4 + 6, 0x4000);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_IP);
 	assert_int_equal(pi.flags, 0);
 
@@ -933,7 +786,7 @@ test_fragments_v4(void **state)
 		static const uint16_t offs[] = {1, 185, 0x1fff};
 
 		for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
-			ipv4_frag(&p, offs[i], more);
+			tk_ipv4_frag(&p, (uint16_t)(offs[i] | (more ? TK_IP4_MF : 0)));
 			assert_int_equal(run_pkt(&p, &pi), PARSE_FRAGMENT);
 			assert_int_equal(pi.family, 4);
 			assert_int_equal(pi.proto, P_TCP);
@@ -946,27 +799,27 @@ test_fragments_v4(void **state)
 	/* A non-first fragment that begins with junk is not mistaken for a bad TCP header. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 0);
-	payload(&p, 3);
-	finish(&p);
-	ipv4_frag(&p, 100, 0);
+	tk_payload(&p, 3);
+	tk_finish(&p);
+	tk_ipv4_frag(&p, 100);
 	expect_status(&p, PARSE_FRAGMENT);
 }
 
 static void
 test_fragments_v4_udp(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	/* The first fragment of a 3000-byte UDP datagram: its length covers all of it. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_UDP, 0);
-	udp(&p, 53, 33333);
-	payload(&p, 1472);
-	finish(&p);
-	w16(p.b + p.udp + 4, 3000);
-	ipv4_frag(&p, 0, 1);
+	tk_udp(&p, 53, 33333);
+	tk_payload(&p, 1472);
+	tk_finish(&p);
+	tk_wr16(p.b + p.udp + 4, 3000);
+	tk_ipv4_frag(&p, TK_IP4_MF);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_IP);
 	assert_int_equal(pi.flags, PARSE_F_FRAG_FIRST);
 	assert_int_equal(pi.sport, 53);
@@ -974,31 +827,31 @@ test_fragments_v4_udp(void **state)
 	assert_int_equal(pi.l4_len, 1480);
 
 	/* The lower bound still holds. */
-	w16(p.b + p.udp + 4, 7);
+	tk_wr16(p.b + p.udp + 4, 7);
 	expect_status(&p, PARSE_MAL_UDP_LENGTH);
 
 	/* Unfragmented, the same length is a lie. */
-	w16(p.b + p.udp + 4, 3000);
-	ipv4_frag(&p, 0, 0);
+	tk_wr16(p.b + p.udp + 4, 3000);
+	tk_ipv4_frag(&p, 0);
 	expect_status(&p, PARSE_MAL_UDP_LENGTH);
 }
 
 static void
 test_fragments_v6(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	/* First fragment behind a hop-by-hop header. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_HOP);
-	ext6(&p, P_HOP, P_FRAG, 8);
-	frag6(&p, P_UDP, 0, 1);
-	udp(&p, 4500, 4501);
-	payload(&p, 64);
-	finish(&p);
-	w16(p.b + p.udp + 4, 5000);
+	tk_ipv6_ext(&p, P_HOP, P_FRAG, 8);
+	tk_ipv6_frag(&p, P_UDP, 0, 1);
+	tk_udp(&p, 4500, 4501);
+	tk_payload(&p, 64);
+	tk_finish(&p);
+	tk_wr16(p.b + p.udp + 4, 5000);
 	expect_ip(&p, &(struct parse_info){
 			      .family = 6,
 			      .proto = P_UDP,
@@ -1020,9 +873,9 @@ test_fragments_v6(void **state)
 		for (size_t i = 0; i < 2; i++) {
 			eth(&p, 0x86dd);
 			ipv6(&p, P_FRAG);
-			frag6(&p, P_UDP, offs[i], more);
-			payload(&p, 5);
-			finish(&p);
+			tk_ipv6_frag(&p, P_UDP, offs[i], more);
+			tk_payload(&p, 5);
+			tk_finish(&p);
 			assert_int_equal(run_pkt(&p, &pi), PARSE_FRAGMENT);
 			assert_int_equal(pi.family, 6);
 			assert_int_equal(pi.proto, P_UDP);
@@ -1052,13 +905,13 @@ test_non_ip(void **state)
 {
 	static const uint16_t types[] = {0x0000, 0x0026, 0x05dc, 0x05ff, 0x0600, 0x0806,
 					 0x88cc, 0x8847, 0x86de, 0x0801, 0xffff};
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		eth(&p, types[i]);
-		payload(&p, 46);
+		tk_payload(&p, 46);
 		assert_int_equal(run_pkt(&p, &pi), PARSE_NON_IP);
 		assert_int_equal(pi.ethertype, types[i]);
 		assert_int_equal(pi.n_vlan, 0);
@@ -1070,8 +923,8 @@ test_non_ip(void **state)
 
 	/* Tagged ARP: VLAN still recorded so the caller can count it per VLAN. */
 	eth(&p, 0x8100);
-	vlan(&p, 42, 0x0806);
-	payload(&p, 28);
+	tk_vlan(&p, 42, 0x0806);
+	tk_payload(&p, 28);
 	expect_status(&p, PARSE_NON_IP);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_NON_IP);
 	assert_int_equal(pi.n_vlan, 1);
@@ -1086,18 +939,18 @@ static void
 test_vlan_depth(void **state)
 {
 	static const uint16_t t[] = {0x8100, 0x88a8};
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	for (int i = 0; i < 8; i++) {
 		eth(&p, t[i & 1]);
-		vlan(&p, 1, t[i >> 1 & 1]);
-		vlan(&p, 2, t[i >> 2 & 1]);
-		vlan(&p, 3, 0x0800);
+		tk_vlan(&p, 1, t[i >> 1 & 1]);
+		tk_vlan(&p, 2, t[i >> 2 & 1]);
+		tk_vlan(&p, 3, 0x0800);
 		ipv4(&p, P_UDP, 0);
-		udp(&p, 1, 2);
-		finish(&p);
+		tk_udp(&p, 1, 2);
+		tk_finish(&p);
 		assert_int_equal(run_pkt(&p, &pi), PARSE_MAL_VLAN_DEPTH);
 		assert_int_equal(pi.n_vlan, 2);
 		/* The third TPID alone decides it: the tag need not even be there. */
@@ -1109,14 +962,14 @@ test_vlan_depth(void **state)
 static void
 test_ipv4_header(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 0);
-	tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
-	finish(&p);
+	tk_tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
+	tk_finish(&p);
 
 	/* Version: 6 (an IPv6 packet under the IPv4 ethertype), 0, 15. */
 	for (int v = 0; v < 16; v++) {
@@ -1143,46 +996,46 @@ test_ipv4_header(void **state)
 static void
 test_ipv4_length(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	eth(&p, 0x0800);
 	ipv4(&p, P_UDP, 8);
-	udp(&p, 1, 2);
-	payload(&p, 4);
-	finish(&p); /* total length 40 */
+	tk_udp(&p, 1, 2);
+	tk_payload(&p, 4);
+	tk_finish(&p); /* total length 40 */
 
-	w16(p.b + 16, 41); /* one past the frame */
+	tk_wr16(p.b + 16, 41); /* one past the frame */
 	expect_status(&p, PARSE_MAL_IPV4_LENGTH);
-	w16(p.b + 16, 0xffff);
+	tk_wr16(p.b + 16, 0xffff);
 	expect_status(&p, PARSE_MAL_IPV4_LENGTH);
-	w16(p.b + 16, 27); /* shorter than the 28-byte header */
+	tk_wr16(p.b + 16, 27); /* shorter than the 28-byte header */
 	expect_status(&p, PARSE_MAL_IPV4_LENGTH);
-	w16(p.b + 16, 0);
+	tk_wr16(p.b + 16, 0);
 	expect_status(&p, PARSE_MAL_IPV4_LENGTH);
-	w16(p.b + 16, 20);
+	tk_wr16(p.b + 16, 20);
 	expect_status(&p, PARSE_MAL_IPV4_LENGTH);
 
 	/* Exactly the header: an empty datagram, too short for UDP. */
-	w16(p.b + 16, 28);
+	tk_wr16(p.b + 16, 28);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_MAL_TRUNCATED);
 	assert_int_equal(pi.l4_len, 0);
-	w16(p.b + 16, 40);
+	tk_wr16(p.b + 16, 40);
 	expect_status(&p, PARSE_IP);
 }
 
 static void
 test_ipv6_header_length(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	eth(&p, 0x86dd);
 	ipv6(&p, P_TCP);
-	tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
-	finish(&p);
+	tk_tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
+	tk_finish(&p);
 	expect_status(&p, PARSE_IP);
 
 	for (int v = 0; v < 16; v++) {
@@ -1194,69 +1047,69 @@ test_ipv6_header_length(void **state)
 	p.b[14] = 0x6f; /* traffic class bits: irrelevant */
 	expect_status(&p, PARSE_IP);
 
-	w16(p.b + 18, 21); /* payload one past the frame */
+	tk_wr16(p.b + 18, 21); /* payload one past the frame */
 	expect_status(&p, PARSE_MAL_IPV6_LENGTH);
-	w16(p.b + 18, 0xffff);
+	tk_wr16(p.b + 18, 0xffff);
 	expect_status(&p, PARSE_MAL_IPV6_LENGTH);
-	w16(p.b + 18, 0); /* jumbogram */
+	tk_wr16(p.b + 18, 0); /* jumbogram */
 	expect_status(&p, PARSE_MAL_IPV6_LENGTH);
 
 	/* A jumbogram with its hop-by-hop header present is still refused. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_HOP);
-	ext6(&p, P_HOP, P_TCP, 8);
-	tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
+	tk_ipv6_ext(&p, P_HOP, P_TCP, 8);
+	tk_tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_MAL_IPV6_LENGTH);
 
 	/* Payload shorter than the TCP header. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_TCP);
-	tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
-	finish(&p);
-	w16(p.b + 18, 19);
+	tk_tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
+	tk_finish(&p);
+	tk_wr16(p.b + 18, 19);
 	expect_status(&p, PARSE_MAL_TRUNCATED);
 }
 
 static void
 test_ipv6_ext_bad(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	/* Nine extension headers. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_DSTOPTS);
 	for (int i = 0; i < 8; i++)
-		ext6(&p, P_DSTOPTS, P_DSTOPTS, 8);
-	ext6(&p, P_DSTOPTS, P_TCP, 8);
-	tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
-	finish(&p);
+		tk_ipv6_ext(&p, P_DSTOPTS, P_DSTOPTS, 8);
+	tk_ipv6_ext(&p, P_DSTOPTS, P_TCP, 8);
+	tk_tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
+	tk_finish(&p);
 	expect_status(&p, PARSE_MAL_IPV6_EXT);
 	/* Eight of the same: fine. */
 	p.b[14 + 40 + 7 * 8] = P_TCP;
 	memmove(p.b + 14 + 40 + 8 * 8, p.b + 14 + 40 + 9 * 8, 20);
 	p.len -= 8;
-	finish(&p);
+	tk_finish(&p);
 	expect_status(&p, PARSE_IP);
 
 	/* Nine fragment headers (only the fixed length kind). */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_FRAG);
 	for (int i = 0; i < 8; i++)
-		frag6(&p, P_FRAG, 0, 0);
-	frag6(&p, P_UDP, 0, 0);
-	udp(&p, 1, 2);
-	finish(&p);
+		tk_ipv6_frag(&p, P_FRAG, 0, 0);
+	tk_ipv6_frag(&p, P_UDP, 0, 0);
+	tk_udp(&p, 1, 2);
+	tk_finish(&p);
 	expect_status(&p, PARSE_MAL_IPV6_EXT);
 
 	/* hdr_ext_len runs past the datagram, though the frame holds those bytes. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_ROUTING);
-	ext6(&p, P_ROUTING, P_TCP, 8);
-	tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
-	finish(&p);
+	tk_ipv6_ext(&p, P_ROUTING, P_TCP, 8);
+	tk_tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
+	tk_finish(&p);
 	p.b[55] = 3; /* 32 bytes, 28 left */
-	pad(&p, 400);
+	tk_pad(&p, 400, 0xee);
 	expect_status(&p, PARSE_MAL_IPV6_EXT);
 	p.b[55] = 255;
 	expect_status(&p, PARSE_MAL_IPV6_EXT);
@@ -1264,9 +1117,9 @@ test_ipv6_ext_bad(void **state)
 	/* AH length likewise. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_AH);
-	ext6(&p, P_AH, P_UDP, 16);
-	udp(&p, 1, 2);
-	finish(&p);
+	tk_ipv6_ext(&p, P_AH, P_UDP, 16);
+	tk_udp(&p, 1, 2);
+	tk_finish(&p);
 	expect_status(&p, PARSE_IP);
 	p.b[55] = 5; /* 28 bytes, 24 left */
 	expect_status(&p, PARSE_MAL_IPV6_EXT);
@@ -1274,31 +1127,31 @@ test_ipv6_ext_bad(void **state)
 	/* The chain ends with 1 byte of datagram: not even a length field. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_HOP);
-	payload(&p, 1);
-	finish(&p);
-	pad(&p, 100);
+	tk_payload(&p, 1);
+	tk_finish(&p);
+	tk_pad(&p, 100, 0xee);
 	expect_status(&p, PARSE_MAL_IPV6_EXT);
 
 	/* A fragment header cut short. */
 	eth(&p, 0x86dd);
 	ipv6(&p, P_FRAG);
-	payload(&p, 7);
-	finish(&p);
+	tk_payload(&p, 7);
+	tk_finish(&p);
 	expect_status(&p, PARSE_MAL_IPV6_EXT);
 }
 
 static void
 test_tcp_offset(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 0);
-	tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
-	payload(&p, 8); /* 28 bytes of L4 */
-	finish(&p);
+	tk_tcp(&p, 1, 2, 3, 4, F_ACK, 5, 0);
+	tk_payload(&p, 8); /* 28 bytes of L4 */
+	tk_finish(&p);
 
 	for (int doff = 0; doff < 16; doff++) {
 		enum parse_status want = doff < 5 || doff > 7 ? PARSE_MAL_TCP_OFFSET : PARSE_IP;
@@ -1319,8 +1172,8 @@ test_tcp_offset(void **state)
 	/* 19 bytes of TCP. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_TCP, 0);
-	payload(&p, 19);
-	finish(&p);
+	tk_payload(&p, 19);
+	tk_finish(&p);
 	expect_status(&p, PARSE_MAL_TRUNCATED);
 }
 
@@ -1338,19 +1191,19 @@ test_udp_length(void **state)
 		{21, PARSE_MAL_UDP_LENGTH},
 		{0xffff, PARSE_MAL_UDP_LENGTH},
 	};
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
 	eth(&p, 0x86dd);
 	ipv6(&p, P_UDP);
-	udp(&p, 111, 222);
-	payload(&p, 12);
-	finish(&p);
+	tk_udp(&p, 111, 222);
+	tk_payload(&p, 12);
+	tk_finish(&p);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		enum parse_status st;
 
-		w16(p.b + p.udp + 4, cases[i].ulen);
+		tk_wr16(p.b + p.udp + 4, cases[i].ulen);
 		st = run_pkt(&p, &pi);
 		if (st != cases[i].st)
 			fail_msg("udp length %u: got %s", cases[i].ulen, parse_status_name(st));
@@ -1361,15 +1214,15 @@ test_udp_length(void **state)
 	/* 7 bytes of UDP. */
 	eth(&p, 0x0800);
 	ipv4(&p, P_UDP, 0);
-	payload(&p, 7);
-	finish(&p);
+	tk_payload(&p, 7);
+	tk_finish(&p);
 	expect_status(&p, PARSE_MAL_TRUNCATED);
 }
 
 static void
 test_icmp_short(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	for (int fam = 4; fam <= 6; fam += 2) {
@@ -1390,9 +1243,9 @@ test_icmp_short(void **state)
 					eth(&p, 0x86dd);
 					ipv6(&p, P_ICMPV6);
 				}
-				icmp(&p, types[t], 0, 1);
+				tk_icmp(&p, types[t], 0, 1, 1);
 				p.len -= 8 - n;
-				finish(&p);
+				tk_finish(&p);
 				/* IPv6 with no payload at all is a jumbogram, not a short ICMP. */
 				if (fam == 6 && n == 0)
 					want = PARSE_MAL_IPV6_LENGTH;
@@ -1409,7 +1262,7 @@ test_icmp_short(void **state)
  * tags or the IP header (which ends at @p l3_end), the IP length reason past it.
  */
 static void
-check_frame_cuts(const struct pkt *p, uint32_t l3_end, enum parse_status past)
+check_frame_cuts(const struct tk_pkt *p, uint32_t l3_end, enum parse_status past)
 {
 	struct parse_info pi;
 
@@ -1430,9 +1283,9 @@ check_frame_cuts(const struct pkt *p, uint32_t l3_end, enum parse_status past)
  * a datagram with n bytes after the IP header, which ends at @p l3_end.
  */
 static void
-check_datagram_cuts(const struct pkt *p, enum parse_status (*want)(uint32_t n), uint32_t l3_end)
+check_datagram_cuts(const struct tk_pkt *p, enum parse_status (*want)(uint32_t n), uint32_t l3_end)
 {
-	struct pkt c;
+	struct tk_pkt c;
 	struct parse_info pi;
 
 	for (uint32_t len = l3_end; len <= p->len; len++) {
@@ -1441,7 +1294,7 @@ check_datagram_cuts(const struct pkt *p, enum parse_status (*want)(uint32_t n), 
 		memcpy(&c, p, sizeof(c));
 		c.len = len;
 		c.udp = 0; /* keep the UDP length that was built */
-		finish(&c);
+		tk_finish(&c);
 		st = run_pkt(&c, &pi);
 		if (st != want(len - l3_end))
 			fail_msg("datagram cut to %u: got %s, want %s", len - l3_end,
@@ -1451,15 +1304,15 @@ check_datagram_cuts(const struct pkt *p, enum parse_status (*want)(uint32_t n), 
 
 /* QinQ, IPv4 with 12 option bytes, TCP with 12 option bytes, 10 bytes of payload. */
 static void
-build_tcp_v4_vlan(struct pkt *p)
+build_tcp_v4_vlan(struct tk_pkt *p)
 {
 	eth(p, 0x88a8);
-	vlan(p, 10, 0x8100);
-	vlan(p, 20, 0x0800);
+	tk_vlan(p, 10, 0x8100);
+	tk_vlan(p, 20, 0x0800);
 	ipv4(p, P_TCP, 12);
-	tcp(p, 1111, 2222, 3333, 4444, F_ACK, 5555, 12);
-	payload(p, 10);
-	finish(p);
+	tk_tcp(p, 1111, 2222, 3333, 4444, F_ACK, 5555, 12);
+	tk_payload(p, 10);
+	tk_finish(p);
 }
 
 static enum parse_status
@@ -1473,7 +1326,7 @@ want_tcp_v4_vlan(uint32_t n)
 static void
 test_cuts_tcp_v4_vlan(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	build_tcp_v4_vlan(&p);
@@ -1484,18 +1337,18 @@ test_cuts_tcp_v4_vlan(void **state)
 
 /* IPv6, hop-by-hop (8), routing (24), AH (16), fragment (first), TCP doff 6, 4 bytes. */
 static void
-build_tcp_v6_ext(struct pkt *p)
+build_tcp_v6_ext(struct tk_pkt *p)
 {
 	eth(p, 0x8100);
-	vlan(p, 300, 0x86dd);
+	tk_vlan(p, 300, 0x86dd);
 	ipv6(p, P_HOP);
-	ext6(p, P_HOP, P_ROUTING, 8);
-	ext6(p, P_ROUTING, P_AH, 24);
-	ext6(p, P_AH, P_FRAG, 16);
-	frag6(p, P_TCP, 0, 1);
-	tcp(p, 80, 8080, 1, 2, F_SYN | F_ACK, 3, 4);
-	payload(p, 4);
-	finish(p);
+	tk_ipv6_ext(p, P_HOP, P_ROUTING, 8);
+	tk_ipv6_ext(p, P_ROUTING, P_AH, 24);
+	tk_ipv6_ext(p, P_AH, P_FRAG, 16);
+	tk_ipv6_frag(p, P_TCP, 0, 1);
+	tk_tcp(p, 80, 8080, 1, 2, F_SYN | F_ACK, 3, 4);
+	tk_payload(p, 4);
+	tk_finish(p);
 }
 
 static enum parse_status
@@ -1514,7 +1367,7 @@ want_tcp_v6_ext(uint32_t n)
 static void
 test_cuts_tcp_v6_ext(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 	struct parse_info pi;
 
 	(void)state;
@@ -1530,15 +1383,15 @@ test_cuts_tcp_v6_ext(void **state)
 }
 
 static void
-build_udp_qinq(struct pkt *p)
+build_udp_qinq(struct tk_pkt *p)
 {
 	eth(p, 0x8100);
-	vlan(p, 1, 0x8100);
-	vlan(p, 2, 0x0800);
+	tk_vlan(p, 1, 0x8100);
+	tk_vlan(p, 2, 0x0800);
 	ipv4(p, P_UDP, 0);
-	udp(p, 123, 123);
-	payload(p, 48);
-	finish(p);
+	tk_udp(p, 123, 123);
+	tk_payload(p, 48);
+	tk_finish(p);
 }
 
 static enum parse_status
@@ -1552,7 +1405,7 @@ want_udp_qinq(uint32_t n)
 static void
 test_cuts_udp_qinq(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	build_udp_qinq(&p);
@@ -1571,14 +1424,14 @@ want_icmp6_echo(uint32_t n)
 static void
 test_cuts_icmp6_echo(void **state)
 {
-	struct pkt p;
+	struct tk_pkt p;
 
 	(void)state;
 	eth(&p, 0x86dd);
 	ipv6(&p, P_ICMPV6);
-	icmp(&p, 129, 0, 77);
-	payload(&p, 4);
-	finish(&p);
+	tk_icmp(&p, 129, 0, 77, 1);
+	tk_payload(&p, 4);
+	tk_finish(&p);
 	check_frame_cuts(&p, 14 + 40, PARSE_MAL_IPV6_LENGTH);
 	check_datagram_cuts(&p, want_icmp6_echo, 14 + 40);
 }
@@ -1621,7 +1474,7 @@ check_invariants(enum parse_status st, const struct parse_info *pi, uint32_t len
 		assert_true(pi->l4_off >= pi->l3_off + 40);
 	}
 	assert_true((uint32_t)pi->l4_off + pi->l4_len <= len);
-	assert_true(pi->flags <= (PARSE_F_FRAG_FIRST | PARSE_F_ICMP_ECHO | PARSE_F_ND));
+	assert_true(pi->flags <= (PARSE_F_FRAG_FIRST | PARSE_F_ICMP_ECHO | PARSE_F_ND | PARSE_F_RTHDR));
 	if (pi->proto == P_TCP) {
 		assert_true(pi->l4_len >= 20);
 		assert_true(pi->payload_len <= pi->l4_len - 20);
@@ -1650,7 +1503,7 @@ test_fuzz(void **state)
 	static const uint8_t protos[] = {P_TCP,	    P_UDP,  P_ICMP, P_ICMPV6, P_HOP,
 					 P_ROUTING, P_FRAG, P_AH,   P_NONE,   P_ESP};
 	unsigned int hits[PARSE_STATUS_COUNT] = {0};
-	struct pkt tmpl[6], m;
+	struct tk_pkt tmpl[6], m;
 
 	(void)state;
 	build_tcp_v4_vlan(&tmpl[0]);
@@ -1658,28 +1511,28 @@ test_fuzz(void **state)
 	build_udp_qinq(&tmpl[2]);
 	eth(&tmpl[3], 0x86dd);
 	ipv6(&tmpl[3], P_ICMPV6);
-	icmp(&tmpl[3], 135, 0, 0);
-	payload(&tmpl[3], 16);
-	finish(&tmpl[3]);
+	tk_icmp(&tmpl[3], 135, 0, 0, 1);
+	tk_payload(&tmpl[3], 16);
+	tk_finish(&tmpl[3]);
 	eth(&tmpl[4], 0x0800);
 	ipv4(&tmpl[4], P_ICMP, 4);
-	icmp(&tmpl[4], 8, 0, 99);
-	finish(&tmpl[4]);
-	ipv4_frag(&tmpl[4], 0, 1);
+	tk_icmp(&tmpl[4], 8, 0, 99, 1);
+	tk_finish(&tmpl[4]);
+	tk_ipv4_frag(&tmpl[4], TK_IP4_MF);
 	eth(&tmpl[5], 0x86dd);
 	ipv6(&tmpl[5], P_DSTOPTS);
-	ext6(&tmpl[5], P_DSTOPTS, P_FRAG, 16);
-	frag6(&tmpl[5], P_UDP, 0, 1);
-	udp(&tmpl[5], 1, 2);
-	payload(&tmpl[5], 9);
-	finish(&tmpl[5]);
+	tk_ipv6_ext(&tmpl[5], P_DSTOPTS, P_FRAG, 16);
+	tk_ipv6_frag(&tmpl[5], P_UDP, 0, 1);
+	tk_udp(&tmpl[5], 1, 2);
+	tk_payload(&tmpl[5], 9);
+	tk_finish(&tmpl[5]);
 
 	for (int i = 0; i < 200000; i++) {
 		uint32_t len;
 
 		if (i & 1) {
 			/* Mutate a valid frame: a few bytes, biased to the headers, then cut. */
-			const struct pkt *t = &tmpl[rng() % 6];
+			const struct tk_pkt *t = &tmpl[rng() % 6];
 			uint32_t n = 1 + rng() % 4;
 
 			memcpy(m.b, t->b, t->len);
@@ -1702,7 +1555,7 @@ test_fuzz(void **state)
 			for (int tag = 0; tag < 4 && off + 2 <= len; tag++) {
 				uint16_t et = types[rng() % 4];
 
-				w16(m.b + off, et);
+				tk_wr16(m.b + off, et);
 				off += 2;
 				if (et == 0x0800 || et == 0x86dd) {
 					if (off < len)
@@ -1725,6 +1578,60 @@ test_fuzz(void **state)
 		print_message("fuzz %-16s %u\n", parse_status_name((enum parse_status)s), hits[s]);
 		if (hits[s] == 0)
 			fail_msg("fuzz never produced %s", parse_status_name((enum parse_status)s));
+	}
+}
+
+/*
+ * A routing header with segments left: the key uses the final destination (the reply comes
+ * from it, with no routing header), SRv6's segment list[0] or type 0/2's last address.
+ */
+static void
+test_ipv6_routing_final_dst(void **state)
+{
+	static const uint8_t fin[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99};
+	static const uint8_t v6b[16] = {V6B};
+	const uint8_t types[3] = {4, 0, 2};
+	struct tk_pkt p;
+
+	(void)state;
+	for (unsigned int t = 0; t < 3; t++) {
+		struct parse_info pi;
+		uint8_t *rh;
+
+		for (unsigned int left = 0; left < 2; left++) {
+			eth(&p, 0x86dd);
+			ipv6(&p, P_ROUTING);
+			rh = tk_ipv6_ext(&p, P_ROUTING, P_TCP, 8 + 16);
+			rh[2] = types[t];
+			rh[3] = (uint8_t)left;
+			memcpy(rh + 8, fin, 16);
+			tk_tcp(&p, 8080, 9090, 100, 200, F_RST, 0, 0);
+			tk_finish(&p);
+			assert_int_equal(parse_frame(p.b, p.len, &pi), PARSE_IP);
+			if (left) {
+				assert_memory_equal(pi.dst, fin, 16);
+				assert_true(pi.flags & PARSE_F_RTHDR);
+			} else {
+				/* Segments left 0: the destination is the final one already. */
+				assert_memory_equal(pi.dst, v6b, 16);
+				assert_false(pi.flags & PARSE_F_RTHDR);
+			}
+		}
+	}
+	/* An unknown type keeps the destination. */
+	eth(&p, 0x86dd);
+	ipv6(&p, P_ROUTING);
+	{
+		uint8_t *rh = tk_ipv6_ext(&p, P_ROUTING, P_TCP, 8 + 16);
+		struct parse_info pi;
+
+		rh[2] = 3;
+		rh[3] = 1;
+		memcpy(rh + 8, fin, 16);
+		tk_tcp(&p, 8080, 9090, 100, 200, F_RST, 0, 0);
+		tk_finish(&p);
+		assert_int_equal(parse_frame(p.b, p.len, &pi), PARSE_IP);
+		assert_memory_equal(pi.dst, v6b, 16);
 	}
 }
 
@@ -1764,6 +1671,7 @@ main(void)
 		cmocka_unit_test(test_cuts_udp_qinq),
 		cmocka_unit_test(test_cuts_icmp6_echo),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_ipv6_routing_final_dst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rst_build() tests. Every field is read back at the offset the wire format puts it, and the
- * checksums are verified with a separate RFC 1071 sum over a pseudo-header assembled here
- * from the parameters (not from the frame), so a builder that summed the wrong bytes or
- * wrote an address to the wrong place fails. Two known-answer frames produced by scapy pin
- * the whole byte layout independently of this file's reading of the RFCs.
+ * checksums are verified by the test kit's independent RFC 1071 sums (tests/lib/tk_csum.h)
+ * over a pseudo-header assembled from the parameters (not from the frame), so a builder that
+ * summed the wrong bytes or wrote an address to the wrong place fails; tk_csum_frame() checks
+ * the whole frame again with its own header walk. Two known-answer frames produced by scapy
+ * pin the whole byte layout independently of this file's reading of the RFCs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 
 #include "parse.h"
 #include "rst.h"
+#include "tk_csum.h"
+#include "tk_frame.h"
 
 /* Filler that rst_build() never writes: shows both padding and the absence of overruns. */
 #define POISON 0xa5
@@ -29,40 +32,6 @@ static const uint8_t v6_src[16] = {0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0,
 				   0,	 0,    0,    0,	   0,	 0,    0, 1};
 static const uint8_t v6_dst[16] = {0x20, 0x01, 0x0d, 0xb8, 0,	 0,    0,    0,
 				   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe};
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-/*
- * RFC 1071 one's-complement sum, not complemented: data that includes a correct checksum
- * sums to 0xffff. Written the textbook way (odd tail, carry loop) on purpose, so that it
- * shares no code or shortcut with the builder.
- */
-static uint16_t
-ones_sum(const uint8_t *d, size_t n)
-{
-	uint64_t sum = 0;
-
-	while (n > 1) {
-		sum += (uint64_t)d[0] << 8 | d[1];
-		d += 2;
-		n -= 2;
-	}
-	if (n > 0)
-		sum += (uint64_t)d[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 static void
 fill_params(struct rst_params *p, uint8_t family, uint8_t n_vlan, uint8_t flags)
@@ -90,29 +59,16 @@ fill_params(struct rst_params *p, uint8_t family, uint8_t n_vlan, uint8_t flags)
 	p->tcp_flags = flags;
 }
 
-/* The one's-complement sum of a pseudo-header built from @p p, then the frame's segment. */
+/*
+ * The one's-complement sum of the frame's segment under a pseudo-header built from @p p
+ * (not from the frame): 0xffff when the checksum is right and the addresses are @p p's.
+ */
 static uint16_t
 tcp_sum(const struct rst_params *p, const uint8_t *tcp)
 {
-	uint8_t buf[40 + 20];
-	size_t n;
+	size_t a = p->family == 4 ? 12 : 0; /* IPv4: the last 4 bytes of the v4-mapped form */
 
-	memset(buf, 0, sizeof(buf));
-	if (p->family == 4) {
-		memcpy(buf, p->src + 12, 4);
-		memcpy(buf + 4, p->dst + 12, 4);
-		buf[9] = 6;
-		buf[11] = 20;
-		n = 12;
-	} else {
-		memcpy(buf, p->src, 16);
-		memcpy(buf + 16, p->dst, 16);
-		buf[35] = 20; /* upper-layer length, 32 bits */
-		buf[39] = 6;  /* next header, after 3 zero bytes */
-		n = 40;
-	}
-	memcpy(buf + n, tcp, 20);
-	return ones_sum(buf, n + 20);
+	return tk_csum_l4_sum(p->family, p->src + a, p->dst + a, 6, tcp, 20);
 }
 
 static void
@@ -135,27 +91,27 @@ check_frame(uint8_t family, uint8_t n_vlan, uint8_t flags)
 	assert_memory_equal(frame, dst_mac, 6);
 	assert_memory_equal(frame + 6, src_mac, 6);
 	for (i = 0; i < n_vlan; i++) {
-		assert_int_equal(get16(frame + 12 + 4 * i), p.tpid[i]);
+		assert_int_equal(tk_rd16(frame + 12 + 4 * i), p.tpid[i]);
 		/* TCI: PCP 0, DEI 0, VLAN ID. */
-		assert_int_equal(get16(frame + 14 + 4 * i), p.vlan[i]);
+		assert_int_equal(tk_rd16(frame + 14 + 4 * i), p.vlan[i]);
 	}
-	assert_int_equal(get16(frame + l2 - 2), family == 4 ? 0x0800 : 0x86dd);
+	assert_int_equal(tk_rd16(frame + l2 - 2), family == 4 ? 0x0800 : 0x86dd);
 
 	if (family == 4) {
 		assert_int_equal(ip[0], 0x45);
-		assert_int_equal(ip[1], 0);		 /* TOS */
-		assert_int_equal(get16(ip + 2), 40);	 /* total length */
-		assert_int_equal(get16(ip + 4), 0);	 /* ID */
-		assert_int_equal(get16(ip + 6), 0x4000); /* DF, offset 0 */
+		assert_int_equal(ip[1], 0);		   /* TOS */
+		assert_int_equal(tk_rd16(ip + 2), 40);	   /* total length */
+		assert_int_equal(tk_rd16(ip + 4), 0);	   /* ID */
+		assert_int_equal(tk_rd16(ip + 6), 0x4000); /* DF, offset 0 */
 		assert_int_equal(ip[8], 64);
 		assert_int_equal(ip[9], 6);
 		assert_memory_equal(ip + 12, v4_src + 12, 4);
 		assert_memory_equal(ip + 16, v4_dst + 12, 4);
-		assert_int_equal(ones_sum(ip, 20), 0xffff);
+		assert_int_equal(tk_csum_sum(ip, 20), 0xffff);
 		tcp = ip + 20;
 	} else {
-		assert_int_equal(get32(ip), 0x60000000); /* version, class, flow label */
-		assert_int_equal(get16(ip + 4), 20);	 /* payload length */
+		assert_int_equal(tk_rd32(ip), 0x60000000); /* version, class, flow label */
+		assert_int_equal(tk_rd16(ip + 4), 20);	   /* payload length */
 		assert_int_equal(ip[6], 6);
 		assert_int_equal(ip[7], 64);
 		assert_memory_equal(ip + 8, v6_src, 16);
@@ -163,15 +119,17 @@ check_frame(uint8_t family, uint8_t n_vlan, uint8_t flags)
 		tcp = ip + 40;
 	}
 
-	assert_int_equal(get16(tcp), 65535);
-	assert_int_equal(get16(tcp + 2), 80);
-	assert_int_equal(get32(tcp + 4), 0xfffffffe);
-	assert_int_equal(get32(tcp + 8), 0x80000001);
+	assert_int_equal(tk_rd16(tcp), 65535);
+	assert_int_equal(tk_rd16(tcp + 2), 80);
+	assert_int_equal(tk_rd32(tcp + 4), 0xfffffffe);
+	assert_int_equal(tk_rd32(tcp + 8), 0x80000001);
 	assert_int_equal(tcp[12], 0x50); /* data offset 5, reserved 0 */
 	assert_int_equal(tcp[13], flags);
-	assert_int_equal(get16(tcp + 14), 0); /* window */
-	assert_int_equal(get16(tcp + 18), 0); /* urgent pointer */
+	assert_int_equal(tk_rd16(tcp + 14), 0); /* window */
+	assert_int_equal(tk_rd16(tcp + 18), 0); /* urgent pointer */
 	assert_int_equal(tcp_sum(&p, tcp), 0xffff);
+
+	assert_int_equal(tk_csum_frame(frame, len), TK_CSUM_OK);
 
 	for (i = hdr_len; i < want_len; i++)
 		assert_int_equal(frame[i], 0);
@@ -210,11 +168,11 @@ test_checksum_verifier_detects_corruption(void **state)
 	(void)state;
 	fill_params(&p, 4, 0, PARSE_TCP_RST);
 	assert_int_equal(rst_build(frame, sizeof(frame), &p), 60);
-	assert_int_equal(ones_sum(ip, 20), 0xffff);
+	assert_int_equal(tk_csum_sum(ip, 20), 0xffff);
 	assert_int_equal(tcp_sum(&p, tcp), 0xffff);
 
 	ip[8]--; /* TTL */
-	assert_int_not_equal(ones_sum(ip, 20), 0xffff);
+	assert_int_not_equal(tk_csum_sum(ip, 20), 0xffff);
 	tcp[4] ^= 0x01; /* seq */
 	assert_int_not_equal(tcp_sum(&p, tcp), 0xffff);
 	tcp[4] ^= 0x01;
@@ -247,7 +205,7 @@ test_checksum_sweep(void **state)
 			p.src[15] = (uint8_t)i;
 			p.seq = i * 0x10001u;
 			assert_int_not_equal(rst_build(frame, sizeof(frame), &p), 0);
-			if (families[f] == 4 && ones_sum(ip, 20) != 0xffff)
+			if (families[f] == 4 && tk_csum_sum(ip, 20) != 0xffff)
 				fail_msg("IPv4 header checksum wrong at i=%u", i);
 			if (tcp_sum(&p, tcp) != 0xffff)
 				fail_msg("IPv%u TCP checksum wrong at i=%u", families[f], i);

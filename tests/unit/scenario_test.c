@@ -22,7 +22,13 @@
 
 #include <cmocka.h>
 
+#include "flow.h"
 #include "scenario.h"
+
+/* An on_timeout map is indexed like the tracker's states. */
+_Static_assert(CFG_TCP_STATES == FLOW_TCP_CLOSED + 1 && FLOW_TCP_SYN_SENT == 0 &&
+		       FLOW_TCP_ESTABLISHED == 2 && FLOW_TCP_TIME_WAIT == 5,
+	       "on_timeout_state[] follows enum flow_state");
 
 #define S_US 1000000ull
 
@@ -536,6 +542,191 @@ test_limits_reached_exactly(void **state)
 	free(b.p);
 }
 
+/* Every added key (SPEC §5 "Added keys") left out: its default. */
+static void
+test_added_keys_defaults(void **state)
+{
+	const struct cfg_profile *p;
+
+	(void)state;
+	load_ok(HDR "profiles: {p: {}}\n");
+	assert_int_equal(scn->steering, CFG_STEERING_AUTO);
+	assert_int_equal(scn->pairs[0].mtu, CFG_MTU_DEFAULT);
+	assert_int_equal(CFG_MTU_DEFAULT, 1500);
+	assert_string_equal(scn->pairs[0].side[0].devargs, "");
+	assert_string_equal(scn->pairs[0].side[1].devargs, "");
+	assert_int_equal(scn->when_full, CFG_WHEN_FULL_FORWARD);
+	assert_false(scn->reaper.on);
+	p = &scn->profiles[1];
+	assert_int_equal(p->out_of_window, CFG_FORWARD);
+	assert_int_equal(p->rst_payload_len, 0);
+	assert_string_equal(p->rst_payload, "");
+	assert_int_equal(p->on_timeout, CFG_ON_TIMEOUT_RESET_BOTH);
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], CFG_ON_TIMEOUT_RESET_BOTH);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_DROP);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_DROP);
+	/* the built-in profile: silent in every state, adopts on both sides */
+	p = &scn->profiles[CFG_PROFILE_UNTRACKED];
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_ADOPT);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_ADOPT);
+	assert_int_equal(p->out_of_window, CFG_FORWARD);
+	/* the state names of an on_timeout map, in enum flow_state order */
+	assert_string_equal(cfg_tcp_state_name(FLOW_TCP_SYN_SENT), "syn_sent");
+	assert_string_equal(cfg_tcp_state_name(FLOW_TCP_SYN_RECV), "syn_recv");
+	assert_string_equal(cfg_tcp_state_name(FLOW_TCP_ESTABLISHED), "established");
+	assert_string_equal(cfg_tcp_state_name(FLOW_TCP_FIN_WAIT), "fin_wait");
+	assert_string_equal(cfg_tcp_state_name(FLOW_TCP_CLOSING), "closing");
+	assert_string_equal(cfg_tcp_state_name(FLOW_TCP_TIME_WAIT), "time_wait");
+	assert_string_equal(cfg_tcp_state_name(FLOW_TCP_CLOSED), "closed");
+	assert_string_equal(cfg_tcp_state_name(CFG_TCP_STATES), "?");
+}
+
+/* Every added key given, in each of its forms. */
+static void
+test_added_keys(void **state)
+{
+	static const char payload128[] =
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	const struct cfg_profile *p;
+	struct cfg_profile q;
+	struct sbuf b = {0};
+
+	(void)state;
+	sb_add(&b,
+	       "name: t\nsteering: software\nports:\n"
+	       "  - {inside: {pci: \"03:00.0\", devargs: \"rxq_cqe_comp_en=0,txq_inline=128\"},\n"
+	       "     outside: {pci: \"0000:03:00.1\"}, mtu: 9000}\n"
+	       "  - {name: small, inside: {tap: a}, outside: {tap: b}, mtu: 68}\n"
+	       "  - {inside: {tap: c}, outside: {tap: d}, mtu: 9600}\n"
+	       "flow_table: {when_full: early-drop, reaper: {high: 95%%, low: 85}}\n"
+	       "profiles:\n"
+	       "  azure:\n"
+	       "    on_timeout: {established: reset-both, default: silent}\n"
+	       "    stray_tcp: {inside: reset, outside: drop}\n"
+	       "    out_of_window: drop\n"
+	       "    rst_payload: \"Idle timeout (tcp)\"\n"
+	       "  states:\n"
+	       "    on_timeout: {syn_sent: reset-client, syn_recv: reset-server, fin_wait: "
+	       "silent,\n"
+	       "                 closing: silent, time_wait: reset-both, closed: silent}\n"
+	       "    stray_tcp: {outside: adopt}\n"
+	       "    out_of_window: forward\n"
+	       "    rst_payload: \"%s\"\n"
+	       "  empty_maps: {on_timeout: {}, stray_tcp: {}, rst_payload: \"\"}\n"
+	       "  scalar: {on_timeout: reset-server, stray_tcp: adopt}\n"
+	       "timeline:\n"
+	       "  - {at: 1s, set: {profile: azure, on_timeout: reset-client, stray_tcp: adopt,\n"
+	       "                   out_of_window: forward}}\n",
+	       payload128);
+	load_ok(b.p);
+	free(b.p);
+	assert_int_equal(scn->steering, CFG_STEERING_SOFTWARE);
+	assert_int_equal(scn->pairs[0].mtu, 9000);
+	assert_string_equal(scn->pairs[0].side[0].devargs, "rxq_cqe_comp_en=0,txq_inline=128");
+	assert_string_equal(scn->pairs[0].side[0].name, "0000:03:00.0");
+	assert_string_equal(scn->pairs[0].side[1].devargs, "");
+	assert_int_equal(scn->pairs[1].mtu, 68);
+	assert_int_equal(scn->pairs[2].mtu, 9600);
+	assert_int_equal(scn->when_full, CFG_WHEN_FULL_EARLY_DROP);
+	assert_true(scn->reaper.on);
+	assert_int_equal(scn->reaper.high_pct, 95);
+	assert_int_equal(scn->reaper.low_pct, 85);
+
+	/* a map's default is the scalar; states it names differ */
+	p = &scn->profiles[1];
+	assert_int_equal(p->on_timeout, CFG_ON_TIMEOUT_SILENT);
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], s == FLOW_TCP_ESTABLISHED
+								 ? CFG_ON_TIMEOUT_RESET_BOTH
+								 : CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->stray_tcp, CFG_STRAY_RESET);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_RESET);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_DROP);
+	assert_int_equal(p->out_of_window, CFG_DROP);
+	assert_string_equal(p->rst_payload, "Idle timeout (tcp)");
+	assert_int_equal(p->rst_payload_len, 18);
+
+	/* no default in the map: reset-both, as a profile without on_timeout */
+	p = &scn->profiles[2];
+	assert_int_equal(p->on_timeout, CFG_ON_TIMEOUT_RESET_BOTH);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_SYN_SENT], CFG_ON_TIMEOUT_RESET_CLIENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_SYN_RECV], CFG_ON_TIMEOUT_RESET_SERVER);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_ESTABLISHED], CFG_ON_TIMEOUT_RESET_BOTH);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_FIN_WAIT], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_CLOSING], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_TIME_WAIT], CFG_ON_TIMEOUT_RESET_BOTH);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_CLOSED], CFG_ON_TIMEOUT_SILENT);
+	/* a side the map leaves out drops */
+	assert_int_equal(p->stray_tcp, CFG_STRAY_DROP);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_DROP);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_ADOPT);
+	assert_int_equal(p->out_of_window, CFG_FORWARD);
+	assert_int_equal(p->rst_payload_len, 128);
+	assert_string_equal(p->rst_payload, payload128);
+
+	p = &scn->profiles[3];
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], CFG_ON_TIMEOUT_RESET_BOTH);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_DROP);
+	assert_int_equal(p->rst_payload_len, 0);
+
+	/* the scalar forms fill every state and both sides */
+	p = &scn->profiles[4];
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], CFG_ON_TIMEOUT_RESET_SERVER);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_ADOPT);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_ADOPT);
+
+	/* a timeline set writes the scalar and every state and side */
+	assert_int_equal(scn->n_events, 1);
+	assert_int_equal(scn->events[0].n_sets, 3);
+	assert_int_equal(scn->events[0].sets[2].field, CFG_FIELD_OUT_OF_WINDOW);
+	assert_int_equal(scn->events[0].sets[2].value, CFG_FORWARD);
+	q = scn->profiles[1];
+	for (int i = 0; i < scn->events[0].n_sets; i++)
+		cfg_profile_apply_set(&q, &scn->events[0].sets[i]);
+	assert_int_equal(q.on_timeout, CFG_ON_TIMEOUT_RESET_CLIENT);
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(q.on_timeout_state[s], CFG_ON_TIMEOUT_RESET_CLIENT);
+	assert_int_equal(q.stray_tcp, CFG_STRAY_ADOPT);
+	assert_int_equal(q.stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_ADOPT);
+	assert_int_equal(q.stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_ADOPT);
+	assert_int_equal(q.out_of_window, CFG_FORWARD);
+	assert_string_equal(q.rst_payload, "Idle timeout (tcp)");
+
+	/* the names telemetry and logs print */
+	assert_string_equal(cfg_when_full_name(CFG_WHEN_FULL_FORWARD), "forward");
+	assert_string_equal(cfg_when_full_name(CFG_WHEN_FULL_DROP), "drop");
+	assert_string_equal(cfg_when_full_name(CFG_WHEN_FULL_EARLY_DROP), "early-drop");
+	assert_string_equal(cfg_steering_name(CFG_STEERING_AUTO), "auto");
+	assert_string_equal(cfg_steering_name(CFG_STEERING_SOFTWARE), "software");
+	/* a timeline set's fields and values by name, as the timeline log writes them */
+	assert_string_equal(cfg_field_name(CFG_FIELD_TMO_FIRST + CFG_TMO_UDP_STREAM), "udp.stream");
+	assert_string_equal(cfg_field_name(CFG_FIELD_OUT_OF_WINDOW), "out_of_window");
+	assert_string_equal(cfg_field_name(CFG_FIELD_LOOSE_CLOSE), "loose_close");
+	assert_string_equal(cfg_field_name(CFG_FIELD_COUNT), "?");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[0]), "reset-client");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[1]), "adopt");
+	assert_string_equal(cfg_set_value_name(&scn->events[0].sets[2]), "forward");
+	assert_string_equal(cfg_set_value_name(&(struct cfg_set){CFG_FIELD_LOOSE_CLOSE, 1}),
+			    "true");
+	assert_null(cfg_set_value_name(&(struct cfg_set){CFG_FIELD_TMO_FIRST, 5}));
+	/* when_full's first values keep the comparisons with enum cfg_verdict right */
+	assert_int_equal(CFG_WHEN_FULL_FORWARD, CFG_FORWARD);
+	assert_int_equal(CFG_WHEN_FULL_DROP, CFG_DROP);
+
+	load_ok(HDR "flow_table: {when_full: drop, reaper: {high: 100, low: 1%}}\n"
+		    "steering: auto\n");
+	assert_int_equal(scn->when_full, CFG_WHEN_FULL_DROP);
+	assert_int_equal(scn->reaper.high_pct, 100);
+	assert_int_equal(scn->reaper.low_pct, 1);
+	assert_int_equal(scn->steering, CFG_STEERING_AUTO);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Errors: one table, one cmocka test per row */
 
@@ -577,7 +768,7 @@ static const struct err_case err_cases[] = {
 	/* top-level keys */
 	{"unknown top key", HDR "bogus: 1\n", -EINVAL, "3:1",
 	 "unknown key 'bogus' in the scenario (allowed: name, description, ports, flow_table, "
-	 "profiles, rules, default_profile, timeline)"},
+	 "profiles, rules, default_profile, timeline, steering)"},
 	{"duplicate top key", "name: t\nname: u\nports: []\n", -EINVAL, "2:1",
 	 "duplicate key 'name' in the scenario (first at 1:1)"},
 	{"missing name", "ports: [{inside: {tap: a}, outside: {tap: b}}]\n", -EINVAL, "1:1",
@@ -602,8 +793,9 @@ static const struct err_case err_cases[] = {
 	 "missing required key 'outside'"},
 	{"pair missing inside", "name: t\nports:\n  - outside: {tap: a}\n", -EINVAL, "3:5",
 	 "missing required key 'inside'"},
-	{"pair unknown key", "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, mtu: 1}\n",
-	 -EINVAL, "3:43", "unknown key 'mtu' in ports[0] (allowed: name, inside, outside)"},
+	{"pair unknown key",
+	 "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, speed: 1}\n", -EINVAL, "3:43",
+	 "unknown key 'speed' in ports[0] (allowed: name, inside, outside, mtu)"},
 	{"port not a mapping", "name: t\nports:\n  - {inside: a, outside: {tap: b}}\n", -EINVAL,
 	 "3:14", "expected a mapping such as {tap: ic-in}"},
 	{"port with two devices",
@@ -613,7 +805,7 @@ static const struct err_case err_cases[] = {
 	 -EINVAL, "3:13", "needs one of tap, port, vdev or pci"},
 	{"port unknown key",
 	 "name: t\nports:\n  - inside: {tap: a, speed: 10}\n    outside: {tap: b}\n", -EINVAL,
-	 "3:22", "unknown key 'speed' in inside (allowed: tap, port, vdev, pci, vlan)"},
+	 "3:22", "unknown key 'speed' in inside (allowed: tap, port, vdev, pci, vlan, devargs)"},
 	{"tap bad characters",
 	 "name: t\nports:\n  - inside: {tap: \"a b\"}\n    outside: {tap: b}\n", -EINVAL, "3:19",
 	 "use only letters"},
@@ -673,9 +865,9 @@ static const struct err_case err_cases[] = {
 	{"capacity not a number", HDR "flow_table: {capacity: lots}\n", -EINVAL, "3:24",
 	 "expected an integer"},
 	{"when_full bad", HDR "flow_table: {when_full: maybe}\n", -EINVAL, "3:25",
-	 "when_full: expected one of forward, drop, got 'maybe'"},
+	 "when_full: expected one of forward, drop, early-drop, got 'maybe'"},
 	{"flow_table unknown key", HDR "flow_table: {size: 5}\n", -EINVAL, "3:14",
-	 "unknown key 'size' in flow_table (allowed: capacity, when_full)"},
+	 "unknown key 'size' in flow_table (allowed: capacity, when_full, reaper)"},
 
 	/* profiles */
 	{"profiles not a mapping", HDR "profiles: [a]\n", -EINVAL, "3:11", "expected a mapping"},
@@ -688,7 +880,7 @@ static const struct err_case err_cases[] = {
 	{"profile not a mapping", HDR "profiles:\n  p: 5s\n", -EINVAL, "4:6", "expected a mapping"},
 	{"profile unknown key", HDR "profiles:\n  p: {tcpp: {}}\n", -EINVAL, "4:7",
 	 "unknown key 'tcpp' in profile 'p' (allowed: tcp, udp, icmp, other, on_timeout, "
-	 "stray_tcp, malformed, loose_close)"},
+	 "stray_tcp, malformed, loose_close, out_of_window, rst_payload)"},
 	{"profile duplicate key", HDR "profiles:\n  p:\n    icmp: 1s\n    icmp: 2s\n", -EINVAL,
 	 "6:5", "duplicate key 'icmp' in profile 'p' (first at 5:5)"},
 	{"profile dotted key", HDR "profiles:\n  p: {tcp.established: 5s}\n", -EINVAL, "4:7",
@@ -876,6 +1068,138 @@ static const struct err_case err_cases[] = {
 	 "no flows to flush"},
 	{"flush a list", HDR "timeline:\n  - {at: 5s, flush: [all]}\n", -EINVAL, "4:21",
 	 "flush: expected 'all' or a profile name, got a list"},
+
+	/* the added keys (SPEC §5) */
+	{"steering bad", HDR "steering: rss\n", -EINVAL, "3:11",
+	 "steering: expected one of auto, software, got 'rss'"},
+	{"steering a list", HDR "steering: [auto]\n", -EINVAL, "3:11",
+	 "steering: expected a keyword, got a list"},
+	{"steering null", HDR "steering:\n", -EINVAL, "3:10",
+	 "steering: expected a keyword, got nothing"},
+	{"mtu too small", "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, mtu: 67}\n",
+	 -EINVAL, "3:48", "mtu must be between 68 and 9600, got 67"},
+	{"mtu too big", "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, mtu: 9601}\n",
+	 -EINVAL, "3:48", "mtu must be between 68 and 9600, got 9601"},
+	{"mtu a word", "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, mtu: jumbo}\n",
+	 -EINVAL, "3:48", "mtu: expected an integer, got 'jumbo'"},
+	{"mtu a list", "name: t\nports:\n  - {inside: {tap: a}, outside: {tap: b}, mtu: [1500]}\n",
+	 -EINVAL, "3:48", "mtu: expected an integer, got a list"},
+	{"devargs on a tap",
+	 "name: t\nports:\n  - inside: {tap: a, devargs: x}\n    outside: {tap: b}\n", -EINVAL,
+	 "3:22", "devargs: only a pci port takes devargs"},
+	{"devargs on a vdev",
+	 "name: t\nports:\n  - inside: {vdev: net_null0, devargs: x}\n    outside: {tap: b}\n",
+	 -EINVAL, "3:31", "devargs: only a pci port takes devargs"},
+	{"devargs with a space",
+	 "name: t\nports:\n  - inside: {pci: \"03:00.0\", devargs: \"a=1 b=2\"}\n"
+	 "    outside: {tap: b}\n",
+	 -EINVAL, "3:39", "devargs: expected device arguments like \"rxq_cqe_comp_en=0\""},
+	{"devargs empty",
+	 "name: t\nports:\n  - inside: {pci: \"03:00.0\", devargs: \"\"}\n    outside: {tap: b}\n",
+	 -EINVAL, "3:39", "devargs: expected device arguments"},
+	{"devargs leading comma",
+	 "name: t\nports:\n  - inside: {pci: \"03:00.0\", devargs: \",a=1\"}\n    outside: {tap: "
+	 "b}\n",
+	 -EINVAL, "3:39", "got ',a=1'"},
+	{"devargs a mapping",
+	 "name: t\nports:\n  - inside: {pci: \"03:00.0\", devargs: {a: 1}}\n    outside: {tap: "
+	 "b}\n",
+	 -EINVAL, "3:39", "devargs: expected a string, got a mapping"},
+	{"devargs too long",
+	 "name: t\nports:\n  - inside: {pci: \"03:00.0\", devargs: "
+	 "a1234567890123456789012345678901234567890123456789012345678901234567890123456789"
+	 "012345678901234567890123456789012345678901234567}\n    outside: {tap: b}\n",
+	 -EINVAL, "3:39", "devargs is too long (128 bytes, at most 127)"},
+	{"when_full underscore", HDR "flow_table: {when_full: early_drop}\n", -EINVAL, "3:25",
+	 "when_full: expected one of forward, drop, early-drop, got 'early_drop'"},
+	{"reaper a scalar", HDR "flow_table: {reaper: 95%}\n", -EINVAL, "3:22",
+	 "reaper: expected a mapping such as {high: 95%, low: 85%}, got a scalar"},
+	{"reaper null", HDR "flow_table: {reaper: }\n", -EINVAL, "3:22",
+	 "reaper: expected a mapping such as {high: 95%, low: 85%}, got nothing"},
+	{"reaper without low", HDR "flow_table: {reaper: {high: 95%}}\n", -EINVAL, "3:22",
+	 "reaper: missing required key 'low'"},
+	{"reaper without high", HDR "flow_table: {reaper: {low: 85%}}\n", -EINVAL, "3:22",
+	 "reaper: missing required key 'high'"},
+	{"reaper unknown key", HDR "flow_table: {reaper: {high: 95%, low: 85%, mid: 90%}}\n",
+	 -EINVAL, "3:44", "unknown key 'mid' in reaper (allowed: high, low)"},
+	{"reaper duplicate key", HDR "flow_table: {reaper: {high: 95%, high: 90%, low: 1}}\n",
+	 -EINVAL, "3:34", "duplicate key 'high' in reaper (first at 3:23)"},
+	{"reaper high over 100", HDR "flow_table: {reaper: {high: 101%, low: 85%}}\n", -EINVAL,
+	 "3:29", "high must be between 1% and 100%, got 101%"},
+	{"reaper low 0", HDR "flow_table: {reaper: {high: 95%, low: 0%}}\n", -EINVAL, "3:39",
+	 "low must be between 1% and 100%, got 0%"},
+	{"reaper huge", HDR "flow_table: {reaper: {high: 99999999999999999999%, low: 85%}}\n",
+	 -EINVAL, "3:29", "high must be between 1% and 100%"},
+	{"reaper decimal", HDR "flow_table: {reaper: {high: 95.5%, low: 85%}}\n", -EINVAL, "3:29",
+	 "high: expected a percentage like 95%, got '95.5%'"},
+	{"reaper bare percent", HDR "flow_table: {reaper: {high: \"%\", low: 85%}}\n", -EINVAL,
+	 "3:29", "high: expected a percentage like 95%, got '%'"},
+	{"reaper double percent", HDR "flow_table: {reaper: {high: 95%%, low: 85%}}\n", -EINVAL,
+	 "3:29", "high: expected a percentage like 95%, got '95%%'"},
+	{"reaper negative", HDR "flow_table: {reaper: {high: -5%, low: 85%}}\n", -EINVAL, "3:29",
+	 "high: expected a percentage"},
+	{"reaper high a list", HDR "flow_table: {reaper: {high: [95], low: 85%}}\n", -EINVAL,
+	 "3:29", "high: expected a percentage, got a list"},
+	{"reaper low above high", HDR "flow_table: {reaper: {high: 85%, low: 95%}}\n", -EINVAL,
+	 "3:39", "reaper: low (95%) must be below high (85%)"},
+	{"reaper low equals high", HDR "flow_table: {reaper: {high: 90, low: 90}}\n", -EINVAL,
+	 "3:38", "reaper: low (90%) must be below high (90%)"},
+	{"out_of_window bad", HDR "profiles:\n  p: {out_of_window: reset}\n", -EINVAL, "4:22",
+	 "out_of_window: expected one of forward, drop, got 'reset'"},
+	{"out_of_window a map", HDR "profiles:\n  p: {out_of_window: {inside: drop}}\n", -EINVAL,
+	 "4:22", "out_of_window: expected a keyword, got a mapping"},
+	{"rst_payload too long",
+	 HDR "profiles:\n  p: {rst_payload: "
+	     "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefX\"}\n",
+	 -EINVAL, "4:20", "rst_payload is too long (129 bytes, at most 128)"},
+	{"rst_payload not ASCII", HDR "profiles:\n  p: {rst_payload: \"caf\xc3\xa9\"}\n", -EINVAL,
+	 "4:20", "rst_payload: byte 3 (0xc3) is not printable ASCII"},
+	{"rst_payload a tab", HDR "profiles:\n  p: {rst_payload: \"a\\tb\"}\n", -EINVAL, "4:20",
+	 "rst_payload contains a control character"},
+	{"rst_payload DEL", HDR "profiles:\n  p: {rst_payload: \"a\\x7fb\"}\n", -EINVAL, "4:20",
+	 "rst_payload contains a control character"},
+	{"rst_payload a list", HDR "profiles:\n  p: {rst_payload: [a]}\n", -EINVAL, "4:20",
+	 "rst_payload: expected a string, got a list"},
+	{"rst_payload null", HDR "profiles:\n  p: {rst_payload: }\n", -EINVAL, "4:20",
+	 "rst_payload: expected a string, got nothing"},
+	{"on_timeout map unknown state", HDR "profiles:\n  p: {on_timeout: {establishd: silent}}\n",
+	 -EINVAL, "4:20",
+	 "unknown key 'establishd' in on_timeout (allowed: syn_sent, syn_recv, established, "
+	 "fin_wait, closing, time_wait, closed, default)"},
+	{"on_timeout map bad action", HDR "profiles:\n  p: {on_timeout: {established: reset}}\n",
+	 -EINVAL, "4:33",
+	 "on_timeout.established: expected one of reset-both, reset-client, reset-server, "
+	 "silent, got 'reset'"},
+	{"on_timeout map bad default", HDR "profiles:\n  p: {on_timeout: {default: off}}\n",
+	 -EINVAL, "4:29", "on_timeout.default: expected one of reset-both"},
+	{"on_timeout map duplicate state",
+	 HDR "profiles:\n  p: {on_timeout: {closing: silent, closing: reset-both}}\n", -EINVAL,
+	 "4:37", "duplicate key 'closing' in on_timeout (first at 4:20)"},
+	{"on_timeout map nested", HDR "profiles:\n  p: {on_timeout: {established: {a: b}}}\n",
+	 -EINVAL, "4:33", "on_timeout.established: expected a keyword, got a mapping"},
+	{"on_timeout map TCP state spelt as SPEC's timeout",
+	 HDR "profiles:\n  p: {on_timeout: {handshake: silent}}\n", -EINVAL, "4:20",
+	 "unknown key 'handshake' in on_timeout"},
+	{"stray_tcp map unknown side", HDR "profiles:\n  p: {stray_tcp: {left: drop}}\n", -EINVAL,
+	 "4:19", "unknown key 'left' in stray_tcp (allowed: inside, outside)"},
+	{"stray_tcp map bad action", HDR "profiles:\n  p: {stray_tcp: {inside: accept}}\n", -EINVAL,
+	 "4:27", "stray_tcp.inside: expected one of drop, reset, adopt, got 'accept'"},
+	{"stray_tcp map outside null", HDR "profiles:\n  p: {stray_tcp: {outside: }}\n", -EINVAL,
+	 "4:28", "stray_tcp.outside: expected a keyword, got nothing"},
+	{"stray_tcp a list", HDR "profiles:\n  p: {stray_tcp: [reset]}\n", -EINVAL, "4:18",
+	 "stray_tcp: expected a keyword, got a list"},
+	{"set on_timeout map",
+	 HDR "profiles: {p: {}}\ntimeline:\n  - {at: 5s, set: {profile: p, on_timeout: "
+	     "{established: silent}}}\n",
+	 -EINVAL, "5:44", "on_timeout: expected a keyword, got a mapping"},
+	{"set out_of_window bad",
+	 HDR "profiles: {p: {}}\ntimeline:\n  - {at: 5s, set: {profile: p, out_of_window: 1}}\n",
+	 -EINVAL, "5:47", "out_of_window: expected one of forward, drop, got '1'"},
+	{"set rst_payload",
+	 HDR "profiles: {p: {}}\ntimeline:\n  - {at: 5s, set: {profile: p, "
+	     "rst_payload: x}}\n",
+	 -EINVAL, "5:32", "unknown key 'rst_payload' in set"},
 };
 
 static void
@@ -1277,6 +1601,8 @@ test_presets_load(void **state)
 		assert_int_equal(scn->n_pairs, 1);
 		assert_string_equal(scn->pairs[0].name, "lab");
 		assert_int_equal(scn->capacity, 1048576);
+		assert_int_equal(scn->pairs[0].mtu, 1500);
+		assert_int_equal(scn->steering, CFG_STEERING_AUTO);
 		assert_true(scn->n_profiles >= 2);
 		if (scn->default_profile == CFG_PROFILE_UNTRACKED) {
 			/* then a catch-all rule must send traffic to a device profile */
@@ -1337,7 +1663,8 @@ test_preset_values(void **state)
 	} act[] = {
 		{"f5-fastl4.yaml", CFG_ON_TIMEOUT_RESET_BOTH, CFG_STRAY_DROP},
 		{"azure-lb.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_DROP},
-		{"azure-lb-tcp-reset.yaml", CFG_ON_TIMEOUT_RESET_BOTH, CFG_STRAY_DROP},
+		/* the map's default; ESTABLISHED resets (test_preset_added_keys) */
+		{"azure-lb-tcp-reset.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_DROP},
 		{"aws-nat-gateway.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_RESET},
 		{"aws-nlb.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_RESET},
 		{"linux-conntrack.yaml", CFG_ON_TIMEOUT_SILENT, CFG_STRAY_ADOPT},
@@ -1364,6 +1691,76 @@ test_preset_values(void **state)
 			fail_msg("%s: on_timeout %s stray %s", act[i].file,
 				 cfg_on_timeout_name(p->on_timeout), cfg_stray_name(p->stray_tcp));
 	}
+}
+
+/* A profile of the loaded preset, by name. */
+static const struct cfg_profile *
+preset_profile(const char *file, const char *name)
+{
+	int i = cfg_profile_find(scn, name);
+
+	if (i < 0)
+		fail_msg("%s: no profile '%s'", file, name);
+	return &scn->profiles[i];
+}
+
+/* What the presets' comments claim with the keys SPEC §5 added, each from a cited source. */
+static void
+test_preset_added_keys(void **state)
+{
+	static const char *const f5[] = {"f5-fastl4.yaml", "f5-standard-tcp.yaml"};
+	const struct cfg_profile *p;
+
+	(void)state;
+	/* Azure LB with TCP reset: only for ESTABLISHED connections */
+	load_preset("azure-lb-tcp-reset.yaml");
+	p = preset_profile("azure-lb-tcp-reset.yaml", "azure-lb-tcp-reset");
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], s == FLOW_TCP_ESTABLISHED
+								 ? CFG_ON_TIMEOUT_RESET_BOTH
+								 : CFG_ON_TIMEOUT_SILENT);
+
+	/* AWS NAT gateway: an RST to the resources behind it (inside), nothing outside */
+	load_preset("aws-nat-gateway.yaml");
+	p = preset_profile("aws-nat-gateway.yaml", "aws-nat-gateway");
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_INSIDE], CFG_STRAY_RESET);
+	assert_int_equal(p->stray_tcp_side[CFG_SIDE_OUTSIDE], CFG_STRAY_DROP);
+	assert_int_equal(p->stray_tcp, CFG_STRAY_RESET);
+
+	/* Cisco ASA: silent by default; with "idle ... reset", never a half-closed one */
+	load_preset("cisco-asa.yaml");
+	assert_string_equal(scn->profiles[scn->default_profile].name, "cisco-asa");
+	p = preset_profile("cisco-asa.yaml", "cisco-asa");
+	for (int s = 0; s < CFG_TCP_STATES; s++)
+		assert_int_equal(p->on_timeout_state[s], CFG_ON_TIMEOUT_SILENT);
+	p = preset_profile("cisco-asa.yaml", "cisco-asa-idle-reset");
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_ESTABLISHED], CFG_ON_TIMEOUT_RESET_BOTH);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_FIN_WAIT], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_CLOSING], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_SYN_SENT], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->on_timeout_state[FLOW_TCP_SYN_RECV], CFG_ON_TIMEOUT_SILENT);
+	assert_int_equal(p->timeout_us[CFG_TMO_TCP_ESTABLISHED], 3600 * S_US);
+	assert_int_equal(p->timeout_us[CFG_TMO_TCP_CLOSING], 600 * S_US);
+
+	/* F5: the eviction policy's default watermarks; no reset-cause text (no source) */
+	for (size_t i = 0; i < sizeof(f5) / sizeof(f5[0]); i++) {
+		load_preset(f5[i]);
+		assert_true(scn->reaper.on);
+		assert_int_equal(scn->reaper.high_pct, 95);
+		assert_int_equal(scn->reaper.low_pct, 85);
+		assert_int_equal(scn->when_full, CFG_WHEN_FULL_FORWARD);
+		assert_int_equal(scn->profiles[scn->default_profile].rst_payload_len, 0);
+	}
+
+	/* Linux conntrack: early_drop when full */
+	load_preset("linux-conntrack.yaml");
+	assert_int_equal(scn->when_full, CFG_WHEN_FULL_EARLY_DROP);
+	assert_false(scn->reaper.on);
+
+	/* Juniper SRX: aggressive aging is off by default (watermarks at 100 %) */
+	load_preset("juniper-srx.yaml");
+	assert_false(scn->reaper.on);
+	assert_int_equal(scn->when_full, CFG_WHEN_FULL_FORWARD);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1397,6 +1794,8 @@ main(void)
 		cmocka_unit_test(test_spec_example),
 		cmocka_unit_test(test_aliases_allowed),
 		cmocka_unit_test(test_limits_reached_exactly),
+		cmocka_unit_test(test_added_keys_defaults),
+		cmocka_unit_test(test_added_keys),
 		cmocka_unit_test(test_errors_generated),
 		cmocka_unit_test(test_alias_bomb),
 		cmocka_unit_test(test_buffer_too_big),
@@ -1406,6 +1805,7 @@ main(void)
 		cmocka_unit_test(test_presets_load),
 		cmocka_unit_test(test_unknown_profile_long_list),
 		cmocka_unit_test(test_preset_values),
+		cmocka_unit_test(test_preset_added_keys),
 	};
 	const size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	const size_t n_err = sizeof(err_cases) / sizeof(err_cases[0]);
