@@ -9,7 +9,7 @@ BUILD=${1:-$ROOT/build}
 PKGS=(
 	# build
 	build-essential meson ninja-build pkg-config
-	libdpdk-dev libyaml-dev libcmocka-dev libmicrohttpd-dev
+	libdpdk-dev libyaml-dev libcmocka-dev libmicrohttpd-dev libpcap-dev
 	# run: dpdk-testpmd and dpdk-telemetry.py, TAP testbeds, traffic and captures
 	dpdk dpdk-dev iproute2 iputils-ping python3 python3-scapy python3-yaml iperf3 tcpdump
 	nginx-light curl gnuplot-nox

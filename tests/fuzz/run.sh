@@ -17,10 +17,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${FUZZ_BUILD:-$ROOT/build-fuzz}
 DURATION=${1:-${FUZZ_SECONDS:-60}}
-TARGETS=(packet scenario)
+TARGETS=(packet scenario capture)
 
-# Per target: largest input (a frame and its script; a scenario snippet), a dictionary.
-declare -A MAX_LEN=([packet]=2048 [scenario]=8192)
+# Per target: largest input (a frame and its script; a scenario snippet; a small capture
+# file), a dictionary.
+declare -A MAX_LEN=([packet]=2048 [scenario]=8192 [capture]=8192)
 declare -A DICT=([scenario]=$HERE/scenario.dict)
 
 # The sanitizer's or libFuzzer's report from a log: its first line and the stack under it.

@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "event.h"
+#include "parse.h"
+#include "replay.h"
+#include "rst.h"
+#include "snapshot.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+#define ORIG_MAX 262144 /* libpcap's largest snap length */
+#define FLOWS_INIT 1024
+/* Expiry work per tick: large enough that no expiry waits for a later tick. */
+#define TICK_BUDGET (UINT_MAX / 2)
+
+/* Port MACs, the source of an RST to a peer that never spoke (locally administered). */
+static const uint8_t mac_inside[6] = {0x02, 0x1d, 0x1e, 0xc0, 0x00, 0x01};
+static const uint8_t mac_outside[6] = {0x02, 0x1d, 0x1e, 0xc0, 0x00, 0x02};
+
+static inline uint64_t
+mix(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Keyed multiply-fold over the normalised key, as flow_hash() (the replay's own keys). */
+static inline uint32_t
+key_hash(const struct rp_run *run, const struct flow_key *k)
+{
+	uint64_t q[5], h;
+	const uint64_t *hk = run->hkey;
+
+	memcpy(q, k->w, sizeof(q));
+	h = mix(q[0] ^ hk[0], q[1] ^ hk[1]) + mix(q[2] ^ hk[2], q[3] ^ hk[3]) +
+	    mix(q[4] ^ hk[1], k->w[10] ^ hk[2]);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/*
+ * The index: open addressing, linear probing, at most half full. A slot holds the flow's
+ * hash (high 32 bits) and its index + 1 (low; 0 = empty), so a probe reads a flow record
+ * (a cache miss on a big capture) only when the whole hash matches.
+ */
+static uint32_t
+flow_find(const struct rp_run *run, const struct flow_key *k, uint32_t hash)
+{
+	uint32_t i = hash & run->index_mask;
+	uint64_t slot;
+
+	while ((slot = run->index[i]) != 0) {
+		if ((uint32_t)(slot >> 32) == hash) {
+			uint32_t fi = (uint32_t)slot - 1;
+
+			if (memcmp(&run->flows[fi].key, k, sizeof(*k)) == 0)
+				return fi;
+		}
+		i = (i + 1) & run->index_mask;
+	}
+	return RP_NONE;
+}
+
+static void
+index_put(struct rp_run *run, uint32_t idx)
+{
+	uint32_t h = run->flows[idx].hash, i = h & run->index_mask;
+
+	while (run->index[i] != 0)
+		i = (i + 1) & run->index_mask;
+	run->index[i] = (uint64_t)h << 32 | (idx + 1);
+}
+
+/* Room for one more flow: grow the records, the per-scenario arrays and the index. */
+static int
+flows_reserve(struct rp_run *run)
+{
+	if (run->n_flows == UINT32_MAX - 1)
+		return -1;
+	if (run->n_flows == run->cap_flows) {
+		uint32_t cap = run->cap_flows * 2;
+		struct rp_flow *nf = realloc(run->flows, (size_t)cap * sizeof(*nf));
+
+		if (nf == NULL)
+			return -1;
+		run->flows = nf;
+		for (unsigned int s = 0; s < run->n_scn; s++) {
+			uint32_t *oc = realloc(run->scn[s].open_cut, (size_t)cap * sizeof(*oc));
+
+			if (oc == NULL)
+				return -1;
+			for (uint32_t i = run->cap_flows; i < cap; i++)
+				oc[i] = RP_NONE;
+			run->scn[s].open_cut = oc;
+		}
+		run->cap_flows = cap;
+	}
+	if ((uint64_t)(run->n_flows + 1) * 2 > (uint64_t)run->index_mask + 1) {
+		uint32_t size = (run->index_mask + 1) * 2;
+		uint64_t *ni = calloc(size, sizeof(*ni));
+
+		if (ni == NULL)
+			return -1;
+		free(run->index);
+		run->index = ni;
+		run->index_mask = size - 1;
+		for (uint32_t i = 0; i < run->n_flows; i++)
+			index_put(run, i);
+	}
+	return 0;
+}
+
+struct rp_run *
+rp_create(int linktype, double time_scale, char *err, size_t errlen)
+{
+	struct rp_run *run = calloc(1, sizeof(*run));
+
+	if (run == NULL)
+		goto nomem;
+	run->linktype = linktype;
+	run->time_scale = time_scale;
+	run->span_max_ms = RP_SPAN_MAX_MS;
+	run->cap_flows = FLOWS_INIT;
+	run->flows = malloc(FLOWS_INIT * sizeof(*run->flows));
+	run->index = calloc(FLOWS_INIT * 2, sizeof(*run->index));
+	if (run->flows == NULL || run->index == NULL)
+		goto nomem;
+	run->index_mask = FLOWS_INIT * 2 - 1;
+	if (getrandom(run->hkey, sizeof(run->hkey), 0) != (ssize_t)sizeof(run->hkey)) {
+		for (unsigned int i = 0; i < 4; i++)
+			run->hkey[i] = 0x9e3779b97f4a7c15ull * (i + 1);
+	}
+	for (unsigned int i = 0; i < ENGINE_BURST; i++) {
+		run->batch[i].frame = malloc(CAP_FRAME_MAX);
+		if (run->batch[i].frame == NULL)
+			goto nomem;
+	}
+	for (unsigned int i = 0; i < RP_AHEAD; i++) {
+		run->prep[i].frame = malloc(CAP_FRAME_MAX);
+		if (run->prep[i].frame == NULL)
+			goto nomem;
+	}
+	return run;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	rp_destroy(run);
+	return NULL;
+}
+
+int
+rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct cfg_scenario *scn,
+		pcap_dumper_t *out, char *err, size_t errlen)
+{
+	struct rp_scenario *s;
+	uint64_t seed;
+	char e2[256];
+	int ret;
+
+	if (run->n_scn == RP_MAX_SCENARIOS) {
+		snprintf(err, errlen, "%s: at most %d scenarios at once", path, RP_MAX_SCENARIOS);
+		free(scn);
+		return -1;
+	}
+	s = &run->scn[run->n_scn];
+	memset(s, 0, sizeof(*s));
+	s->scn = scn;
+	snprintf(s->label, sizeof(s->label), "%s", label);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->out = out;
+	run->n_scn++; /* from here rp_destroy frees what s holds */
+	s->snap = calloc(1, sizeof(*s->snap));
+	s->e = calloc(1, sizeof(*s->e));
+	s->open_cut = malloc((size_t)run->cap_flows * sizeof(*s->open_cut));
+	if (s->snap == NULL || s->e == NULL || s->open_cut == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (uint32_t i = 0; i < run->cap_flows; i++)
+		s->open_cut[i] = RP_NONE;
+	ret = dp_snapshot_build(s->snap, scn, run->time_scale, e2, sizeof(e2));
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", path, e2);
+		return -1;
+	}
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = run->hkey[0];
+	ret = engine_init(s->e, scn->capacity, seed, 0);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: cannot make a flow table of %u flows: %s", path,
+			 scn->capacity, strerror(-ret));
+		free(s->e);
+		s->e = NULL;
+		return -1;
+	}
+	/* One pair: the first one's access VLAN stands for untagged frames. */
+	engine_add_pair(s->e, 0, scn->n_pairs > 0 ? scn->pairs[0].side[0].vlan : 0,
+			scn->n_pairs > 0 ? scn->pairs[0].side[1].vlan : 0, mac_inside, mac_outside);
+	s->e->snap = s->snap;
+	s->e->events_on = true;
+	if (run->n_scn == 1)
+		run->access_vlan = s->e->ports[0].access_vlan; /* the replay's own keys use it */
+	if (out != NULL && !run->keep_orig) {
+		for (unsigned int i = 0; i < ENGINE_BURST; i++) {
+			run->batch[i].orig = malloc(ORIG_MAX);
+			if (run->batch[i].orig == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+		run->keep_orig = true;
+	}
+	return 0;
+}
+
+static void
+out_write(struct rp_scenario *s, uint64_t ts_ns, const uint8_t *data, uint32_t caplen, uint32_t len)
+{
+	struct pcap_pkthdr h;
+
+	h.ts.tv_sec = (time_t)(ts_ns / NS_PER_S);
+	h.ts.tv_usec = (suseconds_t)(ts_ns % NS_PER_S); /* the dumper writes nanoseconds */
+	h.caplen = caplen;
+	h.len = len;
+	pcap_dump((u_char *)s->out, &h, data);
+}
+
+static void
+out_rst(struct rp_run *run, struct rp_scenario *s, uint64_t ts_ns, const struct engine_rst *r)
+{
+	uint8_t frame[RST_FRAME_MAX + 64], conv[RST_FRAME_MAX + 64];
+	uint32_t n;
+
+	if (r->to < STATS_RST_COUNT)
+		s->rsts[r->to]++;
+	if (s->out == NULL)
+		return;
+	n = rst_build(frame, sizeof(frame), &r->p);
+	if (n != 0 && run->linktype != DLT_EN10MB)
+		n = cap_from_eth(run->linktype, frame, n, conv, sizeof(conv));
+	else
+		memcpy(conv, frame, n);
+	if (n == 0) {
+		s->out_failed++;
+		return;
+	}
+	out_write(s, ts_ns, conv, n, n);
+	s->out_rsts++;
+}
+
+static struct rp_cut *
+cut_new(struct rp_scenario *s)
+{
+	if (s->n_cuts == s->cap_cuts) {
+		uint32_t cap = s->cap_cuts ? s->cap_cuts * 2 : 64;
+		struct rp_cut *nc = realloc(s->cuts, (size_t)cap * sizeof(*nc));
+
+		if (nc == NULL)
+			return NULL;
+		s->cuts = nc;
+		s->cap_cuts = cap;
+	}
+	memset(&s->cuts[s->n_cuts], 0, sizeof(s->cuts[0]));
+	return &s->cuts[s->n_cuts++];
+}
+
+/*
+ * Expiry output of engine @s at its current tick: cuts and their RSTs. Each RST names the
+ * event of its expiry (engine_rst.ev); the event's own count is the caller's to keep
+ * (engine.h: "honest counts"), here every RST is "sent" once it is written or reported.
+ */
+static void
+drain(struct rp_run *run, struct rp_scenario *s)
+{
+	struct engine *e = s->e;
+	uint64_t now_ns = run->ts0_ns + (uint64_t)e->now * NS_PER_MS;
+	uint32_t cut_of[ENGINE_EV_MAX];
+
+	for (unsigned int i = 0; i < e->out.n_ev; i++) {
+		const struct flow_event *ev = &e->out.ev[i];
+		struct rp_cut *c = NULL;
+
+		cut_of[i] = RP_NONE;
+		if (ev->reason != FLOW_EV_TIMEOUT && ev->reason != FLOW_EV_FLUSH) {
+			/* an eviction (early-drop, reaper): silent, not an idle cut */
+			s->evicted++;
+		} else if (ev->key.proto == 6 && ev->state >= FLOW_TCP_TIME_WAIT) {
+			s->ended++; /* the connection was already gone: nothing is cut */
+		} else if ((c = cut_new(s)) != NULL) {
+			uint32_t fi = flow_find(run, &ev->key, key_hash(run, &ev->key));
+
+			c->key = ev->key;
+			c->flow = fi;
+			c->client = fi != RP_NONE ? run->flows[fi].client
+						  : ((ev->flags & FLOW_F_CLIENT_1) ? 1 : 0);
+			c->state = ev->state;
+			c->profile = ev->profile;
+			c->action = ev->action;
+			c->reason = ev->reason;
+			c->idle_ms = ev->idle_ms;
+			c->cut_ns = now_ns;
+			c->last_ns = fi != RP_NONE ? run->flows[fi].last_ns
+						   : now_ns - (uint64_t)ev->idle_ms * NS_PER_MS;
+			cut_of[i] = (uint32_t)(c - s->cuts);
+			if (fi != RP_NONE) {
+				s->open_cut[fi] = cut_of[i];
+				run->flows[fi].flags |= RP_F_CUT;
+			}
+		}
+	}
+	for (unsigned int r = 0; r < e->out.n_rst; r++) {
+		const struct engine_rst *rs = &e->out.rst[r];
+
+		if (rs->ev < e->out.n_ev && cut_of[rs->ev] != RP_NONE) {
+			struct rp_cut *c = &s->cuts[cut_of[rs->ev]];
+
+			if (c->n_rst < ENGINE_RST_PER_FLOW) {
+				struct rp_rst *x = &c->rst[c->n_rst++];
+
+				x->seq = rs->p.seq;
+				x->ack = rs->p.ack;
+				x->to = rs->to;
+				x->tcp_flags = rs->p.tcp_flags;
+			}
+		}
+		out_rst(run, s, now_ns, rs);
+	}
+	engine_out_clear(e);
+}
+
+/* Tick of timeline event @i of @s (its offset, scaled, from the first record). */
+static uint64_t
+event_tick(const struct rp_run *run, const struct rp_scenario *s, unsigned int i)
+{
+	double ms = (double)s->scn->events[i].at_us * run->time_scale / 1000.0;
+
+	return ms >= (double)UINT32_MAX ? UINT64_MAX : (uint64_t)(ms + 0.5);
+}
+
+/* Run the timeline events due at the engine's current tick. */
+static void
+timeline_due(struct rp_run *run, struct rp_scenario *s)
+{
+	struct engine *e = s->e;
+
+	while (s->next_event < s->scn->n_events && event_tick(run, s, s->next_event) <= e->now) {
+		const struct cfg_event *ev = &s->scn->events[s->next_event++];
+
+		if (ev->kind == CFG_EVENT_FLUSH) {
+			uint64_t mask = ev->profile == CFG_FLUSH_ALL ? ~1ull : 1ull << ev->profile;
+			uint32_t cursor = 0;
+
+			while (!engine_flush_step(e, mask, 0, &cursor, 4096))
+				drain(run, s);
+			drain(run, s);
+		} else {
+			struct cfg_scenario next = *s->scn;
+			char err[256];
+
+			for (unsigned int i = 0; i < ev->n_sets; i++)
+				cfg_profile_apply_set(&next.profiles[ev->profile], &ev->sets[i]);
+			/* The engine reads the snapshot only inside its calls: swap it in place. */
+			if (dp_snapshot_build(s->snap, &next, run->time_scale, err, sizeof(err)) ==
+			    0) {
+				*s->scn = next;
+			} else {
+				s->timeline_errors++;
+				(void)dp_snapshot_build(s->snap, s->scn, run->time_scale, err,
+							sizeof(err));
+			}
+		}
+	}
+}
+
+/* Step engine @s to tick @to, one tick at a time while it holds flows. */
+static void
+advance(struct rp_run *run, struct rp_scenario *s, uint32_t to)
+{
+	struct engine *e = s->e;
+
+	timeline_due(run, s);
+	while (e->now != to) {
+		/* An empty table has nothing to expire: one step opens every slot on the way. */
+		uint32_t t = e->ft->n_active == 0 ? to : e->now + 1;
+		unsigned int budget = TICK_BUDGET;
+
+		if (s->next_event < s->scn->n_events && event_tick(run, s, s->next_event) < t)
+			t = (uint32_t)event_tick(run, s, s->next_event); /* > now: not yet run */
+		engine_clock(e, t, 0, run->ts0_ns + (uint64_t)t * NS_PER_MS);
+		while (engine_tick(e, &budget))
+			drain(run, s);
+		if (e->out.n_ev != 0 || e->out.n_rst != 0)
+			drain(run, s);
+		timeline_due(run, s);
+	}
+}
+
+/* What a record after a cut got, for the cut's report. */
+static inline void
+after_cut(struct rp_scenario *s, uint32_t fi, uint8_t what, uint64_t ts_ns)
+{
+	struct rp_cut *c = &s->cuts[s->open_cut[fi]];
+
+	if (c->after == 0) {
+		c->after_first = what;
+		c->after_first_ns = ts_ns;
+	}
+	c->after++;
+	if (what < RP_WHAT_COUNT)
+		c->after_what[what]++;
+	if (what == ENGINE_W_NEW || what == ENGINE_W_RESTART || what == ENGINE_W_ADOPTED) {
+		c->after_done = true;
+		s->open_cut[fi] = RP_NONE;
+	}
+}
+
+static void
+flush(struct rp_run *run)
+{
+	unsigned int n = run->n_batch;
+
+	if (n == 0)
+		return;
+	for (unsigned int si = 0; si < run->n_scn; si++) {
+		struct rp_scenario *s = &run->scn[si];
+		struct engine *e = s->e;
+		struct engine_pkt pk[ENGINE_BURST];
+		unsigned int r = 0;
+
+		for (unsigned int i = 0; i < n; i++)
+			pk[i] = run->batch[i].pk;
+		engine_burst(e, run->batch_port, pk, n);
+		for (unsigned int i = 0; i < n; i++) {
+			const struct rp_slot *sl = &run->batch[i];
+
+			if (s->out != NULL && pk[i].verdict == ENGINE_FORWARD) {
+				out_write(s, sl->ts_ns, sl->orig, sl->hdr.caplen, sl->hdr.len);
+				s->out_packets++;
+			}
+			if (pk[i].what == ENGINE_W_STRAY_RST && r < e->out.n_rst)
+				out_rst(run, s, sl->ts_ns, &e->out.rst[r++]);
+			/* The flag first: the record is in cache, the per-scenario array not. */
+			if (sl->flow != RP_NONE && (run->flows[sl->flow].flags & RP_F_CUT) &&
+			    s->open_cut[sl->flow] != RP_NONE)
+				after_cut(s, sl->flow, pk[i].what, sl->ts_ns);
+		}
+		for (; r < e->out.n_rst; r++)
+			out_rst(run, s, run->batch[n - 1].ts_ns, &e->out.rst[r]);
+		engine_out_clear(e);
+	}
+	run->n_batch = 0;
+}
+
+/* A flow's first record: who is the client, and was it open before the capture? */
+static void
+flow_first(struct rp_run *run, struct rp_flow *f, const struct parse_info *pi, unsigned int from)
+{
+	f->client = (uint8_t)from;
+	if (pi->proto != 6 || (pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) == PARSE_TCP_SYN)
+		return;
+	f->flags |= RP_F_ADOPTED | RP_F_ADOPT_PENDING;
+	run->adopted++;
+	if ((pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) == (PARSE_TCP_SYN | PARSE_TCP_ACK))
+		f->client = (uint8_t)(from ^ 1); /* a SYN+ACK comes from the server */
+	else if (f->key.port[0] != f->key.port[1])
+		f->client = f->key.port[0] > f->key.port[1] ? 0 : 1; /* the ephemeral port */
+}
+
+/*
+ * Stage 1 of a record, which changes no state: its Ethernet frame (in the staging buffer
+ * @pp->frame), parse, key and hash; the index slot it will probe is prefetched.
+ */
+static void
+prep_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp)
+{
+	struct parse_info *pi = &pp->pi;
+
+	pp->keyed = false;
+	pp->conv = (uint8_t)cap_to_eth(run->linktype, pkt, pp->frame, CAP_FRAME_MAX, &pp->len,
+				       &pp->trunc);
+	if (pp->conv != CAP_CONV_OK)
+		return;
+	pp->st = (uint8_t)parse_frame(pp->frame, pp->len, pi);
+	if (pp->st == PARSE_IP && !(pi->flags & PARSE_F_ND)) {
+		uint16_t v0 = pi->n_vlan > 0 ? pi->vlan[0] : run->access_vlan;
+		uint16_t v1 = pi->n_vlan > 1 ? pi->vlan[1] : 0;
+
+		pp->from = (uint8_t)flow_key_make(&pp->key, pi->family, pi->src, pi->sport, pi->dst,
+						  pi->dport, pi->proto, 0, v0, v1);
+		pp->hash = key_hash(run, &pp->key);
+		pp->keyed = true;
+		__builtin_prefetch(&run->index[pp->hash & run->index_mask]);
+	}
+}
+
+/* Stage 2: the index slot has arrived; prefetch the flow record it points to. */
+static inline void
+prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
+{
+	uint64_t slot;
+
+	if (!pp->keyed)
+		return;
+	slot = run->index[pp->hash & run->index_mask];
+	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
+		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];
+
+		__builtin_prefetch(f);
+		__builtin_prefetch(f + sizeof(struct rp_flow) - 1);
+	}
+}
+
+/* Stage 3, in capture order: time, the flow record, the direction, the burst. */
+static int
+commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp, char *err,
+	      size_t errlen)
+{
+	const struct parse_info *pi = &pp->pi;
+	struct rp_slot *sl;
+	uint64_t ts = pkt->ts_ns, off_ms;
+	uint16_t port = 0;
+	uint8_t flags = 0, *tmp;
+	uint32_t fi = RP_NONE;
+
+	if (!run->started) {
+		run->started = true;
+		run->ts0_ns = ts;
+		run->last_ns = ts;
+		for (unsigned int s = 0; s < run->n_scn; s++)
+			timeline_due(run, &run->scn[s]); /* events at 0 s come first */
+	}
+	if (ts < run->last_ns) {
+		run->backwards++;
+		ts = run->last_ns; /* handled as the same time as the previous record */
+	}
+	/* Rounded up: a cut (at a whole tick) never comes before last packet + timeout. */
+	off_ms = (ts - run->ts0_ns + NS_PER_MS - 1) / NS_PER_MS;
+	if (off_ms > run->span_max_ms) {
+		snprintf(err, errlen,
+			 "record %llu is %.3f s after the first: a replay spans at most %.0f s "
+			 "(24.8 days)",
+			 (unsigned long long)run->records + 1,
+			 (double)(ts - run->ts0_ns) / (double)NS_PER_S,
+			 (double)run->span_max_ms / 1000.0);
+		return -1;
+	}
+	if ((uint32_t)off_ms != run->tick) {
+		flush(run);
+		for (unsigned int s = 0; s < run->n_scn; s++)
+			advance(run, &run->scn[s], (uint32_t)off_ms);
+		run->tick = (uint32_t)off_ms;
+	}
+	run->last_ns = ts;
+	run->records++;
+	run->bytes += pkt->len;
+	if (pp->trunc)
+		run->truncated++;
+
+	if (pp->conv != CAP_CONV_OK) {
+		/* Nothing the engine can read: it would bridge it, as a frame it cannot parse. */
+		run->bad_link++;
+		flush(run);
+		for (unsigned int s = 0; s < run->n_scn; s++) {
+			if (run->scn[s].out == NULL)
+				continue;
+			out_write(&run->scn[s], ts, pkt->data, pkt->caplen, pkt->len);
+			run->scn[s].out_packets++;
+		}
+		return 0;
+	}
+
+	if (pp->keyed) {
+		unsigned int from = pp->from;
+		struct rp_flow *f;
+
+		fi = flow_find(run, &pp->key, pp->hash);
+		if (fi == RP_NONE && flows_reserve(run) == 0) {
+			fi = run->n_flows++;
+			f = &run->flows[fi];
+			memset(f, 0, sizeof(*f));
+			f->key = pp->key;
+			f->hash = pp->hash;
+			f->n_vlan = pi->n_vlan;
+			f->first_ns = ts;
+			flow_first(run, f, pi, from);
+			index_put(run, fi);
+		}
+		if (fi != RP_NONE) {
+			f = &run->flows[fi];
+			if (pi->proto == 6 &&
+			    (pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_ACK)) == PARSE_TCP_SYN)
+				f->client = (uint8_t)from; /* a new connection names its client */
+			if ((f->flags & RP_F_ADOPT_PENDING) && pi->proto == 6) {
+				flags = ENGINE_PKT_ADOPT;
+				/* An RST builds no flow: the next segment is adopted instead. */
+				if (!(pi->tcp_flags & PARSE_TCP_RST))
+					f->flags &= (uint8_t)~RP_F_ADOPT_PENDING;
+			}
+			port = from == f->client ? 0 : 1;
+			f->last_ns = ts;
+			f->packets++;
+		}
+	} else {
+		run->not_flow++;
+	}
+
+	/* Another direction: the burst goes first, this record starts the next. */
+	if (run->n_batch > 0 && port != run->batch_port)
+		flush(run);
+	sl = &run->batch[run->n_batch];
+	tmp = sl->frame; /* the slot takes the staged frame, the stage the slot's buffer */
+	sl->frame = pp->frame;
+	pp->frame = tmp;
+	if (run->keep_orig) {
+		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
+
+		memcpy(sl->orig, pkt->data, c);
+		sl->hdr.caplen = c;
+		sl->hdr.len = pkt->len;
+	}
+	sl->pk.data = sl->frame;
+	sl->pk.len = pp->len;
+	sl->pk.flags = flags;
+	sl->flow = fi;
+	sl->ts_ns = ts;
+	run->batch_port = port;
+	if (++run->n_batch == ENGINE_BURST)
+		flush(run);
+	return 0;
+}
+
+int
+rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err, size_t errlen)
+{
+	if (n > RP_AHEAD)
+		n = RP_AHEAD;
+	for (unsigned int i = 0; i < n; i++)
+		prep_record(run, &pkts[i], &run->prep[i]);
+	if (n > 1)
+		for (unsigned int i = 0; i < n; i++)
+			prefetch_flow(run, &run->prep[i]);
+	for (unsigned int i = 0; i < n; i++)
+		if (commit_record(run, &pkts[i], &run->prep[i], err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+int
+rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errlen)
+{
+	return rp_packets(run, pkt, 1, err, errlen);
+}
+
+void
+rp_finish(struct rp_run *run)
+{
+	flush(run);
+}
+
+void
+rp_destroy(struct rp_run *run)
+{
+	if (run == NULL)
+		return;
+	for (unsigned int i = 0; i < run->n_scn; i++) {
+		struct rp_scenario *s = &run->scn[i];
+
+		if (s->e != NULL && s->e->ft != NULL)
+			engine_fini(s->e);
+		free(s->e);
+		free(s->snap);
+		free(s->scn);
+		free(s->cuts);
+		free(s->open_cut);
+	}
+	for (unsigned int i = 0; i < ENGINE_BURST; i++) {
+		free(run->batch[i].frame);
+		free(run->batch[i].orig);
+	}
+	for (unsigned int i = 0; i < RP_AHEAD; i++)
+		free(run->prep[i].frame);
+	free(run->flows);
+	free(run->index);
+	free(run);
+}
+
+uint64_t
+rp_flows_created(const struct rp_scenario *s)
+{
+	uint64_t n = 0;
+
+	for (unsigned int p = 0; p < CFG_MAX_PROFILES; p++)
+		n += s->e->stats.flows_created[p];
+	return n;
+}
+
+uint64_t
+rp_dropped(const struct rp_scenario *s)
+{
+	uint64_t n = 0;
+
+	for (unsigned int d = 0; d < STATS_DROP_COUNT; d++)
+		n += s->e->stats.drops[d];
+	return n;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Replay core: a capture's records through one flow engine (dataplane/engine.h) per
+ * scenario, in the capture's own time, and what each engine did to each flow.
+ *
+ * Usage:
+ *	struct rp_run *run = rp_create(linktype, time_scale, err, errlen);
+ *	rp_add_scenario(run, label, path, &scn, dumper_or_NULL, err, errlen);  // per scenario
+ *	for each record: if (rp_packet(run, &pkt, err, errlen) < 0) stop;      // cap_next()
+ *		(or rp_packets() on up to RP_AHEAD records whose data stays valid)
+ *	rp_finish(run);             // flushes what is batched; time does not move on
+ *	report from run->... (report.h), then rp_destroy(run).
+ *
+ * Clock: tick = milliseconds since the first record, rounded up (so a cut, at a whole tick,
+ * never comes before the last packet + timeout). Before the records of a new
+ * tick, every engine's clock steps tick by tick from its last one, running expiry (with a
+ * budget no expiry can exhaust) and draining its output at each, so a flow is cut exactly
+ * at its last packet + timeout (1 ms resolution) and its RSTs carry that time. Records of
+ * one tick and one direction go to the engines as one burst. After the last record time
+ * stops: a flow idle when the capture ends is not cut.
+ *
+ * Direction: the capture is one port pair seen at one point. A flow's client is the
+ * sender of its SYN (the receiver of a SYN+ACK); its frames enter engine port 0 (inside),
+ * the others port 1. A TCP flow whose first record is not a SYN was open before the
+ * capture: it is adopted (ENGINE_PKT_ADOPT, whatever the profile says) and its client is
+ * the endpoint with the higher port (the ephemeral one), the sender on a tie. After a cut,
+ * later records of the flow get what the profile gives strays; they are not adopted.
+ * Untagged frames take the access VLAN of the scenario's first pair; other pairs and the
+ * ports' devices are ignored.
+ *
+ * Timeline: a scenario's events run at their offsets (scaled) from the first record, at
+ * their tick: "set" rebuilds the engine's snapshot (new timeouts apply from each flow's
+ * next packet, as in idlecut), "flush" expires the flows with their profile's action; the
+ * flushed live flows are reported as cuts with reason "flush".
+ *
+ * Thread safety: a run belongs to one thread.
+ *
+ * Shutdown: rp_finish(), report, close the --out dumpers' files (the caller's), then
+ * rp_destroy() (engines, flow tables, scenarios).
+ */
+#ifndef IDLECUT_REPLAY_H
+#define IDLECUT_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pcap/pcap.h>
+
+#include "capture.h"
+#include "config.h"
+#include "engine.h"
+#include "flow.h"
+#include "parse.h"
+
+#define RP_MAX_SCENARIOS 16
+#define RP_NONE UINT32_MAX
+/** Longest capture span: ticks are compared modulo 2^32 ms, timeouts are below 2^31. */
+#define RP_SPAN_MAX_MS ((uint64_t)INT32_MAX)
+/** Fates of a flow's records after a cut, by enum engine_what. */
+#define RP_WHAT_COUNT (ENGINE_W_OUT_OF_WINDOW + 1)
+
+/** rp_flow.flags */
+#define RP_F_ADOPTED (1u << 0)	     /**< open before the capture began */
+#define RP_F_ADOPT_PENDING (1u << 1) /**< adopted, the engines have not seen a non-RST yet */
+#define RP_F_CUT (1u << 2) /**< some scenario has cut it (rp_scenario.open_cut may be set) */
+
+/** What the replay knows of one flow (a 5-tuple with its VLANs), whatever the scenarios. */
+struct rp_flow {
+	struct flow_key key; /**< normalised as the engine's */
+	uint32_t hash;
+	uint8_t client; /**< endpoint index (in key) of the client */
+	uint8_t flags;	/**< RP_F_* */
+	uint8_t n_vlan; /**< tags carried in the frames */
+	uint8_t pad;
+	uint64_t first_ns;
+	uint64_t last_ns; /**< capture time of its latest record */
+	uint64_t packets;
+};
+
+/** One RST injected at a cut. */
+struct rp_rst {
+	uint32_t seq;
+	uint32_t ack;
+	uint8_t to;	   /**< enum stats_rst_to */
+	uint8_t tcp_flags; /**< PARSE_TCP_RST [| PARSE_TCP_ACK] */
+};
+
+/** One cut: a flow expired by its idle timeout while live. */
+struct rp_cut {
+	struct flow_key key; /**< the engine's key of the flow */
+	uint32_t flow;	     /**< index in rp_run.flows */
+	uint8_t client;	     /**< endpoint index of the client (the replay's, rp_flow.client) */
+	uint8_t state;	     /**< enum flow_state when cut */
+	uint8_t profile;     /**< profile index in the scenario */
+	uint8_t action;	     /**< enum cfg_on_timeout, or FLOW_EV_NO_ACTION (not TCP) */
+	uint8_t n_rst;
+	uint8_t reason; /**< enum flow_event_reason: timeout, or a timeline flush */
+	uint32_t idle_ms;
+	uint64_t last_ns; /**< its last record before the cut */
+	uint64_t cut_ns;  /**< when the cut happens */
+	struct rp_rst rst[ENGINE_RST_PER_FLOW];
+	/* What the flow's later records got (until one starts a new flow). */
+	uint64_t after;			    /**< records after the cut */
+	uint64_t after_what[RP_WHAT_COUNT]; /**< by enum engine_what */
+	uint64_t after_first_ns;
+	uint8_t after_first; /**< enum engine_what of the first, if after > 0 */
+	bool after_done;     /**< a record started a new flow: later ones are its own */
+};
+
+struct rp_scenario {
+	char label[CFG_NAME_MAX + 16]; /**< the scenario's name, unique within the run */
+	char path[512];
+	struct cfg_scenario *scn; /**< owned */
+	struct dp_snapshot *snap; /**< owned */
+	struct engine *e;	  /**< owned */
+	pcap_dumper_t *out;	  /**< --out file, or NULL; closed by the caller */
+	struct rp_cut *cuts;
+	uint32_t n_cuts, cap_cuts;
+	uint64_t ended;	      /**< expiries of connections already closed (TIME_WAIT, CLOSED) */
+	uint64_t evicted;     /**< flows evicted by a full table (early-drop, reaper) */
+	uint64_t out_packets; /**< capture records written to out */
+	uint64_t out_rsts;    /**< injected RSTs written to out */
+	uint64_t out_failed;  /**< RSTs that could not be written in the link type */
+	uint64_t rsts[STATS_RST_COUNT]; /**< RSTs the engine asked for, by enum stats_rst_to */
+	uint32_t *open_cut;	  /**< per flow: its latest cut not yet followed by a new flow */
+	uint16_t next_event;	  /**< the scenario's next timeline event */
+	uint32_t timeline_errors; /**< "set" events whose scaled duration is out of range */
+};
+
+/** Records prepared ahead of their turn (frame, parse, key, hash, prefetches). */
+#define RP_AHEAD 16
+
+/** A record between rp_packets()' stages. */
+struct rp_prep {
+	uint8_t *frame; /**< its Ethernet frame (a staging buffer, swapped into the burst) */
+	uint32_t len;
+	uint8_t conv; /**< enum cap_conv */
+	uint8_t st;   /**< enum parse_status */
+	uint8_t from; /**< endpoint index of the sender in key */
+	bool trunc;
+	bool keyed; /**< key and hash are valid */
+	uint32_t hash;
+	struct flow_key key;
+	struct parse_info pi;
+};
+
+/** One record waiting in the burst being built. */
+struct rp_slot {
+	struct engine_pkt pk;
+	uint32_t flow; /**< index in flows, or RP_NONE */
+	uint64_t ts_ns;
+	struct pcap_pkthdr hdr; /**< original record header, for out */
+	uint8_t *orig;		/**< original bytes (for out) */
+	uint8_t *frame;		/**< Ethernet frame handed to the engines */
+};
+
+struct rp_run {
+	int linktype;
+	double time_scale;
+	uint64_t span_max_ms; /**< RP_SPAN_MAX_MS; the fuzzer lowers it */
+	unsigned int n_scn;
+	struct rp_scenario scn[RP_MAX_SCENARIOS];
+	/* flows */
+	struct rp_flow *flows;
+	uint32_t n_flows, cap_flows;
+	uint64_t *index; /**< open addressing: hash << 32 | flow index + 1; 0 = empty */
+	uint32_t index_mask;
+	uint64_t hkey[4];
+	/* clock */
+	bool started;
+	uint64_t ts0_ns;  /**< first record */
+	uint64_t last_ns; /**< latest record (after backwards ones were clamped) */
+	uint32_t tick;	  /**< tick of the records being batched */
+	/* batch */
+	unsigned int n_batch;
+	uint16_t batch_port;
+	struct rp_slot batch[ENGINE_BURST];
+	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
+	uint16_t access_vlan; /**< the first scenario's: untagged frames' VLAN in the keys */
+	struct rp_prep prep[RP_AHEAD];
+	/* counts */
+	uint64_t records;
+	uint64_t bytes;
+	uint64_t truncated; /**< cut by the snap length */
+	uint64_t backwards; /**< timestamps before the previous record's */
+	uint64_t bad_link;  /**< too short for their link header, or raw but not IP */
+	uint64_t not_flow;  /**< non-IP, fragments, neighbour discovery, malformed */
+	uint64_t adopted;   /**< flows open before the capture */
+	bool warned_backwards;
+};
+
+/**
+ * A run for captures of link type @p linktype.
+ *
+ * @return the run, or NULL with @p err set (time scale, memory).
+ */
+struct rp_run *rp_create(int linktype, double time_scale, char *err, size_t errlen);
+
+/**
+ * Add a scenario (taking ownership of @p scn, heap-allocated): its engine and snapshot
+ * are built here. @p out (may be NULL) receives what would leave the middlebox.
+ *
+ * @return 0, or -1 with @p err set (time scale out of range, too many scenarios, memory).
+ */
+int rp_add_scenario(struct rp_run *run, const char *label, const char *path,
+		    struct cfg_scenario *scn, pcap_dumper_t *out, char *err, size_t errlen);
+
+/**
+ * Replay one record.
+ *
+ * @return 0, or -1 with @p err set: the capture spans more than run->span_max_ms.
+ */
+int rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errlen);
+
+/**
+ * Replay @p n (<= RP_AHEAD) records at once, the same as @p n rp_packet() calls: their
+ * frames, parses and hashes are computed first and the lookups prefetched. The records'
+ * data must stay valid for the call (a mapped file; libpcap's buffer holds only one).
+ *
+ * @return 0, or -1 with @p err set, as rp_packet().
+ */
+int rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err,
+	       size_t errlen);
+
+/** Hand what is batched to the engines. Time does not advance. */
+void rp_finish(struct rp_run *run);
+
+void rp_destroy(struct rp_run *run);
+
+/** Flows the engine of @p s created, and packets it dropped, from its counters. */
+uint64_t rp_flows_created(const struct rp_scenario *s);
+uint64_t rp_dropped(const struct rp_scenario *s);
+
+#endif /* IDLECUT_REPLAY_H */
