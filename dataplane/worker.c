@@ -10,6 +10,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_net.h>
+#include <rte_prefetch.h>
 #include <rte_ring_elem.h>
 
 #include "rst.h"
@@ -468,6 +469,14 @@ poll_handoff(struct worker *w, unsigned int *got)
 		if (n == 0)
 			continue;
 		*got += n;
+		/*
+		 * The mbufs were last written on the other worker's core: fetch their headers,
+		 * then their first data lines, before anything reads them.
+		 */
+		for (unsigned int i = 0; i < n; i++)
+			rte_prefetch0(pkts[i]);
+		for (unsigned int i = 0; i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const void *));
 		/* A shared worker serves one pair: engine ports 0 (inside) and 1 (outside). */
 		for (unsigned int i = 0; i < n; i++) {
 			unsigned int p = pkts[i]->port == w->port_id[1];

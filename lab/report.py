@@ -336,13 +336,50 @@ def pcap_rsts(pcap):
 
 
 def replay_matrix(d, meta):
-    """Where the lab will show what idlecut-replay says about this run's traffic (SPEC
-    §11): replay the backend-side capture (d/backend.pcap, the inline pair's server side)
-    against every preset on the path (configs/lab-path/*.yaml's two profiles, and
-    --preset for configs/f5-fastl4.yaml and f5-standard-tcp.yaml), and print the matrix
-    "profile x flow: cut at +T s / not cut". idlecut-replay is not part of this build
-    yet, so there is no matrix: returns None, and the verdict says so."""
-    return None
+    """What idlecut-replay (SPEC §11) says of this run's traffic: the backend-side capture
+    (d/backend.pcap, the inline pair's server side) replayed against the presets of both
+    F5 roles on the path, at the run's time scale. Returns the report's matrix lines
+    ("flow  f5-standard-tcp  f5-fastl4": cut at +T s, or -), or None when the tool is not
+    built (IDLECUT_REPLAY names it; the lab sets it)."""
+    tool = os.environ.get("IDLECUT_REPLAY", "")
+    cap = os.path.join(d, "backend.pcap")
+    if not tool or not os.access(tool, os.X_OK) or not os.path.exists(cap):
+        return None
+    # The endpoints' own traffic: without the RSTs idlecut injected, which would end each
+    # flow within a millisecond of the cut the replay is asked to find.
+    clean = os.path.join(d, "backend-no-rst.pcap")
+    try:
+        subprocess.run(["tcpdump", "-r", cap, "-w", clean, "not (tcp[tcpflags] & tcp-rst != 0)"],
+                       capture_output=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        return ["cannot filter %s: %s" % (cap, e)]
+    cmd = [tool, "--preset", "f5-standard-tcp", "--preset", "f5-fastl4",
+           "--time-scale", str(meta["scale"]), "--json", os.path.join(d, "replay.json"), clean]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return ["idlecut-replay failed: %s" % e]
+    if p.returncode != 0:
+        return ["idlecut-replay failed: %s" % (p.stderr.strip().splitlines() or ["?"])[-1]]
+    try:
+        rep = json.load(open(os.path.join(d, "replay.json")))
+    except (OSError, ValueError) as e:
+        return ["idlecut-replay: no report: %s" % e]
+    def ep(e):
+        return "%s:%s" % (e.get("addr", "?"), e.get("port", "?")) if isinstance(e, dict) else str(e)
+
+    lines = []
+    for sc in rep.get("scenarios", []):
+        for c in sc.get("cuts", []):
+            lines.append("%s cuts %s %s > %s after %.0f s idle (%s, %s)" % (
+                sc.get("name", "?"), c.get("proto", "?"), ep(c.get("client")),
+                ep(c.get("server")), c.get("idle_s", 0.0) / meta["scale"], c.get("state", "?"),
+                c.get("action", "?")))
+        if not sc.get("cuts"):
+            lines.append("%s cuts nothing" % sc.get("name", "?"))
+    with open(os.path.join(d, "replay.txt"), "w") as f:
+        f.write(p.stdout)
+    return lines
 
 
 def judge_path(d):
@@ -564,8 +601,11 @@ def cmd_path_table(out, variants):
                   + (f", {c['own']} sent by the end itself" if c["own"] else ""))
         print(f"  capture     {d}/bypass.pcap (veth around lb): {r['bypass_packets']} packets "
               f"to/from nginx :80")
-        print("  replay      " + ("not available (idlecut-replay is not in this build)"
-                                  if r["replay"] is None else str(r["replay"])))
+        if r["replay"] is None:
+            print("  replay      not available (idlecut-replay is not in this build)")
+        else:
+            for line in r["replay"]:
+                print(f"  replay      {d}/backend.pcap (less idlecut's RSTs): {line}")
     ok = all(r["verdict"] == "PASS" for r in rows)
     with open(os.path.join(out, "verdict-path.json"), "w") as f:
         json.dump(rows, f, indent=1)

@@ -305,6 +305,15 @@ PY
 		 if x['event'] in ('resync', 'foldersync', 'sync')]"
 	pvcheck inline-fixed "the phone's traffic crossed the lb pair" \
 		"n80('lb-proxy') > 0 and n80('bypass') == 0"
+	# idlecut-replay on the backend-side capture (SPEC §11): against the F5 in-line preset
+	# every upstream connection is cut at +300 s (unscaled), as idlecut cut it.
+	for v in lb-raised lb-bypassed inline-fixed; do
+		pvcheck $v "replay of backend.pcap: f5-fastl4 cuts the upstream connection at +300 s" \
+			"(lambda r: bool(r['matrix']) and all(x['cuts']['f5-fastl4'] for x in r['matrix'])
+			  and all(298 <= c['idle_s'] / 0.01 <= 302 for s in r['scenarios']
+			          if s['name'] == 'f5-fastl4' for c in s['cuts']))(
+			  json.load(open(f'{d}/replay.json')))"
+	done
 	check "repro --path leaves nothing behind" nothing_left
 }
 

@@ -277,7 +277,8 @@ syn_wscale(uint8_t flags, const uint8_t *opt, uint32_t n, uint32_t data)
 	tk_tcp(&p, 40000, 80, 1, 0, flags, 64240, olen);
 	h = p.b + p.len - olen;
 	memset(h, 0, olen);
-	memcpy(h, opt, n);
+	if (n != 0)
+		memcpy(h, opt, n);
 	tk_payload(&p, data);
 	tk_finish(&p);
 	assert_int_equal(run_pkt(&p, &pi), PARSE_IP);
