@@ -40,13 +40,15 @@ engine_add_pair(struct engine *e, uint8_t pair, uint16_t vlan_inside, uint16_t v
 					   .side = CFG_SIDE_INSIDE,
 					   .access_vlan = vlan_inside,
 					   .stat = (uint16_t)i,
-					   .n_share = 1};
+					   .n_share = 1,
+					   .max_frame = UINT32_MAX};
 	e->ports[i + 1] = (struct engine_port){.peer = (uint16_t)i,
 					       .pair = pair,
 					       .side = CFG_SIDE_OUTSIDE,
 					       .access_vlan = vlan_outside,
 					       .stat = (uint16_t)(i + 1),
-					       .n_share = 1};
+					       .n_share = 1,
+					       .max_frame = UINT32_MAX};
 	if (mac_in != NULL)
 		memcpy(e->ports[i].mac, mac_in, 6);
 	if (mac_out != NULL)
@@ -60,7 +62,7 @@ engine_set_mtu(struct engine *e, uint8_t pair, uint16_t mtu)
 {
 	for (unsigned int i = 0; i < e->n_ports; i++)
 		if (e->ports[i].pair == pair)
-			e->ports[i].max_frame = mtu != 0 ? mtu + 14u + 8u : 0;
+			e->ports[i].max_frame = mtu != 0 ? mtu + 14u + 8u : UINT32_MAX;
 }
 
 void
@@ -79,9 +81,7 @@ engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int i
 uint32_t
 engine_flow_tmo(const struct flow *f, const void *arg)
 {
-	const struct dp_snapshot *s = arg;
-
-	return s->tmo_ticks[f->profile][flow_tmo_class(f)];
+	return engine_tmo(f, arg);
 }
 
 /* Engine port of the given side of the pair that port @pi belongs to. */
@@ -249,7 +249,7 @@ due_of(uint32_t now, uint32_t t)
 static inline void
 flow_rearm(struct engine *e, uint32_t idx, struct flow *f)
 {
-	uint32_t t = engine_flow_tmo(f, e->snap);
+	uint32_t t = engine_tmo(f, e->snap);
 
 	if (t == FLOW_TMO_NEVER) {
 		flow_disarm(e->ft, idx);
@@ -447,7 +447,7 @@ reap(struct engine *e)
 		if (e->reap_pass == 0) {
 			go = flow_embryonic(f);
 		} else if (e->reap_pass < 4) {
-			uint32_t t = engine_flow_tmo(f, e->snap);
+			uint32_t t = engine_tmo(f, e->snap);
 
 			go = t != FLOW_TMO_NEVER && e->now - f->last_seen >= t >> e->reap_pass;
 		} else {
@@ -783,9 +783,10 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 	c->tracked = 1;
 }
 
-void
+unsigned int
 engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned int n)
 {
+	unsigned int slow = 0;
 	struct pkt_ctx ctx[ENGINE_BURST];
 	uint64_t bytes = 0;
 	unsigned int ahead;
@@ -799,7 +800,7 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		uint32_t wl = pk[i].wire_len > pk[i].len ? pk[i].wire_len : pk[i].len;
 
 		bytes += wl;
-		if (unlikely(rx->max_frame != 0 && wl > rx->max_frame)) {
+		if (unlikely(wl > rx->max_frame)) {
 			ctx[i].tracked = 0;
 			ctx[i].status = ENGINE_ST_OVERSIZE;
 			continue;
@@ -835,6 +836,7 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
 			pk[i].verdict = ENGINE_HANDOFF;
 			pk[i].what = ENGINE_W_NOT_FLOW;
+			slow++;
 			continue; /* counted by the worker that owns it */
 		} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
 			pk[i].what = ENGINE_W_NOT_FLOW;
@@ -859,12 +861,14 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 			pk[i].retag = ENGINE_TAG_PUSH;
 		else if (unlikely(pop_vid != 0) && c->pi.n_vlan > 0 && c->pi.vlan[0] == pop_vid)
 			pk[i].retag = ENGINE_TAG_POP;
+		slow += !fwd | (pk[i].retag != ENGINE_TAG_KEEP);
 	}
 	/* Handed-over frames were counted by the worker that received them. */
 	if (likely(n != 0 && !(pk[0].flags & ENGINE_PKT_OWNED))) {
 		STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
 		STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
 	}
+	return slow;
 }
 
 /* ---------------------------------------------------------------- table walks */
@@ -906,7 +910,7 @@ engine_dump_step(const struct engine *e, struct flow_dump *out, uint32_t max, ui
 
 		if (f->flags & FLOW_F_USED) {
 			struct flow_dump *d = &out[(*n)++];
-			uint32_t t = engine_flow_tmo(f, e->snap);
+			uint32_t t = engine_tmo(f, e->snap);
 
 			d->key = f->key;
 			d->flags = f->flags;

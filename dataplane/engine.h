@@ -126,8 +126,8 @@ struct engine_port {
 	uint8_t share_idx;    /**< this worker's index among them */
 	uint8_t steer_sw;     /**< the port's steering is not trusted: the flow hash decides
 			       *   the owner of every tracked packet (else only QinQ's) */
-	uint32_t max_frame;   /**< longest frame the pair's MTU allows, tags included (0: any):
-			       *   longer ones are dropped as drops{oversize} */
+	uint32_t max_frame;   /**< longest frame the pair's MTU allows, tags included
+			       *   (UINT32_MAX: any): longer ones are dropped as drops{oversize} */
 };
 
 /**
@@ -231,8 +231,12 @@ engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
  * verdict; counters, flows and the output context are updated. A burst is either all
  * received here or all handed over (ENGINE_PKT_OWNED): those are not counted as received
  * again.
+ *
+ * @return how many frames need more than forwarding as they are (a verdict other than
+ *         ENGINE_FORWARD, or a retag): 0 lets the caller send the burst as it came.
  */
-void engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk, unsigned int n);
+unsigned int engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk,
+			  unsigned int n);
 
 /**
  * Run expiry up to the current tick, checking at most *@p budget flows (decreased by the
@@ -285,7 +289,14 @@ engine_out_clear(struct engine *e)
 	e->out.n_ev = 0;
 }
 
-/** A flow's current timeout in ticks (FLOW_TMO_NEVER: indefinite), for flow_timer_run. */
+/** A flow's current timeout in ticks (FLOW_TMO_NEVER: indefinite). */
+static inline uint32_t
+engine_tmo(const struct flow *f, const struct dp_snapshot *s)
+{
+	return s->tmo_ticks[f->profile][flow_tmo_class(f)];
+}
+
+/** engine_tmo() as the wheel's callback (flow_tmo_fn; @p snap is the snapshot). */
 uint32_t engine_flow_tmo(const struct flow *f, const void *snap);
 
 #endif /* IDLECUT_ENGINE_H */

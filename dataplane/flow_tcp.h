@@ -193,13 +193,40 @@ tcpt_track(struct flow *f, const struct parse_info *pi, unsigned int e)
  * connection changes no state (no FIN has been seen in ESTABLISHED), only the endpoint,
  * once it is found in the window.
  */
+/*
+ * tcpt_in_window() for the common case of an established connection whose both ends have
+ * sent, ACKed and advertised a window: the same four checks, without a branch per check.
+ */
+static inline bool
+tcpt_in_window_known_(const struct flow *f, const struct parse_info *pi, unsigned int s)
+{
+	unsigned int r = s ^ 1;
+	uint32_t wr = tcpt_maxwin_(f, r), ws = tcpt_maxwin_(f, s), rn = f->seq_next[r];
+	uint32_t mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
+	bool bad = flow_seq_after(pi->seq, f->ack[r] + wr) |			 /* I */
+		   flow_seq_after(f->seq_next[s] - wr, tcpt_end_(pi));		 /* II */
+
+	if (pi->tcp_flags & PARSE_TCP_ACK)
+		bad |= flow_seq_after(pi->ack, rn) | flow_seq_after(rn - mw, pi->ack); /* III, IV */
+	return !bad;
+}
+
+/* Both ends have sent, ACKed and advertised a window: tcpt_in_window_known_() applies. */
+#define TCPT_KNOWN_FLAGS (FLOW_F_SEEN0 | FLOW_F_SEEN1 | FLOW_F_ACKED0 | FLOW_F_ACKED1)
+#define TCPT_KNOWN_TFLAGS (FLOW_T_WIN0 | FLOW_T_WIN1)
+
 static inline enum tcpt_verdict
 tcpt_update_fast(struct flow *f, const struct parse_info *pi, unsigned int from,
 		 bool loose_close)
 {
 	if (likely(f->state == FLOW_TCP_ESTABLISHED &&
 		   !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST)))) {
-		if (unlikely(!tcpt_in_window(f, pi, from)))
+		bool in = likely((f->flags & TCPT_KNOWN_FLAGS) == TCPT_KNOWN_FLAGS &&
+				 (f->tflags & TCPT_KNOWN_TFLAGS) == TCPT_KNOWN_TFLAGS)
+				  ? tcpt_in_window_known_(f, pi, from)
+				  : tcpt_in_window(f, pi, from);
+
+		if (unlikely(!in))
 			return TCPT_OUT_OF_WINDOW;
 		tcpt_track(f, pi, from);
 		return TCPT_OK;

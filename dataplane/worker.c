@@ -398,7 +398,12 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		pk[i].wire_len = rte_pktmbuf_pkt_len(pkts[i]);
 		pk[i].flags = flags;
 	}
-	engine_burst(&w->eng, pi, pk, n);
+	if (likely(engine_burst(&w->eng, pi, pk, n) == 0)) {
+		/* Every frame forwarded as it came: the common case. */
+		memcpy(out, pkts, n * sizeof(*out));
+		n_out = n;
+		goto drain;
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
 			if (pk[i].verdict == ENGINE_HANDOFF) {
@@ -418,6 +423,7 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	}
 	if (unlikely(n_ho != 0))
 		handoff(w, ho, owner, n_ho);
+drain:
 	if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
 		worker_drain(w);
 	return n_out;
