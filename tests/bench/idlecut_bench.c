@@ -130,6 +130,7 @@ static struct {
 	double seconds;
 	unsigned int rounds;
 	bool big;
+	const char *huge_dir; /**< --hugepages DIR: EAL on hugepages (hugetlbfs at DIR) */
 	bool quick;
 	const char *json;
 	const char *plot;
@@ -1816,7 +1817,9 @@ print_table(void)
 	printf("\nidlecut-bench  %s  git %s%s  %s\n", mach.date, mach.git,
 	       mach.git_dirty ? " (dirty tree)" : "", rte_version());
 	printf("%s, %ld cores, %s, THP %s, %s, TSC %.3f GHz\n", mach.cpu, mach.cores,
-	       "no hugepages (--no-huge)", mach.thp, mach.kernel, (double)g_hz / 1e9);
+	       rte_eal_has_hugepages() ? "hugepages (EAL, pool and flow tables)"
+				       : "no hugepages (--no-huge)",
+	       mach.thp, mach.kernel, (double)g_hz / 1e9);
 	printf("one lcore (CPU %u), 64-byte frames (IPv4; 1 flow in 8 UDP), bursts of %d, best "
 	       "of %u rounds of %.2f s;\ncycles are TSC cycles; K = 1024\n\n",
 	       opt.lcore, WORKER_BURST, opt.rounds, opt.seconds / opt.rounds);
@@ -2113,8 +2116,8 @@ write_json(const char *path)
 	fprintf(f, ",\n  \"git_dirty\": %s,\n  \"machine\": {\"cpu\": ",
 		mach.git_dirty ? "true" : "false");
 	json_str(f, mach.cpu);
-	fprintf(f, ", \"cores\": %ld, \"hugepages\": false, \"hugepages_total\": %ld, \"thp\": ",
-		mach.cores, mach.hugepages_total);
+	fprintf(f, ", \"cores\": %ld, \"hugepages\": %s, \"hugepages_total\": %ld, \"thp\": ",
+		mach.cores, rte_eal_has_hugepages() ? "true" : "false", mach.hugepages_total);
 	json_str(f, mach.thp);
 	fputs(", \"kernel\": ", f);
 	json_str(f, mach.kernel);
@@ -2271,6 +2274,8 @@ usage(FILE *f)
 		"  --seconds S    per throughput measurement, split over the rounds (default 2)\n"
 		"  --rounds R     plain/tracking alternations per flow count (default 3)\n"
 		"  --big          add 16M flows (about 2 GB)\n"
+		"  --hugepages DIR  EAL, mbuf pool and flow tables on hugepages (hugetlbfs mounted\n"
+		"                 at DIR, enough 2 MB pages reserved; tests/bench/huge_compare.sh)\n"
 		"  --quick        1K and 64K only, 1 s (the meson benchmark)\n"
 		"  --json FILE    every figure, the machine, git revision and date\n"
 		"  --plot FILE    Mpps against flows with gnuplot (also writes FILE.dat, FILE.gp)\n"
@@ -2359,6 +2364,7 @@ parse_args(int argc, char **argv)
 					   {"seconds", required_argument, NULL, 's'},
 					   {"rounds", required_argument, NULL, 'r'},
 					   {"big", no_argument, NULL, 'b'},
+					   {"hugepages", required_argument, NULL, 'H'},
 					   {"quick", no_argument, NULL, 'q'},
 					   {"json", required_argument, NULL, 'j'},
 					   {"plot", required_argument, NULL, 'p'},
@@ -2392,6 +2398,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'b':
 			opt.big = true;
+			break;
+		case 'H':
+			opt.huge_dir = optarg;
 			break;
 		case 'q':
 			opt.quick = true;
@@ -2473,9 +2482,18 @@ main(int argc, char **argv)
 		argv[0],	 "--no-huge",	  "-m",	       "2048",	      "--no-pci",
 		"--file-prefix", prefix,	  "--lcores",	       lcore,	      "--vdev",
 		"net_null0",	 "--vdev",	  "net_null1", "--no-shconf", "--no-telemetry",
-		"--log-level",	 "lib.eal:error", NULL};
+		"--log-level",	 "lib.eal:error", NULL, NULL};
+	int n_eal = (int)RTE_DIM(eal) - 2; /* one NULL spare: --hugepages takes a word more */
 
 	parse_args(argc, argv);
+	if (opt.huge_dir != NULL) {
+		/* --no-huge -m 2048 becomes --socket-mem 2048 --huge-dir DIR: one more word. */
+		memmove(&eal[5], &eal[4], (size_t)(n_eal - 4) * sizeof(eal[0]));
+		eal[1] = "--socket-mem";
+		eal[2] = "2048";
+		eal[3] = "--huge-dir";
+		eal[4] = (char *)(uintptr_t)opt.huge_dir;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(prefix, sizeof(prefix), "idlecut-bench-%d", (int)getpid());
 	/*
@@ -2489,8 +2507,10 @@ main(int argc, char **argv)
 		snprintf(lcore + l, sizeof(lcore) - l, ",%u@%u", i + 1, wk.cpus[i]);
 		wk.lcore[i] = i + 1;
 	}
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0)
+	if (rte_eal_init(opt.huge_dir != NULL ? n_eal + 1 : n_eal, eal) < 0)
 		die("cannot initialise EAL: %s", rte_strerror(rte_errno));
+	/* Flow tables on hugepages too when EAL runs on them (as idlecut does). */
+	flow_table_mem_policy(SOCKET_ID_ANY, rte_eal_has_hugepages() != 0);
 	/* Several workers: handoff rings of WORKER_HANDOFF_RING frames each way, in flight. */
 	g_mp = rte_pktmbuf_pool_create("bench",
 				       POOL_MBUFS + (wk.max > 1 ? 2u * wk.max * wk.max *
