@@ -196,6 +196,51 @@ malformed_profile_uses_parsed_l3_l4(void **state)
 
 /* ------------------------------------------------------------------ main */
 
+/* ------------------------------------------------------------------ VLAN stripped */
+
+static const char VS_YAML[] = "name: vs\n"
+			      "ports: [{name: a, inside: {port: 0}, outside: {port: 1}}]\n"
+			      "profiles:\n"
+			      "  v300: {udp: {single: 10s, stream: 10s}}\n"
+			      "  other: {udp: {single: 10s, stream: 10s}}\n"
+			      "rules:\n"
+			      "  - {match: {vlan: 300}, profile: v300}\n"
+			      "default_profile: other\n";
+
+/*
+ * A PMD that stripped the VLAN tag (RTE_MBUF_F_RX_VLAN_STRIPPED, the TCI in vlan_tci): the
+ * flow keeps the tag (its VLAN-300 rule applies) and the frame leaves with it (SPEC §12).
+ */
+static void
+test_vlan_stripped(void **state)
+{
+	struct fx *x = fx_new(VS_YAML, 1.0, 1024);
+	struct fx_ep s = EP_SERVER;
+	struct fx_pkt p;
+	struct rte_mbuf *m, *out[1];
+	const uint8_t *d;
+	uint16_t len0;
+
+	(void)state;
+	s.port = 53;
+	fx_at(x, 10);
+	p = fx_udp_pkt(&EP_CLIENT, &s);
+	m = fx_mbuf(&p);
+	len0 = rte_pktmbuf_data_len(m);
+	m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = 300;
+	EQ("forwarded", fx_burst(x, 0, &m, 1, out), 1);
+	d = rte_pktmbuf_mtod(out[0], const uint8_t *);
+	EQ("the tag is back in the frame: TPID", (unsigned int)(d[12] << 8 | d[13]), 0x8100);
+	EQ("the tag is back in the frame: VID", (unsigned int)((d[14] << 8 | d[15]) & 0xfff), 300);
+	EQ("the frame grew by the tag", rte_pktmbuf_data_len(out[0]), len0 + 4);
+	EQ("the flow has the VLAN: its rule chose v300",
+	   fx_stats(x)->flows_created[fx_profile(x, "v300")], 1);
+	EQ("not the default", fx_stats(x)->flows_created[fx_profile(x, "other")], 0);
+	rte_pktmbuf_free(out[0]);
+	fx_free(x);
+}
+
 static void
 add_tests(void)
 {
@@ -204,6 +249,7 @@ add_tests(void)
 	for (unsigned int i = 0; i < RTE_DIM(when_full); i++)
 		fx_add_test(fx_fmt("table_full_%s", when_full[i]), test_table_full, when_full[i]);
 	fx_add_test("malformed_forward_and_drop", test_malformed, NULL);
+	fx_add_test("vlan_stripped_tag_kept", test_vlan_stripped, NULL);
 	fx_add_test("malformed_profile_uses_parsed_l3_l4", malformed_profile_uses_parsed_l3_l4,
 		    NULL);
 }
