@@ -30,9 +30,10 @@
  * RSTs to it (engine_rst.ev); the caller counts an RST in rst_sent{to} and in its event's
  * rsts only once a port took it, and in rst_failed otherwise (SPEC §6).
  *
- * Output: one burst writes at most ENGINE_BURST_RST RSTs and no event, so a caller that
- * drains after every burst and every engine_tick() call never overflows the context;
- * engine_tick() stops early (returning true) rather than overflow it.
+ * Output: one burst writes at most ENGINE_BURST_RST RSTs and ENGINE_BURST events (early-drop
+ * evictions), so a caller that drains after every burst and every engine_tick() call never
+ * overflows the context; engine_tick() and engine_flush_step() stop early rather than
+ * overflow it.
  *
  * Time: ticks are uint32 milliseconds compared modulo 2^32 (flow.h); frac_ns is the part
  * of the current millisecond already gone (for lateness figures only); stamp is an opaque
