@@ -187,3 +187,27 @@ finish() {
 	log "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }
+
+# wait_expiries N EVENTS_FILE SECONDS: until N expiries are in the events file (bounded).
+wait_expiries() {
+	local i
+	for i in $(seq 1 $(($3 * 10))); do
+		[ "$(grep -c '"event":"expired"' "$2" 2>/dev/null)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# checks_from FILE: count each "ok: ..." / "FAIL: ..." line of a checker's output as a
+# check (other lines are logged); a checker that ran no check fails.
+checks_from() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		ok:*) ok "${line#ok: }" ;;
+		FAIL:*) fail "${line#FAIL: }" ;;
+		*) log "$line" ;;
+		esac
+	done <"$1"
+	grep -q '^ok: ' "$1" || fail "the checker ran no check (see $1)"
+}

@@ -37,23 +37,13 @@ YAML
 start_idlecut "$WORK/scn.yaml" --stats-json --events "$WORK/events.jsonl"
 # The capture is read within milliseconds; the resets come TMO s after it. Wait for both
 # expiries in the events file (bounded), then stop: net_pcap flushes its output on close.
-for _ in $(seq 1 $((TMO * 10 + 30))); do
-	[ "$(grep -c '"event":"expired"' "$WORK/events.jsonl" 2>/dev/null)" -ge 2 ] && break
-	sleep 0.1
-done
+wait_expiries 2 "$WORK/events.jsonl" $((TMO + 3)) || log "fewer than 2 expiries in the events file"
 stop_idlecut
 check "idlecut stopped cleanly" [ "$IC_RC" = 0 ]
 
 "$PY" "$E2E_DIR/pcap_frames.py" check "$WORK/in.pcap" "$WORK/out-inside.pcap" \
 	"$WORK/out-outside.pcap" "$TMO" >"$WORK/check.out" 2>&1
-while IFS= read -r line; do
-	case $line in
-	ok:*) ok "${line#ok: }" ;;
-	FAIL:*) fail "${line#FAIL: }" ;;
-	*) log "$line" ;;
-	esac
-done <"$WORK/check.out"
-grep -q '^ok: ' "$WORK/check.out" || fail "pcap_frames.py check ran no check (see $WORK/check.out)"
+checks_from "$WORK/check.out"
 
 ev() {
 	"$PY" -c "
