@@ -203,12 +203,14 @@ tcpt_in_window_known_(const struct flow *f, const struct parse_info *pi, unsigne
 	unsigned int r = s ^ 1;
 	uint32_t wr = tcpt_maxwin_(f, r), ws = tcpt_maxwin_(f, s), rn = f->seq_next[r];
 	uint32_t mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
-	bool bad = flow_seq_after(pi->seq, f->ack[r] + wr) |			 /* I */
-		   flow_seq_after(f->seq_next[s] - wr, tcpt_end_(pi));		 /* II */
+	/* Bitwise on purpose: no branch per check. */
+	unsigned int bad = (unsigned int)flow_seq_after(pi->seq, f->ack[r] + wr) |	 /* I */
+			   (unsigned int)flow_seq_after(f->seq_next[s] - wr, tcpt_end_(pi)); /* II */
 
 	if (pi->tcp_flags & PARSE_TCP_ACK)
-		bad |= flow_seq_after(pi->ack, rn) | flow_seq_after(rn - mw, pi->ack); /* III, IV */
-	return !bad;
+		bad |= (unsigned int)flow_seq_after(pi->ack, rn) |		/* III */
+		       (unsigned int)flow_seq_after(rn - mw, pi->ack);		/* IV */
+	return bad == 0;
 }
 
 /* Both ends have sent, ACKed and advertised a window: tcpt_in_window_known_() applies. */

@@ -279,6 +279,13 @@ drain(struct rp_run *run, struct rp_scenario *s)
 {
 	struct engine *e = s->e;
 	uint64_t now_ns = run->ts0_ns + (uint64_t)e->now * NS_PER_MS;
+
+	/*
+	 * The tick is the record's time rounded up to the millisecond: a cut found on the way
+	 * to a record happened at the latest at that record (it is never reported later).
+	 */
+	if (now_ns > run->step_ns && run->step_ns != 0)
+		now_ns = run->step_ns;
 	uint32_t cut_of[ENGINE_EV_MAX];
 
 	for (unsigned int i = 0; i < e->out.n_ev; i++) {
@@ -549,6 +556,7 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 			 (double)run->span_max_ms / 1000.0);
 		return -1;
 	}
+	run->step_ns = ts;
 	if ((uint32_t)off_ms != run->tick) {
 		flush(run);
 		for (unsigned int s = 0; s < run->n_scn; s++)

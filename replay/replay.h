@@ -171,6 +171,7 @@ struct rp_run {
 	bool started;
 	uint64_t ts0_ns;  /**< first record */
 	uint64_t last_ns; /**< latest record (after backwards ones were clamped) */
+	uint64_t step_ns; /**< the record the engines step towards: no cut is later than it */
 	uint32_t tick;	  /**< tick of the records being batched */
 	/* batch */
 	unsigned int n_batch;
