@@ -398,43 +398,17 @@ ctl_request_reload(struct ctl *c, unsigned int timeout_ms, char *msg, size_t msg
 
 /* ------------------------------------------------------------------ events */
 
-static const char *
-proto_name(uint8_t p)
-{
-	switch (p) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 1:
-		return "icmp";
-	case 58:
-		return "icmpv6";
-	default:
-		return NULL;
-	}
-}
-
-static void
-addr_str(const struct flow_key *k, unsigned int e, char *buf, size_t len)
-{
-	if (k->family == 4)
-		inet_ntop(AF_INET, &k->addr[e][12], buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, k->addr[e], buf, (socklen_t)len);
-}
-
 static void
 write_flow_event(struct ctl *c, const struct flow_event *ev, const struct dp_snapshot *snap)
 {
 	unsigned int client = (ev->flags & FLOW_F_CLIENT_1) ? 1 : 0;
 	unsigned int tags = (ev->flags & FLOW_F_TAGS_MASK) >> FLOW_F_TAGS_SHIFT;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	const char *proto = proto_name(ev->key.proto);
+	const char *proto = flow_proto_name(ev->key.proto);
 	double when = c->start_wall + (double)(ev->tsc - c->start_tsc) / (double)c->tsc_hz;
 
-	addr_str(&ev->key, client, a, sizeof(a));
-	addr_str(&ev->key, client ^ 1, b, sizeof(b));
+	flow_addr_str(&ev->key, client, a, sizeof(a));
+	flow_addr_str(&ev->key, client ^ 1, b, sizeof(b));
 	event_line_start(c, "expired", when);
 	fputs(",\"profile\":", c->events);
 	ctl_json_string(c->events, snap->scn.profiles[ev->profile].name);

@@ -335,20 +335,6 @@ cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-static void
-addr_port(const struct flow_key *k, unsigned int e, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (k->family == 4) {
-		inet_ntop(AF_INET, &k->addr[e][12], a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, k->port[e]);
-	} else {
-		inet_ntop(AF_INET6, k->addr[e], a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, k->port[e]);
-	}
-}
-
 static int
 cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -404,9 +390,9 @@ cmd_flows(const char *cmd, const char *params, struct rte_tel_data *d)
 
 			if (e == NULL)
 				break;
-			addr_port(&f->key, client, buf, sizeof(buf));
+			flow_endpoint_str(&f->key, client, buf, sizeof(buf));
 			rte_tel_data_add_dict_string(e, "client", buf);
-			addr_port(&f->key, client ^ 1, buf, sizeof(buf));
+			flow_endpoint_str(&f->key, client ^ 1, buf, sizeof(buf));
 			rte_tel_data_add_dict_string(e, "server", buf);
 			rte_tel_data_add_dict_int(e, "proto", f->key.proto);
 			rte_tel_data_add_dict_int(e, "vlan", f->key.vlan[0]);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -430,6 +432,41 @@ const uint8_t flow_state_tmo_map[FLOW_STATE_COUNT] = {
 	[FLOW_UDP_STREAM] = CFG_TMO_UDP_STREAM,
 	[FLOW_ACTIVE] = CFG_TMO_OTHER,
 };
+
+const char *
+flow_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	default:
+		return NULL;
+	}
+}
+
+void
+flow_addr_str(const struct flow_key *k, unsigned int e, char *buf, size_t len)
+{
+	if (k->family == 4)
+		inet_ntop(AF_INET, &k->addr[e][12], buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, k->addr[e], buf, (socklen_t)len);
+}
+
+void
+flow_endpoint_str(const struct flow_key *k, unsigned int e, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	flow_addr_str(k, e, a, sizeof(a));
+	snprintf(buf, len, k->family == 6 ? "[%s]:%u" : "%s:%u", a, k->port[e]);
+}
 
 const char *
 flow_state_name(enum flow_state s)

@@ -505,6 +505,15 @@ flow_is_v6(const struct flow *f)
 	return f->key.family == 6;
 }
 
+/** "tcp", "udp", "icmp", "icmpv6" for those IP protocols, else NULL. */
+const char *flow_proto_name(uint8_t proto);
+
+/** Endpoint @p e's address as text (IPv4 dotted, IPv6 RFC 5952) into @p buf. */
+void flow_addr_str(const struct flow_key *k, unsigned int e, char *buf, size_t len);
+
+/** Endpoint @p e as "ADDR:PORT", IPv6 in brackets, into @p buf. */
+void flow_endpoint_str(const struct flow_key *k, unsigned int e, char *buf, size_t len);
+
 /** Counter label of a state ("established", "syn_sent", "udp_stream", ...). */
 const char *flow_state_name(enum flow_state s);
 

@@ -27,41 +27,16 @@ rpt_what_name(unsigned int what)
 	return what < RP_WHAT_COUNT ? what_names[what] : "unknown";
 }
 
+/* The protocol's name, or "ip-N". */
 static const char *
 proto_name(uint8_t p, char *buf, size_t len)
 {
-	switch (p) {
-	case 6:
-		return "tcp";
-	case 17:
-		return "udp";
-	case 1:
-		return "icmp";
-	case 58:
-		return "icmpv6";
-	default:
-		snprintf(buf, len, "ip-%u", p);
-		return buf;
-	}
-}
+	const char *n = flow_proto_name(p);
 
-static void
-addr_str(const struct flow_key *k, unsigned int e, char *buf, size_t len)
-{
-	if (k->family == 4)
-		inet_ntop(AF_INET, &k->addr[e][12], buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, k->addr[e], buf, (socklen_t)len);
-}
-
-/* "ADDR:PORT", IPv6 in brackets. */
-static void
-endpoint_str(const struct flow_key *k, unsigned int e, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	addr_str(k, e, a, sizeof(a));
-	snprintf(buf, len, k->family == 6 ? "[%s]:%u" : "%s:%u", a, k->port[e]);
+	if (n != NULL)
+		return n;
+	snprintf(buf, len, "ip-%u", p);
+	return buf;
 }
 
 /* ISO 8601 UTC with microseconds. */
@@ -134,8 +109,8 @@ flow_str(const struct flow_key *k, unsigned int client, char *buf, size_t len)
 {
 	char c[64], s[64], p[16];
 
-	endpoint_str(k, client, c, sizeof(c));
-	endpoint_str(k, client ^ 1, s, sizeof(s));
+	flow_endpoint_str(k, client, c, sizeof(c));
+	flow_endpoint_str(k, client ^ 1, s, sizeof(s));
 	snprintf(buf, len, "%s %s > %s", proto_name(k->proto, p, sizeof(p)), c, s);
 }
 
@@ -194,7 +169,7 @@ scenario_table(FILE *f, const struct rp_run *run, const struct rp_scenario *s)
 		for (unsigned int k = 0; k < c->n_rst; k++) {
 			char ep[64];
 
-			endpoint_str(&c->key,
+			flow_endpoint_str(&c->key,
 				     c->rst[k].to == STATS_RST_CLIENT ? c->client : c->client ^ 1,
 				     ep, sizeof(ep));
 			fprintf(f, "        RST%s to %s %s seq %u ack %u\n",
@@ -389,7 +364,7 @@ js_endpoint(FILE *f, const struct flow_key *k, unsigned int e)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	addr_str(k, e, a, sizeof(a));
+	flow_addr_str(k, e, a, sizeof(a));
 	fputs("{\"addr\":", f);
 	js_str(f, a);
 	fprintf(f, ",\"port\":%u}", k->port[e]);
