@@ -338,9 +338,10 @@ def pcap_rsts(pcap):
 def replay_matrix(d, meta):
     """What idlecut-replay (SPEC §11) says of this run's traffic: the backend-side capture
     (d/backend.pcap, the inline pair's server side) replayed against the presets of both
-    F5 roles on the path, at the run's time scale. Returns the report's matrix lines
-    ("flow  f5-standard-tcp  f5-fastl4": cut at +T s, or -), or None when the tool is not
-    built (IDLECUT_REPLAY names it; the lab sets it)."""
+    F5 roles on the path, at the run's time scale. Returns one line per cut ("f5-fastl4
+    cuts tcp A > B after 300 s idle (established, reset-both)", the idle time unscaled) or
+    "PRESET cuts nothing", or None when the tool is not built (IDLECUT_REPLAY names it; the
+    lab sets it). The whole report is in d/replay.json and d/replay.txt."""
     tool = os.environ.get("IDLECUT_REPLAY", "")
     cap = os.path.join(d, "backend.pcap")
     if not tool or not os.access(tool, os.X_OK) or not os.path.exists(cap):
@@ -365,6 +366,7 @@ def replay_matrix(d, meta):
         rep = json.load(open(os.path.join(d, "replay.json")))
     except (OSError, ValueError) as e:
         return ["idlecut-replay: no report: %s" % e]
+
     def ep(e):
         return "%s:%s" % (e.get("addr", "?"), e.get("port", "?")) if isinstance(e, dict) else str(e)
 
