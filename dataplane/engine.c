@@ -790,7 +790,10 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	struct pkt_ctx ctx[ENGINE_BURST];
 	uint64_t bytes = 0;
 	unsigned int ahead;
-	/* Access side to trunk side: tag untagged frames; trunk to access: untag them. */
+	/*
+	 * Access side to trunk side: tag untagged frames; trunk to access: untag them. The
+	 * rule of tags_across(), its port half taken once per burst.
+	 */
 	const struct engine_port *rx = &e->ports[pi], *tx = &e->ports[rx->peer];
 	bool push = rx->access_vlan != 0 && tx->access_vlan == 0;
 	uint16_t pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
