@@ -328,7 +328,14 @@ gen_fill(struct gen *g, struct rte_mbuf **m, uint8_t *tag, unsigned int n, unsig
 	 unsigned int dir)
 {
 	const uint16_t srv_port = rte_cpu_to_be_16(g->srv_port);
-	const uint32_t k = 6 * g->pass;
+	/*
+	 * Steady data is valid TCP for a window tracker: a connection sends one segment per
+	 * walk, its direction alternating from walk to walk, so after walk pair q each end has
+	 * sent q segments of TCP_DATA_LEN; the second segment of a pair also acknowledges the
+	 * first. Sequence numbers advance by what was sent, ACKs by what was received.
+	 */
+	const uint32_t k = TCP_DATA_LEN * (g->pass >> 1);
+	const uint32_t k_ack = k + TCP_DATA_LEN * (g->pass & 1);
 
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t id = g->perm[g->pos];
@@ -357,7 +364,7 @@ gen_fill(struct gen *g, struct rte_mbuf **m, uint8_t *tag, unsigned int n, unsig
 		if (!udp && stage == ST_STEADY) {
 			/* The pass moves: each walk is new data on every connection. */
 			st32(d + OFF_L4 + 4, (dir ? ISN_S + 1 : ISN_C + 1) + k);
-			st32(d + OFF_L4 + 8, (dir ? ISN_C + 7 : ISN_S + 1) + k);
+			st32(d + OFF_L4 + 8, (dir ? ISN_C + 1 : ISN_S + 1) + k_ack);
 		}
 		memcpy(d + OFF_SRC, dir ? &srv : &cli, 4);
 		memcpy(d + OFF_DST, dir ? &cli : &srv, 4);
@@ -793,6 +800,16 @@ measure_size(struct size_res *sr, uint32_t n)
 	}
 	if (track != NULL && track->w->eng.ft->n_active != n)
 		die("%s flows: flows expired during the measurement", lbl);
+	if (track != NULL) {
+		uint64_t oow = 0;
+
+		/* The figure is the in-window path's: the generator must send valid TCP. */
+		for (unsigned int p = 0; p < CFG_MAX_PROFILES; p++)
+			oow += track->w->eng.stats.out_of_window[p];
+		if (oow != 0)
+			die("%s flows: %" PRIu64 " tracked segments were out of window: the "
+			    "generator's sequence numbers are wrong", lbl, oow);
+	}
 	sr->ratio = (opt.phases & (PH_PLAIN | PH_TRACK)) == (PH_PLAIN | PH_TRACK)
 			    ? sr->track.mpps / sr->plain.mpps
 			    : NAN;
@@ -2461,7 +2478,13 @@ parse_args(int argc, char **argv)
 	for (const char *p = flows; *p != '\0';) {
 		if (opt.n_flows == MAX_SIZES - 1)
 			die("--flows: at most %d counts", MAX_SIZES - 1);
-		opt.flows[opt.n_flows++] = parse_count(p);
+		opt.flows[opt.n_flows] = parse_count(p);
+		/* Two bursts of 32 per loop, one per direction: a flow keeps its burst only if
+		 * the walk is a whole number of loops (gen_fill's sequence numbers need it). */
+		if (opt.flows[opt.n_flows] % (2 * WORKER_BURST) != 0)
+			die("--flows: %u is not a multiple of %u", opt.flows[opt.n_flows],
+			    2 * WORKER_BURST);
+		opt.n_flows++;
 		p = strchr(p, ',');
 		if (p == NULL)
 			break;
