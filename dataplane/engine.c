@@ -245,18 +245,26 @@ due_of(uint32_t now, uint32_t t)
 	return now + (t == 0 ? 1 : t);
 }
 
-/* After a packet: re-arm only if the timeout now ends earlier than the armed due. */
+/*
+ * After a packet: re-arm only if the timeout @t (ticks) now ends earlier than the armed due
+ * (the wheel checks the flow at its due and re-arms it from its last packet).
+ */
 static inline void
-flow_rearm(struct engine *e, uint32_t idx, struct flow *f)
+flow_rearm_tmo(struct engine *e, uint32_t idx, struct flow *f, uint32_t t)
 {
-	uint32_t t = engine_tmo(f, e->snap);
-
-	if (t == FLOW_TMO_NEVER) {
+	if (unlikely(t == FLOW_TMO_NEVER)) {
 		flow_disarm(e->ft, idx);
 		return;
 	}
 	if (!(f->flags & FLOW_F_ARMED) || flow_seq_after(f->due, due_of(e->now, t)))
 		flow_arm(e->ft, idx, due_of(e->now, t));
+}
+
+/* flow_rearm_tmo() with the flow's current timeout. */
+static inline void
+flow_rearm(struct engine *e, uint32_t idx, struct flow *f)
+{
+	flow_rearm_tmo(e, idx, f, engine_tmo(f, e->snap));
 }
 
 static void
@@ -604,14 +612,12 @@ flow_create(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_
 	return true;
 }
 
-/* A packet with no flow. Returns whether to forward it. */
-static bool
-handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk)
+/* The profile of a new flow whose first packet is @c: the first rule that matches it. */
+static uint16_t
+new_flow_profile(const struct engine *e, unsigned int pi, const struct pkt_ctx *c)
 {
 	const struct parse_info *in = &c->pi;
-	const struct cfg_profile *prof;
 	struct rules_flow rf;
-	uint16_t profile;
 
 	rf.valid = RULES_F_L3 | RULES_F_L4;
 	rf.pair = e->ports[pi].pair;
@@ -634,7 +640,19 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 		rf.dport = in->sport;
 		rf.side = (enum cfg_side)(rf.side ^ 1);
 	}
-	profile = rules_match(&e->snap->scn, &rf);
+	return rules_match(&e->snap->scn, &rf);
+}
+
+/* A packet with no flow. Returns whether to forward it. */
+static bool
+handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk)
+{
+	const struct parse_info *in = &c->pi;
+	const struct cfg_profile *prof;
+	/* No rules: every flow takes the default profile (no need to show them the packet). */
+	uint16_t profile = likely(e->snap->scn.n_rules == 0) ? e->snap->scn.default_profile
+							      : new_flow_profile(e, pi, c);
+
 	prof = &e->snap->scn.profiles[profile];
 	if (prof->untracked) {
 		pk->what = ENGINE_W_UNTRACKED;
@@ -674,37 +692,48 @@ handle_new(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_p
 	return flow_create(e, pi, c, pk, profile, false);
 }
 
-/* A packet of flow @idx. Returns whether to forward it. */
+/*
+ * A TCP segment of flow @f outside its window: counted, then forwarded (it refreshes the
+ * flow) or dropped (it does not: last_seen goes back to @seen0) by the profile's
+ * out_of_window. Returns whether to forward it.
+ */
 static bool
-handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
-	     uint32_t idx)
+out_of_window(struct engine *e, uint32_t idx, struct flow *f, struct engine_pkt *pk,
+	      uint32_t seen0)
 {
-	const uint8_t *frame = pk->data;
+	const struct cfg_profile *prof = &e->snap->scn.profiles[f->profile];
+
+	pk->what = ENGINE_W_OUT_OF_WINDOW;
+	STATS_ADD(e->stats.out_of_window[f->profile], 1);
+	if (prof->out_of_window == CFG_DROP) {
+		/* Dropped: it does not refresh the flow either (SPEC §4). */
+		f->last_seen = seen0;
+		STATS_ADD(e->stats.drops[STATS_DROP_OUT_OF_WINDOW], 1);
+		return false;
+	}
+	flow_rearm(e, idx, f);
+	return true;
+}
+
+/*
+ * A packet of flow @idx that is not a segment of an established connection (handle_known()
+ * did the common part). Returns whether to forward it.
+ */
+static __rte_noinline bool
+handle_known_slow(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
+		  uint32_t idx, uint32_t seen0)
+{
 	struct flow *f = &e->ft->flows[idx];
 	unsigned int from = c->from;
 	uint8_t old_state = f->state;
 
-	uint32_t seen0 = f->last_seen;
-
-	f->last_seen = e->now;
-	f->packets += f->packets != UINT16_MAX;
-	memcpy(f->mac[from], frame + 6, 6);
 	switch (f->key.proto) {
 	case 6: {
 		const struct cfg_profile *prof = &e->snap->scn.profiles[f->profile];
 
-		switch (tcpt_update_fast(f, &c->pi, from, prof->loose_close)) {
+		switch (tcpt_update(f, &c->pi, from, prof->loose_close)) {
 		case TCPT_OUT_OF_WINDOW:
-			pk->what = ENGINE_W_OUT_OF_WINDOW;
-			STATS_ADD(e->stats.out_of_window[f->profile], 1);
-			if (prof->out_of_window == CFG_DROP) {
-				/* Dropped: it does not refresh the flow either (SPEC §4). */
-				f->last_seen = seen0;
-				STATS_ADD(e->stats.drops[STATS_DROP_OUT_OF_WINDOW], 1);
-				return false;
-			}
-			flow_rearm(e, idx, f);
-			return true;
+			return out_of_window(e, idx, f, pk, seen0);
 		case TCPT_RESTART_SYNACK: {
 			bool fwd;
 
@@ -744,6 +773,29 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 	pk->what = ENGINE_W_KNOWN;
 	state_moved(e, f, old_state);
 	flow_rearm(e, idx, f);
+	return true;
+}
+
+/* A packet of flow @idx. Returns whether to forward it. */
+static inline bool
+handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
+	     uint32_t idx)
+{
+	struct flow *f = &e->ft->flows[idx];
+	unsigned int from = c->from;
+	uint32_t seen0 = f->last_seen;
+
+	f->last_seen = e->now;
+	if (likely(f->packets != UINT16_MAX))
+		f->packets++;
+	memcpy(f->mac[from], pk->data + 6, 6);
+	/* The common case inline: a segment of an established connection changes no state. */
+	if (unlikely(!tcpt_is_established(f, &c->pi)))
+		return handle_known_slow(e, pi, c, pk, idx, seen0);
+	if (unlikely(!tcpt_established(f, &c->pi, from)))
+		return out_of_window(e, idx, f, pk, seen0);
+	pk->what = ENGINE_W_KNOWN;
+	flow_rearm_tmo(e, idx, f, e->snap->tmo_ticks[f->profile][CFG_TMO_TCP_ESTABLISHED]);
 	return true;
 }
 
@@ -860,11 +912,22 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		}
 		pk[i].verdict = fwd ? ENGINE_FORWARD : ENGINE_DROP;
 		pk[i].retag = ENGINE_TAG_KEEP;
-		if (unlikely(push) && c->pi.n_vlan == 0)
-			pk[i].retag = ENGINE_TAG_PUSH;
-		else if (unlikely(pop_vid != 0) && c->pi.n_vlan > 0 && c->pi.vlan[0] == pop_vid)
-			pk[i].retag = ENGINE_TAG_POP;
-		slow += !fwd | (pk[i].retag != ENGINE_TAG_KEEP);
+		slow += !fwd;
+	}
+	if (unlikely(push || pop_vid != 0)) {
+		for (unsigned int i = 0; i < n; i++) {
+			const struct parse_info *in = &ctx[i].pi;
+
+			if (pk[i].verdict != ENGINE_FORWARD)
+				continue; /* counted in slow already */
+			if (push && in->n_vlan == 0)
+				pk[i].retag = ENGINE_TAG_PUSH;
+			else if (pop_vid != 0 && in->n_vlan > 0 && in->vlan[0] == pop_vid)
+				pk[i].retag = ENGINE_TAG_POP;
+			else
+				continue;
+			slow++;
+		}
 	}
 	/* Handed-over frames were counted by the worker that received them. */
 	if (likely(n != 0 && !(pk[0].flags & ENGINE_PKT_OWNED))) {

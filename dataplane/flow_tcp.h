@@ -188,51 +188,73 @@ tcpt_track(struct flow *f, const struct parse_info *pi, unsigned int e)
 	f->tflags |= FLOW_T_WIN(e);
 }
 
-/**
- * tcpt_update() with its common case inline: an ACK or data segment of an established
- * connection changes no state (no FIN has been seen in ESTABLISHED), only the endpoint,
- * once it is found in the window.
- */
-/*
- * tcpt_in_window() for the common case of an established connection whose both ends have
- * sent, ACKed and advertised a window: the same four checks, without a branch per check.
- */
-static inline bool
-tcpt_in_window_known_(const struct flow *f, const struct parse_info *pi, unsigned int s)
-{
-	unsigned int r = s ^ 1;
-	uint32_t wr = tcpt_maxwin_(f, r), ws = tcpt_maxwin_(f, s), rn = f->seq_next[r];
-	uint32_t mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
-	/* Bitwise on purpose: no branch per check. */
-	unsigned int bad = (unsigned int)flow_seq_after(pi->seq, f->ack[r] + wr) |	 /* I */
-			   (unsigned int)flow_seq_after(f->seq_next[s] - wr, tcpt_end_(pi)); /* II */
-
-	if (pi->tcp_flags & PARSE_TCP_ACK)
-		bad |= (unsigned int)flow_seq_after(pi->ack, rn) |		/* III */
-		       (unsigned int)flow_seq_after(rn - mw, pi->ack);		/* IV */
-	return bad == 0;
-}
-
-/* Both ends have sent, ACKed and advertised a window: tcpt_in_window_known_() applies. */
+/* Both ends have sent, ACKed and advertised a window: tcpt_established() applies. */
 #define TCPT_KNOWN_FLAGS (FLOW_F_SEEN0 | FLOW_F_SEEN1 | FLOW_F_ACKED0 | FLOW_F_ACKED1)
 #define TCPT_KNOWN_TFLAGS (FLOW_T_WIN0 | FLOW_T_WIN1)
 
+/**
+ * Whether tcpt_established() can take segment @p pi of flow @p f: an ACK or data segment (no
+ * SYN, FIN or RST) of an established connection whose two ends have both sent, ACKed and
+ * advertised a window. Such a segment changes no state, only its sender's endpoint.
+ */
+static inline bool
+tcpt_is_established(const struct flow *f, const struct parse_info *pi)
+{
+	return f->state == FLOW_TCP_ESTABLISHED &&
+	       !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST)) &&
+	       (f->flags & TCPT_KNOWN_FLAGS) == TCPT_KNOWN_FLAGS &&
+	       (f->tflags & TCPT_KNOWN_TFLAGS) == TCPT_KNOWN_TFLAGS;
+}
+
+/**
+ * tcpt_update() of a segment tcpt_is_established() took: tcpt_in_window()'s four checks
+ * (every number they need is known) without a branch each, then tcpt_track()'s updates
+ * (no SYN, no FIN: the segment's end is seq + payload).
+ *
+ * @return false if the segment is outside the window (the flow is left as it was).
+ */
+static inline bool
+tcpt_established(struct flow *f, const struct parse_info *pi, unsigned int s)
+{
+	unsigned int r = s ^ 1;
+	unsigned int sc = (f->tflags & FLOW_T_SCALED) ? f->wscale : 0;
+	uint32_t wr = (uint32_t)f->win[r] << ((sc >> (4 * r)) & 0xf);
+	uint32_t ws = (uint32_t)f->win[s] << ((sc >> (4 * s)) & 0xf);
+	uint32_t mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
+	uint32_t sn = f->seq_next[s], rn = f->seq_next[r];
+	uint32_t end = pi->seq + pi->payload_len, ack = pi->ack;
+	bool has_ack = (pi->tcp_flags & PARSE_TCP_ACK) != 0;
+	unsigned int bad;
+
+	wr += wr == 0; /* at least 1, as tcpt_maxwin_() */
+	/* Bitwise on purpose: no branch per check. */
+	bad = (unsigned int)flow_seq_after(pi->seq, f->ack[r] + wr) | /* I */
+	      (unsigned int)flow_seq_after(sn - wr, end);	      /* II */
+	if (has_ack)
+		bad |= (unsigned int)flow_seq_after(ack, rn) |	   /* III */
+		       (unsigned int)flow_seq_after(rn - mw, ack); /* IV */
+	if (unlikely(bad != 0))
+		return false;
+	if (flow_seq_after(end, sn))
+		f->seq_next[s] = end;
+	if (has_ack && flow_seq_after(ack, f->ack[s]))
+		f->ack[s] = ack;
+	f->tflags &= (uint8_t)~FLOW_T_SYN_AGAIN(s);
+	if (pi->tcp_win > f->win[s])
+		f->win[s] = pi->tcp_win;
+	return true;
+}
+
+/**
+ * tcpt_update() with its common case inline (tcpt_is_established(), tcpt_established());
+ * the flow engine calls those two itself, to keep its own common case together.
+ */
 static inline enum tcpt_verdict
 tcpt_update_fast(struct flow *f, const struct parse_info *pi, unsigned int from,
 		 bool loose_close)
 {
-	if (likely(f->state == FLOW_TCP_ESTABLISHED &&
-		   !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST)))) {
-		bool in = likely((f->flags & TCPT_KNOWN_FLAGS) == TCPT_KNOWN_FLAGS &&
-				 (f->tflags & TCPT_KNOWN_TFLAGS) == TCPT_KNOWN_TFLAGS)
-				  ? tcpt_in_window_known_(f, pi, from)
-				  : tcpt_in_window(f, pi, from);
-
-		if (unlikely(!in))
-			return TCPT_OUT_OF_WINDOW;
-		tcpt_track(f, pi, from);
-		return TCPT_OK;
-	}
+	if (likely(tcpt_is_established(f, pi)))
+		return tcpt_established(f, pi, from) ? TCPT_OK : TCPT_OUT_OF_WINDOW;
 	return tcpt_update(f, pi, from, loose_close);
 }
 

@@ -25,7 +25,7 @@ cp "$BUILD/meson-logs/testlog.json" /tmp/idlecut-testlog-normal.json
 
 if [ ! -f "$ASAN/build.ninja" ]; then
 	meson setup "$ASAN" "$ROOT" -Db_sanitize=address,undefined -Db_lundef=false \
-		-Dbuildtype=debug >/dev/null || exit 1
+		-Dbuildtype=debug -Db_lto=false >/dev/null || exit 1
 fi
 ninja -C "$ASAN" >/dev/null || { ninja -C "$ASAN"; exit 1; }
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \

@@ -69,11 +69,11 @@ clang -fsanitize=fuzzer "$WORK/probe.c" -o "$WORK/probe" 2>"$WORK/probe.log" ||
 if [[ ! -f $BUILD/build.ninja ]]; then
 	echo "== configuring $BUILD (clang, -Dfuzz=true, ASan + UBSan)"
 	CC=clang meson setup "$BUILD" "$ROOT" -Dfuzz=true -Db_sanitize=address,undefined \
-		-Db_lundef=false >"$WORK/setup.log" 2>&1 ||
+		-Db_lundef=false -Db_lto=false >"$WORK/setup.log" 2>&1 ||
 		{ tail -n 30 "$WORK/setup.log"; die "meson setup $BUILD failed"; }
 elif ! grep -q 'fuzz_packet' "$BUILD/build.ninja"; then
 	# A build directory made without the option: turn it on (meson fails if it is not clang).
-	meson configure "$BUILD" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false ||
+	meson configure "$BUILD" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false ||
 		die "cannot enable -Dfuzz=true in $BUILD; remove it or set FUZZ_BUILD"
 fi
 echo "== building the fuzz targets in $BUILD"

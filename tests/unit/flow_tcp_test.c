@@ -1232,7 +1232,7 @@ base_flow(struct conn *k, enum base_kind kind, unsigned int client, enum flow_st
 }
 
 /*
- * tcpt_update_fast() (the worker's inline path) must leave every flow exactly as
+ * tcpt_update_fast() (the engine's inline path) must leave every flow exactly as
  * tcpt_update() does, with the same verdict: every state, flows with and without window
  * scaling, adopted ones and ones with a pending SYN_AGAIN, both orientations, both senders,
  * every combination of the six flags, with and without loose_close, numbers in and out of
@@ -1272,8 +1272,7 @@ test_fast_path_same(void **state)
 							vb = tcpt_update_fast(&b, &pi, from, loose);
 							assert_int_equal(va, vb);
 							assert_memory_equal(&a, &b, sizeof(a));
-							f_case = st == FLOW_TCP_ESTABLISHED &&
-								 !(fl & (SYN | FIN | RST));
+							f_case = tcpt_is_established(&base.f, &pi);
 							fast += f_case;
 							fast_oow +=
 								f_case && vb == TCPT_OUT_OF_WINDOW;
