@@ -17,7 +17,6 @@ engine_init(struct engine *e, uint32_t capacity, uint64_t seed, uint32_t now)
 	if (e->ft == NULL)
 		return -errno;
 	e->now = now;
-	e->fused = flow_table_memory(capacity) <= ENGINE_FUSED_MAX;
 	return 0;
 }
 
@@ -778,7 +777,7 @@ handle_known_slow(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct e
 }
 
 /* A packet of flow @idx. Returns whether to forward it. */
-static __rte_always_inline bool
+static inline bool
 handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
 	     uint32_t idx)
 {
@@ -836,64 +835,6 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 	c->tracked = 1;
 }
 
-/* Admit frame @pk: the pair's MTU, then classify(). Adds its length to *@bytes. */
-static inline void
-admit(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c,
-      uint64_t *bytes)
-{
-	uint32_t wl = pk->wire_len > pk->len ? pk->wire_len : pk->len;
-
-	*bytes += wl;
-	if (unlikely(wl > e->ports[pi].max_frame)) {
-		c->tracked = 0;
-		c->status = ENGINE_ST_OVERSIZE;
-		return;
-	}
-	classify(e, pi, pk, c);
-}
-
-/*
- * Decide classified frame @pk (lookup, flow handling, counters): sets its verdict and what.
- * Returns 1 if it needs more than forwarding as it came (before any retag), else 0.
- */
-static __rte_always_inline unsigned int
-decide(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk)
-{
-	bool fwd = true;
-
-	if (likely(c->tracked)) {
-		uint32_t idx = flow_lookup(e->ft, &c->key, c->hash);
-
-		fwd = idx != FLOW_NONE ? handle_known(e, pi, c, pk, idx) : handle_new(e, pi, c, pk);
-	} else if (unlikely(c->status == ENGINE_ST_OVERSIZE)) {
-		pk->what = ENGINE_W_NOT_FLOW;
-		STATS_ADD(e->stats.drops[STATS_DROP_OVERSIZE], 1);
-		fwd = false;
-	} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
-		pk->verdict = ENGINE_HANDOFF;
-		pk->what = ENGINE_W_NOT_FLOW;
-		return 1; /* counted by the worker that owns it */
-	} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
-		pk->what = ENGINE_W_NOT_FLOW;
-		STATS_ADD(e->stats.non_ip, 1);
-	} else if (c->status == PARSE_FRAGMENT) {
-		pk->what = ENGINE_W_NOT_FLOW;
-		STATS_ADD(e->stats.fragments, 1);
-	} else {
-		uint16_t p = malformed_profile(e, pi, &c->pi, (enum parse_status)c->status);
-
-		pk->what = ENGINE_W_MALFORMED;
-		STATS_ADD(e->stats.malformed[c->status], 1);
-		if (e->snap->scn.profiles[p].malformed == CFG_DROP) {
-			STATS_ADD(e->stats.drops[STATS_DROP_MALFORMED], 1);
-			fwd = false;
-		}
-	}
-	pk->verdict = fwd ? ENGINE_FORWARD : ENGINE_DROP;
-	pk->retag = ENGINE_TAG_KEEP;
-	return !fwd;
-}
-
 unsigned int
 engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned int n)
 {
@@ -909,17 +850,18 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	bool push = rx->access_vlan != 0 && tx->access_vlan == 0;
 	uint16_t pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
 
-	/*
-	 * Stage 1: parse and hash the whole burst, prefetching index buckets. A table that
-	 * stays in the near caches has nothing to prefetch: its frames are decided at once.
-	 */
+	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n; i++) {
-		admit(e, pi, &pk[i], &ctx[i], &bytes);
-		if (e->fused)
-			slow += decide(e, pi, &ctx[i], &pk[i]);
+		uint32_t wl = pk[i].wire_len > pk[i].len ? pk[i].wire_len : pk[i].len;
+
+		bytes += wl;
+		if (unlikely(wl > rx->max_frame)) {
+			ctx[i].tracked = 0;
+			ctx[i].status = ENGINE_ST_OVERSIZE;
+			continue;
+		}
+		classify(e, pi, &pk[i], &ctx[i]);
 	}
-	if (e->fused)
-		goto retag;
 	/*
 	 * Stage 2, folded into 3: the buckets have arrived; prefetch the entry a packet's
 	 * signature points to PREFETCH_AHEAD packets before it is handled, so the misses
@@ -932,11 +874,46 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 			flow_prefetch_entry(e->ft, ctx[i].hash);
 	/* Stage 3: look up and act, in order. */
 	for (unsigned int i = 0; i < n; i++) {
+		struct pkt_ctx *c = &ctx[i];
+		bool fwd = true;
+
 		if (ahead != 0 && i + ahead < n && likely(ctx[i + ahead].tracked))
 			flow_prefetch_entry(e->ft, ctx[i + ahead].hash);
-		slow += decide(e, pi, &ctx[i], &pk[i]);
+		if (likely(c->tracked)) {
+			uint32_t idx = flow_lookup(e->ft, &c->key, c->hash);
+
+			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
+					       : handle_new(e, pi, c, &pk[i]);
+		} else if (unlikely(c->status == ENGINE_ST_OVERSIZE)) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.drops[STATS_DROP_OVERSIZE], 1);
+			fwd = false;
+		} else if (unlikely(c->status == ENGINE_ST_HANDOFF)) {
+			pk[i].verdict = ENGINE_HANDOFF;
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			slow++;
+			continue; /* counted by the worker that owns it */
+		} else if (c->status == PARSE_NON_IP || c->status == PARSE_IP) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.non_ip, 1);
+		} else if (c->status == PARSE_FRAGMENT) {
+			pk[i].what = ENGINE_W_NOT_FLOW;
+			STATS_ADD(e->stats.fragments, 1);
+		} else {
+			uint16_t p = malformed_profile(e, pi, &c->pi,
+						       (enum parse_status)c->status);
+
+			pk[i].what = ENGINE_W_MALFORMED;
+			STATS_ADD(e->stats.malformed[c->status], 1);
+			if (e->snap->scn.profiles[p].malformed == CFG_DROP) {
+				STATS_ADD(e->stats.drops[STATS_DROP_MALFORMED], 1);
+				fwd = false;
+			}
+		}
+		pk[i].verdict = fwd ? ENGINE_FORWARD : ENGINE_DROP;
+		pk[i].retag = ENGINE_TAG_KEEP;
+		slow += !fwd;
 	}
-retag:
 	if (unlikely(push || pop_vid != 0)) {
 		for (unsigned int i = 0; i < n; i++) {
 			const struct parse_info *in = &ctx[i].pi;

@@ -66,9 +66,6 @@
 #define ENGINE_EV_MAX 256
 #define ENGINE_PREFETCH_ENTRY_MIN (384u * 1024) /**< flows in the table to prefetch entries */
 #define ENGINE_PREFETCH_AHEAD 8 /**< packets between an entry's prefetch and its use */
-/** Flow tables up to this size (flow_table_memory()) stay in the near caches: their bursts
- *  are decided in one pass, without the prefetch stages. */
-#define ENGINE_FUSED_MAX (1024u * 1024)
 
 /** What to do with a frame. */
 enum engine_verdict {
@@ -171,7 +168,6 @@ struct engine {
 	uint32_t frac_ns;		/**< ns of the current tick already gone */
 	uint64_t stamp;			/**< caller's time, copied into events */
 	bool events_on;			/**< write flow events to out.ev */
-	bool fused;			/**< the table is small: one pass per burst */
 	unsigned int n_ports;
 	struct engine_port ports[ENGINE_MAX_PORTS];
 	struct stats_lcore stats;
