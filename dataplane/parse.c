@@ -373,8 +373,89 @@ parse_frame(const uint8_t *data, uint32_t len, struct parse_info *pi)
 	return parse_frame_wire(data, len, len, pi);
 }
 
+bool
+parse_frame_fast(const uint8_t *data, uint32_t len, uint32_t wire_len, struct parse_info *pi)
+{
+	uint32_t off = ETH_HLEN, tot, l4_len, reach, hlen;
+	uint16_t et, frag;
+	const uint8_t *ip, *l4;
+	uint8_t fl;
+
+	/* The smallest frame taken here: IPv4 and UDP headers, untagged. */
+	if (len < ETH_HLEN + IPV4_HLEN + UDP_HLEN)
+		return false;
+	et = rd16(data + 12);
+	memset(pi, 0, sizeof(*pi));
+	if (et == PARSE_ETH_VLAN) {
+		pi->tpid[0] = et;
+		pi->vlan[0] = rd16(data + ETH_HLEN) & VLAN_VID_MASK;
+		pi->n_vlan = 1;
+		et = rd16(data + ETH_HLEN + 2);
+		off += VLAN_HLEN;
+	}
+	if (len < off + IPV4_HLEN + UDP_HLEN)
+		return false;
+	ip = data + off;
+	tot = rd16(ip + 2);
+	frag = rd16(ip + 6);
+	/* IPv4, header of 20 bytes, a whole datagram within the frame. */
+	if (et != PARSE_ETH_IPV4 || ip[0] != 0x45 || tot < IPV4_HLEN || tot > wire_len - off ||
+	    (frag & (IPV4_OFFSET_MASK | IPV4_MF)) != 0)
+		return false;
+	pi->ethertype = et;
+	pi->l3_off = (uint16_t)off;
+	pi->family = 4;
+	pi->proto = ip[9];
+	set_v4mapped_tail(pi->src, ip + 12);
+	set_v4mapped_tail(pi->dst, ip + 16);
+	off += IPV4_HLEN;
+	l4 = data + off;
+	l4_len = tot - IPV4_HLEN;
+	reach = len - off;
+	pi->l4_off = (uint16_t)off;
+	pi->l4_len = (uint16_t)l4_len;
+	if (pi->proto == IPPROTO_TCP) {
+		if (l4_len < TCP_HLEN || reach < TCP_HLEN)
+			return false;
+		hlen = (uint32_t)(l4[12] >> 4) * 4;
+		fl = l4[13] & TCP_FLAG_MASK;
+		/* A SYN (its window scale) and flags no stack sends: parse_tcp() decides. */
+		if (hlen < TCP_HLEN || hlen > l4_len || hlen > reach || fl == 0 ||
+		    (fl & PARSE_TCP_SYN))
+			return false;
+		set_ports(pi, rd16(l4), rd16(l4 + 2));
+		pi->seq = rd32(l4 + 4);
+		pi->ack = rd32(l4 + 8);
+		pi->tcp_win = rd16(l4 + 14);
+		pi->tcp_flags = fl;
+		pi->tcp_wscale = PARSE_NO_WSCALE;
+		pi->payload_len = (uint16_t)(l4_len - hlen);
+		return true;
+	}
+	if (pi->proto == IPPROTO_UDP) {
+		uint32_t ulen = rd16(l4 + 4);
+
+		if (l4_len < UDP_HLEN || ulen < UDP_HLEN || ulen > l4_len)
+			return false;
+		set_ports(pi, rd16(l4), rd16(l4 + 2));
+		return true;
+	}
+	return false;
+}
+
 enum parse_status
 parse_frame_wire(const uint8_t *data, uint32_t len, uint32_t wire_len, struct parse_info *pi)
+{
+	if (wire_len < len)
+		wire_len = len;
+	if (__builtin_expect(parse_frame_fast(data, len, wire_len, pi), 1))
+		return PARSE_IP;
+	return parse_frame_general(data, len, wire_len, pi);
+}
+
+enum parse_status
+parse_frame_general(const uint8_t *data, uint32_t len, uint32_t wire_len,
+		    struct parse_info *pi)
 {
 	enum parse_status st;
 	uint32_t off = ETH_HLEN, reach;

@@ -14,6 +14,7 @@
 #ifndef IDLECUT_PARSE_H
 #define IDLECUT_PARSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PARSE_MAX_VLANS 2
@@ -109,6 +110,23 @@ enum parse_status parse_frame(const uint8_t *data, uint32_t len, struct parse_in
  */
 enum parse_status parse_frame_wire(const uint8_t *data, uint32_t len, uint32_t wire_len,
 				   struct parse_info *pi);
+
+/**
+ * The fast path of parse_frame_wire(), alone: the frames a wire mostly carries (Ethernet,
+ * untagged or with one 802.1Q tag; IPv4 without options, not fragmented; a TCP segment
+ * other than a SYN, or a UDP datagram; every header within @p len). For those it fills
+ * @p pi exactly as parse_frame_general() does and returns true (status PARSE_IP); for any
+ * other frame it returns false and @p pi is undefined. @p wire_len >= @p len.
+ */
+bool parse_frame_fast(const uint8_t *data, uint32_t len, uint32_t wire_len,
+		      struct parse_info *pi);
+
+/**
+ * parse_frame_wire() without its fast path: every frame, every check. The reference that
+ * the unit tests compare parse_frame_fast() against.
+ */
+enum parse_status parse_frame_general(const uint8_t *data, uint32_t len, uint32_t wire_len,
+				      struct parse_info *pi);
 
 /** Counter label of a status: "ok", "non_ip", "fragment", "truncated", "bad_tcp_offset"... */
 const char *parse_status_name(enum parse_status s);

@@ -775,6 +775,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The whole input as one frame, on its own first. */
 	st = parse_frame(data, len, &p0);
 	check_parse(st, &p0, len);
+	{
+		/* The parser's fast path must answer exactly as its general path. */
+		struct parse_info pg;
+
+		memset(&pg, 0, sizeof(pg));
+		CHECK(parse_frame_general(data, len, len, &pg) == st);
+		CHECK(memcmp(&pg, &p0, sizeof(pg)) == 0);
+	}
 	if (st == PARSE_IP) {
 		end = (uint32_t)p0.l4_off + p0.l4_len;
 		script = data + end;

@@ -19,6 +19,7 @@
 #include "tk_frame.h"
 
 #define P_ICMP 1
+#define N_ELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define P_TCP 6
 #define P_UDP 17
 #define P_GRE 47
@@ -1761,6 +1762,115 @@ test_chained_frame(void **state)
 	assert_int_equal(parse_frame_wire(p.b, p.len, 14 + 8000, &pi), PARSE_MAL_IPV4_LENGTH);
 }
 
+/*
+ * parse_frame_fast() must fill exactly what parse_frame_general() fills, whenever it takes a
+ * frame: every frame it is meant for (single-tagged or untagged IPv4 without options, TCP
+ * but SYN, UDP) and mutations of them and of frames it must leave alone (QinQ, options,
+ * SYN, fragments, ICMP, IPv6, short frames, chained ones), each cut at every length. And
+ * parse_frame_wire() (fast path first) must give the general parser's answer on all.
+ */
+static void
+test_fast_path_same(void **state)
+{
+	static const struct tk_spec specs[] = {
+		{.family = 4, .proto = P_TCP, .tcp_flags = F_ACK, .payload_len = 6},
+		{.family = 4, .proto = P_TCP, .tcp_flags = F_ACK, .pad_to = 54},
+		{.family = 4, .proto = P_TCP, .tcp_flags = F_ACK | F_FIN, .tcp_opt_len = 12},
+		{.family = 4, .n_vlan = 1, .tpid = {0x8100}, .tci = {300}, .proto = P_TCP,
+		 .tcp_flags = F_ACK, .payload_len = 100},
+		{.family = 4, .n_vlan = 2, .tpid = {0x88a8, 0x8100}, .tci = {10, 20},
+		 .proto = P_TCP, .tcp_flags = F_ACK},
+		{.family = 4, .proto = P_TCP, .tcp_flags = F_SYN, .tcp_opt_len = 4},
+		{.family = 4, .proto = P_TCP, .tcp_flags = F_RST},
+		{.family = 4, .proto = P_TCP, .tcp_flags = F_ACK, .ip_opt_len = 4},
+		{.family = 4, .proto = P_UDP, .payload_len = 18},
+		{.family = 4, .proto = P_UDP, .pad_to = 42},
+		{.family = 4, .n_vlan = 1, .tpid = {0x8100}, .tci = {7}, .proto = P_UDP},
+		{.family = 4, .proto = P_UDP, .ip_frag = TK_IP4_MF},
+		{.family = 4, .proto = P_ICMP, .icmp_type = 8, .icmp_id = 9},
+		{.family = 4, .proto = 47, .payload_len = 20},
+		{.family = 6, .proto = P_TCP, .tcp_flags = F_ACK},
+		{.family = 6, .proto = P_UDP},
+	};
+	unsigned int fast = 0, fast_tcp = 0, fast_udp = 0, fast_tagged = 0, checked = 0;
+
+	(void)state;
+	for (unsigned int k = 0; k < N_ELEM(specs); k++) {
+		struct tk_spec sp = specs[k];
+		uint8_t base[256];
+		uint32_t blen;
+
+		sp.src = sp.family == 4 ? v4a : v6a;
+		sp.dst = sp.family == 4 ? v4b : v6b;
+		sp.sport = 40000;
+		sp.dport = 443;
+		sp.seq = 0x10203040;
+		sp.ack = 0x50607080;
+		sp.win = 0xfff0;
+		blen = tk_build(base, sizeof(base), &sp);
+		assert_true(blen > 0);
+		for (uint32_t mut = 0; mut < 2000; mut++) {
+			uint8_t f[256];
+			uint32_t len = blen, wire;
+			struct parse_info a, b;
+			enum parse_status sa, sw;
+
+			memcpy(f, base, blen);
+			if (mut > 0) {
+				/* One or two bytes of the headers changed, often to a telling value. */
+				static const uint8_t vals[] = {0x00, 0xff, 0x45, 0x46, 0x08, 0x81,
+							       0x06, 0x11, 0x20, 0x02, 0x10, 0x50};
+
+				for (uint32_t n = 0; n < 1 + rng() % 2; n++) {
+					uint32_t at = rng() % (blen < 64 ? blen : 64);
+
+					f[at] = rng() % 2 ? vals[rng() % N_ELEM(vals)]
+							  : (uint8_t)(f[at] ^ (1u << rng() % 8));
+				}
+				if (rng() % 3 == 0)
+					len = rng() % (blen + 1);
+			}
+			/* An exactly sized heap block: ASan sees any read past the frame. */
+			uint8_t *blk = malloc(len ? len : 1);
+			bool took;
+
+			assert_non_null(blk);
+			memcpy(blk, f, len);
+			wire = rng() % 4 == 0 ? len + rng() % 100 : len;
+			memset(&a, 0x5a, sizeof(a));
+			memset(&b, 0xa5, sizeof(b));
+			sa = parse_frame_general(blk, len, wire, &a);
+			sw = parse_frame_wire(blk, len, wire, &b);
+			assert_int_equal(sw, sa);
+			assert_memory_equal(&b, &a, sizeof(a));
+			memset(&b, 0xa5, sizeof(b));
+			took = parse_frame_fast(blk, len, wire, &b);
+			free(blk);
+			if (took) {
+				assert_int_equal(sa, PARSE_IP);
+				assert_memory_equal(&b, &a, sizeof(a));
+				fast++;
+				fast_tcp += a.proto == P_TCP;
+				fast_udp += a.proto == P_UDP;
+				fast_tagged += a.n_vlan == 1;
+			} else if (mut == 0) {
+				/* The unmutated frames it is meant for: never left to the slow path. */
+				assert_false(sp.n_vlan < 2 && sp.family == 4 && sp.ip_opt_len == 0 &&
+					     sp.ip_frag == 0 &&
+					     ((sp.proto == P_TCP && !(sp.tcp_flags & F_SYN)) ||
+					      sp.proto == P_UDP));
+			}
+			checked++;
+		}
+	}
+	assert_int_equal(checked, N_ELEM(specs) * 2000);
+	/* The fast path itself was taken, on each kind it serves. */
+	assert_true(fast_tcp > 1000);
+	assert_true(fast_udp > 1000);
+	assert_true(fast_tagged > 500);
+	assert_true(fast < checked / 2);
+}
+
 int
 main(void)
 {
@@ -1800,6 +1910,7 @@ main(void)
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_ipv6_routing_final_dst),
 		cmocka_unit_test(test_chained_frame),
+		cmocka_unit_test(test_fast_path_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
