@@ -31,17 +31,35 @@ mix(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Keyed multiply-fold over the normalised key, as flow_hash() (the replay's own keys). */
+/*
+ * Hash of a normalised key: the engines' own flow_hash() (every scenario's table has the
+ * run's seed, so one hash serves all of them and the replay's index), so that the engines'
+ * buckets can be prefetched with the replay's. Without a scenario, a keyed fold of our own.
+ */
+static inline uint64_t
+key_hash64(const struct rp_run *run, const struct flow_key *k)
+{
+	uint64_t q[5];
+	const uint64_t *hk = run->hkey;
+
+	if (run->n_scn > 0)
+		return flow_hash(run->scn[0].e->ft, k);
+	memcpy(q, k->w, sizeof(q));
+	return mix(q[0] ^ hk[0], q[1] ^ hk[1]) + mix(q[2] ^ hk[2], q[3] ^ hk[3]) +
+	       mix(q[4] ^ hk[1], k->w[10] ^ hk[2]);
+}
+
+/* The replay's index hash, from key_hash64(). */
+static inline uint32_t
+hash32(uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 32));
+}
+
 static inline uint32_t
 key_hash(const struct rp_run *run, const struct flow_key *k)
 {
-	uint64_t q[5], h;
-	const uint64_t *hk = run->hkey;
-
-	memcpy(q, k->w, sizeof(q));
-	h = mix(q[0] ^ hk[0], q[1] ^ hk[1]) + mix(q[2] ^ hk[2], q[3] ^ hk[3]) +
-	    mix(q[4] ^ hk[1], k->w[10] ^ hk[2]);
-	return (uint32_t)(h ^ (h >> 32));
+	return hash32(key_hash64(run, k));
 }
 
 /*
@@ -136,6 +154,8 @@ rp_create(int linktype, double time_scale, char *err, size_t errlen)
 		for (unsigned int i = 0; i < 4; i++)
 			run->hkey[i] = 0x9e3779b97f4a7c15ull * (i + 1);
 	}
+	if (getrandom(&run->seed, sizeof(run->seed), 0) != (ssize_t)sizeof(run->seed))
+		run->seed = run->hkey[0] ^ run->hkey[3];
 	for (unsigned int i = 0; i < ENGINE_BURST; i++) {
 		run->batch[i].frame = malloc(CAP_FRAME_MAX);
 		if (run->batch[i].frame == NULL)
@@ -158,10 +178,15 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 		pcap_dumper_t *out, char *err, size_t errlen)
 {
 	struct rp_scenario *s;
-	uint64_t seed;
 	char e2[256];
 	int ret;
 
+	if (run->records > 0) {
+		/* The index holds hashes of the first table's seed (key_hash64). */
+		snprintf(err, errlen, "%s: scenarios are added before the first record", path);
+		free(scn);
+		return -1;
+	}
 	if (run->n_scn == RP_MAX_SCENARIOS) {
 		snprintf(err, errlen, "%s: at most %d scenarios at once", path, RP_MAX_SCENARIOS);
 		free(scn);
@@ -188,9 +213,8 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 		snprintf(err, errlen, "%s: %s", path, e2);
 		return -1;
 	}
-	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
-		seed = run->hkey[0];
-	ret = engine_init(s->e, scn->capacity, seed, 0);
+	/* One seed for every table of the run: a key hashes the same in all (key_hash64). */
+	ret = engine_init(s->e, scn->capacity, run->seed, 0);
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: cannot make a flow table of %u flows: %s", path,
 			 scn->capacity, strerror(-ret));
@@ -499,13 +523,23 @@ prep_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp)
 
 		pp->from = (uint8_t)flow_key_make(&pp->key, pi->family, pi->src, pi->sport, pi->dst,
 						  pi->dport, pi->proto, 0, v0, v1);
-		pp->hash = key_hash(run, &pp->key);
+		uint64_t h = key_hash64(run, &pp->key);
+
+		pp->ehash = h;
+		pp->hash = hash32(h);
 		pp->keyed = true;
 		__builtin_prefetch(&run->index[pp->hash & run->index_mask]);
+		/* The engines look the same key up (their ports' VLANs permitting): warm them. */
+		for (unsigned int s = 0; s < run->n_scn; s++)
+			flow_prefetch_bucket(run->scn[s].e->ft, h);
 	}
 }
 
-/* Stage 2: the index slot has arrived; prefetch the flow record it points to. */
+/*
+ * Stage 2: the index slot and the engines' buckets have arrived; prefetch the flow record
+ * and the engines' entries they point to (the engines' only on a table too big for the
+ * near caches, as engine_burst does).
+ */
 static inline void
 prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 {
@@ -513,6 +547,9 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 
 	if (!pp->keyed)
 		return;
+	for (unsigned int s = 0; s < run->n_scn; s++)
+		if (run->scn[s].e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
+			flow_prefetch_entry(run->scn[s].e->ft, pp->ehash);
 	slot = run->index[pp->hash & run->index_mask];
 	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
 		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];

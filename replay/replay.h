@@ -140,7 +140,8 @@ struct rp_prep {
 	uint8_t from; /**< endpoint index of the sender in key */
 	bool trunc;
 	bool keyed; /**< key and hash are valid */
-	uint32_t hash;
+	uint32_t hash;	/**< the replay's index hash (of ehash) */
+	uint64_t ehash; /**< flow_hash() of key in every scenario's table */
 	struct flow_key key;
 	struct parse_info pi;
 };
@@ -166,7 +167,8 @@ struct rp_run {
 	uint32_t n_flows, cap_flows;
 	uint64_t *index; /**< open addressing: hash << 32 | flow index + 1; 0 = empty */
 	uint32_t index_mask;
-	uint64_t hkey[4];
+	uint64_t hkey[4]; /**< the index's hash key while there is no scenario */
+	uint64_t seed;	  /**< every scenario's flow table seed (one hash for all) */
 	/* clock */
 	bool started;
 	uint64_t ts0_ns;  /**< first record */
