@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "event.h"
@@ -63,6 +64,41 @@ key_hash(const struct rp_run *run, const struct flow_key *k)
 }
 
 /*
+ * The flow records and the index, read at random once per record: on a big capture they
+ * outgrow the TLB's reach in 4 KiB pages, so they are anonymous mappings the kernel may
+ * back with transparent huge pages. @p n bytes; NULL on failure. big_grow() keeps the
+ * contents (the mapping may move).
+ */
+static void *
+big_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, n, MADV_HUGEPAGE); /* a hint: 4 KiB pages work as well */
+	return p;
+}
+
+static void *
+big_grow(void *p, size_t old, size_t n)
+{
+	void *q = mremap(p, old, n, MREMAP_MAYMOVE);
+
+	if (q == MAP_FAILED)
+		return NULL;
+	(void)madvise(q, n, MADV_HUGEPAGE);
+	return q;
+}
+
+static void
+big_free(void *p, size_t n)
+{
+	if (p != NULL)
+		munmap(p, n);
+}
+
+/*
  * The index: open addressing, linear probing, at most half full. A slot holds the flow's
  * hash (high 32 bits) and its index + 1 (low; 0 = empty), so a probe reads a flow record
  * (a cache miss on a big capture) only when the whole hash matches.
@@ -103,7 +139,8 @@ flows_reserve(struct rp_run *run)
 		return -1;
 	if (run->n_flows == run->cap_flows) {
 		uint32_t cap = run->cap_flows * 2;
-		struct rp_flow *nf = realloc(run->flows, (size_t)cap * sizeof(*nf));
+		struct rp_flow *nf = big_grow(run->flows, (size_t)run->cap_flows * sizeof(*nf),
+					      (size_t)cap * sizeof(*nf));
 
 		if (nf == NULL)
 			return -1;
@@ -121,11 +158,11 @@ flows_reserve(struct rp_run *run)
 	}
 	if ((uint64_t)(run->n_flows + 1) * 2 > (uint64_t)run->index_mask + 1) {
 		uint32_t size = (run->index_mask + 1) * 2;
-		uint64_t *ni = calloc(size, sizeof(*ni));
+		uint64_t *ni = big_alloc((size_t)size * sizeof(*ni));
 
 		if (ni == NULL)
 			return -1;
-		free(run->index);
+		big_free(run->index, ((size_t)run->index_mask + 1) * sizeof(*ni));
 		run->index = ni;
 		run->index_mask = size - 1;
 		for (uint32_t i = 0; i < run->n_flows; i++)
@@ -145,11 +182,11 @@ rp_create(int linktype, double time_scale, char *err, size_t errlen)
 	run->time_scale = time_scale;
 	run->span_max_ms = RP_SPAN_MAX_MS;
 	run->cap_flows = FLOWS_INIT;
-	run->flows = malloc(FLOWS_INIT * sizeof(*run->flows));
-	run->index = calloc(FLOWS_INIT * 2, sizeof(*run->index));
+	run->flows = big_alloc(FLOWS_INIT * sizeof(*run->flows));
+	run->index = big_alloc(FLOWS_INIT * 2 * sizeof(*run->index));
+	run->index_mask = FLOWS_INIT * 2 - 1;
 	if (run->flows == NULL || run->index == NULL)
 		goto nomem;
-	run->index_mask = FLOWS_INIT * 2 - 1;
 	if (getrandom(run->hkey, sizeof(run->hkey), 0) != (ssize_t)sizeof(run->hkey)) {
 		for (unsigned int i = 0; i < 4; i++)
 			run->hkey[i] = 0x9e3779b97f4a7c15ull * (i + 1);
@@ -729,8 +766,8 @@ rp_destroy(struct rp_run *run)
 	}
 	for (unsigned int i = 0; i < RP_AHEAD; i++)
 		free(run->prep[i].frame);
-	free(run->flows);
-	free(run->index);
+	big_free(run->flows, (size_t)run->cap_flows * sizeof(*run->flows));
+	big_free(run->index, ((size_t)run->index_mask + 1) * sizeof(*run->index));
 	free(run);
 }
 
