@@ -507,7 +507,7 @@ flush(struct rp_run *run)
 			const struct rp_slot *sl = &run->batch[i];
 
 			if (s->out != NULL && pk[i].verdict == ENGINE_FORWARD) {
-				out_write(s, sl->ts_ns, sl->orig, sl->hdr.caplen, sl->hdr.len);
+				out_write(s, sl->ts_ns, sl->orig_data, sl->hdr.caplen, sl->hdr.len);
 				s->out_packets++;
 			}
 			if (pk[i].what == ENGINE_W_STRAY_RST && r < e->out.n_rst)
@@ -549,11 +549,21 @@ prep_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp)
 	struct parse_info *pi = &pp->pi;
 
 	pp->keyed = false;
-	pp->conv = (uint8_t)cap_to_eth(run->linktype, pkt, pp->frame, CAP_FRAME_MAX, &pp->len,
-				       &pp->trunc);
-	if (pp->conv != CAP_CONV_OK)
-		return;
-	pp->st = (uint8_t)parse_frame(pp->frame, pp->len, pi);
+	if (run->data_stays && run->linktype == DLT_EN10MB && pkt->caplen == pkt->len &&
+	    pkt->len >= CAP_ETH_HLEN && pkt->len <= CAP_FRAME_MAX) {
+		/* What cap_to_eth() would copy, byte for byte: use it where it is. */
+		pp->eth = pkt->data;
+		pp->len = pkt->len;
+		pp->trunc = false;
+		pp->conv = CAP_CONV_OK;
+	} else {
+		pp->eth = pp->frame;
+		pp->conv = (uint8_t)cap_to_eth(run->linktype, pkt, pp->frame, CAP_FRAME_MAX,
+					       &pp->len, &pp->trunc);
+		if (pp->conv != CAP_CONV_OK)
+			return;
+	}
+	pp->st = (uint8_t)parse_frame(pp->eth, pp->len, pi);
 	if (pp->st == PARSE_IP && !(pi->flags & PARSE_F_ND)) {
 		uint16_t v0 = pi->n_vlan > 0 ? pi->vlan[0] : run->access_vlan;
 		uint16_t v1 = pi->n_vlan > 1 ? pi->vlan[1] : 0;
@@ -695,17 +705,25 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 	if (run->n_batch > 0 && port != run->batch_port)
 		flush(run);
 	sl = &run->batch[run->n_batch];
-	tmp = sl->frame; /* the slot takes the staged frame, the stage the slot's buffer */
-	sl->frame = pp->frame;
-	pp->frame = tmp;
+	sl->pk.data = pp->eth;
+	if (pp->eth == pp->frame) {
+		/* The slot takes the staged frame, the stage the slot's buffer. */
+		tmp = sl->frame;
+		sl->frame = pp->frame;
+		pp->frame = tmp;
+	}
 	if (run->keep_orig) {
 		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
 
-		memcpy(sl->orig, pkt->data, c);
+		if (run->data_stays) {
+			sl->orig_data = pkt->data;
+		} else {
+			memcpy(sl->orig, pkt->data, c);
+			sl->orig_data = sl->orig;
+		}
 		sl->hdr.caplen = c;
 		sl->hdr.len = pkt->len;
 	}
-	sl->pk.data = sl->frame;
 	sl->pk.len = pp->len;
 	sl->pk.flags = flags;
 	sl->flow = fi;

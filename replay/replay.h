@@ -133,7 +133,8 @@ struct rp_scenario {
 
 /** A record between rp_packets()' stages. */
 struct rp_prep {
-	uint8_t *frame; /**< its Ethernet frame (a staging buffer, swapped into the burst) */
+	uint8_t *frame;	    /**< a staging buffer, swapped into the burst */
+	const uint8_t *eth; /**< its Ethernet frame: frame, or the record's own bytes */
 	uint32_t len;
 	uint8_t conv; /**< enum cap_conv */
 	uint8_t st;   /**< enum parse_status */
@@ -152,7 +153,8 @@ struct rp_slot {
 	uint32_t flow; /**< index in flows, or RP_NONE */
 	uint64_t ts_ns;
 	struct pcap_pkthdr hdr; /**< original record header, for out */
-	uint8_t *orig;		/**< original bytes (for out) */
+	uint8_t *orig;		/**< a copy of the original bytes (for out) */
+	const uint8_t *orig_data; /**< the original bytes: orig, or the record's own */
 	uint8_t *frame;		/**< Ethernet frame handed to the engines */
 };
 
@@ -180,6 +182,9 @@ struct rp_run {
 	uint16_t batch_port;
 	struct rp_slot batch[ENGINE_BURST];
 	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
+	/** The caller's records stay valid until rp_finish() (a mapped file): Ethernet frames
+	 *  captured whole go to the engines and out as they are, not copied. */
+	bool data_stays;
 	uint16_t access_vlan; /**< the first scenario's: untagged frames' VLAN in the keys */
 	struct rp_prep prep[RP_AHEAD];
 	/* counts */
