@@ -445,17 +445,28 @@ timeline_due(struct rp_run *run, struct rp_scenario *s)
 	}
 }
 
-/* Step engine @s to tick @to, one tick at a time while it holds flows. */
+/*
+ * Step engine @s to tick @to, through every tick at which something may happen: the first
+ * one (the reaper looks at the table once per tick, and the last records may have filled
+ * it), then each tick whose wheel slot holds a flow (flow_timer_next), while the reaper is
+ * not sweeping (it sweeps a share of the table per tick), and the timeline's events. At the
+ * ticks skipped engine_tick() would only open empty slots; one call opens them all.
+ */
 static void
 advance(struct rp_run *run, struct rp_scenario *s, uint32_t to)
 {
 	struct engine *e = s->e;
+	bool first = true;
 
 	timeline_due(run, s);
 	while (e->now != to) {
 		/* An empty table has nothing to expire: one step opens every slot on the way. */
 		uint32_t t = e->ft->n_active == 0 ? to : e->now + 1;
 		unsigned int budget = TICK_BUDGET;
+
+		if (!first && t != to && !e->reaping)
+			t = flow_timer_next(e->ft, to);
+		first = false;
 
 		if (s->next_event < s->scn->n_events && event_tick(run, s, s->next_event) < t)
 			t = (uint32_t)event_tick(run, s, s->next_event); /* > now: not yet run */
