@@ -33,7 +33,7 @@ for n in $FLOWS; do
 	if [[ $line =~ replayed\ ([0-9]+)\ packets\ in\ ([0-9.]+)\ s:\ ([0-9]+)\ packets/s ]]; then
 		printf '%10s %10s %10s %12s %10s\n' "$n" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" \
 			"${BASH_REMATCH[3]}" "$(awk -v p="${BASH_REMATCH[3]}" \
-				'BEGIN { printf "%.1f", p > 0 ? 1e9 / p : 0 }')"
+				'BEGIN { printf "%.1f", (p > 0 ? 1e9 / p : 0) }')"
 	else
 		echo "replay_bench: no figure from idlecut-replay at $n flows" >&2
 		rc=1
