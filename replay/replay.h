@@ -13,7 +13,9 @@
  *
  * Clock: tick = milliseconds since the first record, rounded up (so a cut, at a whole tick,
  * never comes before the last packet + timeout). Before the records of a new
- * tick, every engine's clock steps tick by tick from its last one, running expiry (with a
+ * tick, every engine's clock steps from its last one through each tick at which something
+ * may happen (the next one; then each whose wheel slot holds a flow, flow_timer_next();
+ * every tick while the reaper sweeps; the timeline's events), running expiry (with a
  * budget no expiry can exhaust) and draining its output at each, so a flow is cut exactly
  * at its last packet + timeout (1 ms resolution) and its RSTs carry that time. Records of
  * one tick and one direction go to the engines as one burst. After the last record time

@@ -913,15 +913,18 @@ test_wheel_next(void **state)
 	assert_int_equal(flow_timer_next(ft, 50), 50);
 	assert_int_equal(flow_timer_next(ft, 100), 100);
 	assert_int_equal(flow_timer_next(ft, 500000), 100);
-	assert_int_equal(flow_timer_run(ft, 100, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(
+		flow_timer_run(ft, 100, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
 	assert_int_equal(out[0], a);
 	flow_remove(ft, a);
 	/* b sits in slot 70000 % 65536: found a revolution early, re-armed there, found again. */
 	assert_int_equal(flow_timer_next(ft, 500000), 70000 - FLOW_WHEEL_SLOTS);
 	assert_int_equal(flow_timer_run(ft, 70000 - FLOW_WHEEL_SLOTS, &(unsigned int){UINT_MAX},
-					 tmo_cb, &c, out, dues, 8), 0);
+					tmo_cb, &c, out, dues, 8),
+			 0);
 	assert_int_equal(flow_timer_next(ft, 500000), 70000);
-	assert_int_equal(flow_timer_run(ft, 70000, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(
+		flow_timer_run(ft, 70000, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
 	assert_int_equal(out[0], b);
 	assert_int_equal(dues[0], 70000);
 	flow_remove(ft, b);
