@@ -374,6 +374,24 @@ flow_timer_idle(const struct flow_table *ft, uint32_t now)
 	return ft->wheel_time == now && ft->links[p].next == p;
 }
 
+uint32_t
+flow_timer_next(const struct flow_table *ft, uint32_t limit)
+{
+	uint32_t p = PENDING(ft), t = ft->wheel_time;
+
+	if ((int32_t)(limit - t) <= 0)
+		return limit;
+	if (ft->links[p].next != p)
+		return t + 1;
+	for (uint32_t k = 0; k < FLOW_WHEEL_SLOTS && t != limit; k++) {
+		uint32_t h = SLOT_HEAD(ft, ++t);
+
+		if (ft->links[h].next != h)
+			return t;
+	}
+	return limit; /* every slot is empty: no flow is armed */
+}
+
 unsigned int
 flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int *budget, flow_tmo_fn tmo,
 	       const void *arg, uint32_t *expired, uint32_t *due_out, unsigned int max)

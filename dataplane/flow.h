@@ -423,6 +423,14 @@ unsigned int flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int *b
 /** Whether the wheel has caught up with @p now and nothing is pending. */
 bool flow_timer_idle(const struct flow_table *ft, uint32_t now);
 
+/**
+ * The first tick after the wheel's time, up to @p limit, whose slot holds a flow, or
+ * @p limit if there is none (the next tick if flows are pending). No flow can come due at
+ * the ticks before it, so a caller with nothing else to do at them (the replay) may step
+ * its clock there at once. Reads at most FLOW_WHEEL_SLOTS slot heads; changes nothing.
+ */
+uint32_t flow_timer_next(const struct flow_table *ft, uint32_t limit);
+
 /** Build a normalised key; returns 1 if the endpoints were swapped (src is endpoint 1). */
 static inline int
 flow_key_make(struct flow_key *k, uint8_t family, const uint8_t *src, uint16_t sport,

@@ -433,6 +433,7 @@ main(int argc, char **argv)
 		}
 	}
 
+	run->data_stays = cap.map != NULL; /* the mapping outlives rp_finish() */
 	t0 = mono_ns();
 	next_progress = t0 + PROGRESS_EVERY_NS;
 	for (;;) {

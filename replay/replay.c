@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "event.h"
@@ -31,17 +32,70 @@ mix(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Keyed multiply-fold over the normalised key, as flow_hash() (the replay's own keys). */
+/*
+ * Hash of a normalised key: the engines' own flow_hash() (every scenario's table has the
+ * run's seed, so one hash serves all of them and the replay's index), so that the engines'
+ * buckets can be prefetched with the replay's. Without a scenario, a keyed fold of our own.
+ */
+static inline uint64_t
+key_hash64(const struct rp_run *run, const struct flow_key *k)
+{
+	uint64_t q[5];
+	const uint64_t *hk = run->hkey;
+
+	if (run->n_scn > 0)
+		return flow_hash(run->scn[0].e->ft, k);
+	memcpy(q, k->w, sizeof(q));
+	return mix(q[0] ^ hk[0], q[1] ^ hk[1]) + mix(q[2] ^ hk[2], q[3] ^ hk[3]) +
+	       mix(q[4] ^ hk[1], k->w[10] ^ hk[2]);
+}
+
+/* The replay's index hash, from key_hash64(). */
+static inline uint32_t
+hash32(uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 32));
+}
+
 static inline uint32_t
 key_hash(const struct rp_run *run, const struct flow_key *k)
 {
-	uint64_t q[5], h;
-	const uint64_t *hk = run->hkey;
+	return hash32(key_hash64(run, k));
+}
 
-	memcpy(q, k->w, sizeof(q));
-	h = mix(q[0] ^ hk[0], q[1] ^ hk[1]) + mix(q[2] ^ hk[2], q[3] ^ hk[3]) +
-	    mix(q[4] ^ hk[1], k->w[10] ^ hk[2]);
-	return (uint32_t)(h ^ (h >> 32));
+/*
+ * The flow records and the index, read at random once per record: on a big capture they
+ * outgrow the TLB's reach in 4 KiB pages, so they are anonymous mappings the kernel may
+ * back with transparent huge pages. @p n bytes; NULL on failure. big_grow() keeps the
+ * contents (the mapping may move).
+ */
+static void *
+big_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, n, MADV_HUGEPAGE); /* a hint: 4 KiB pages work as well */
+	return p;
+}
+
+static void *
+big_grow(void *p, size_t old, size_t n)
+{
+	void *q = mremap(p, old, n, MREMAP_MAYMOVE);
+
+	if (q == MAP_FAILED)
+		return NULL;
+	(void)madvise(q, n, MADV_HUGEPAGE);
+	return q;
+}
+
+static void
+big_free(void *p, size_t n)
+{
+	if (p != NULL)
+		munmap(p, n);
 }
 
 /*
@@ -85,7 +139,8 @@ flows_reserve(struct rp_run *run)
 		return -1;
 	if (run->n_flows == run->cap_flows) {
 		uint32_t cap = run->cap_flows * 2;
-		struct rp_flow *nf = realloc(run->flows, (size_t)cap * sizeof(*nf));
+		struct rp_flow *nf = big_grow(run->flows, (size_t)run->cap_flows * sizeof(*nf),
+					      (size_t)cap * sizeof(*nf));
 
 		if (nf == NULL)
 			return -1;
@@ -103,11 +158,11 @@ flows_reserve(struct rp_run *run)
 	}
 	if ((uint64_t)(run->n_flows + 1) * 2 > (uint64_t)run->index_mask + 1) {
 		uint32_t size = (run->index_mask + 1) * 2;
-		uint64_t *ni = calloc(size, sizeof(*ni));
+		uint64_t *ni = big_alloc((size_t)size * sizeof(*ni));
 
 		if (ni == NULL)
 			return -1;
-		free(run->index);
+		big_free(run->index, ((size_t)run->index_mask + 1) * sizeof(*ni));
 		run->index = ni;
 		run->index_mask = size - 1;
 		for (uint32_t i = 0; i < run->n_flows; i++)
@@ -127,15 +182,17 @@ rp_create(int linktype, double time_scale, char *err, size_t errlen)
 	run->time_scale = time_scale;
 	run->span_max_ms = RP_SPAN_MAX_MS;
 	run->cap_flows = FLOWS_INIT;
-	run->flows = malloc(FLOWS_INIT * sizeof(*run->flows));
-	run->index = calloc(FLOWS_INIT * 2, sizeof(*run->index));
+	run->flows = big_alloc(FLOWS_INIT * sizeof(*run->flows));
+	run->index = big_alloc(FLOWS_INIT * 2 * sizeof(*run->index));
+	run->index_mask = FLOWS_INIT * 2 - 1;
 	if (run->flows == NULL || run->index == NULL)
 		goto nomem;
-	run->index_mask = FLOWS_INIT * 2 - 1;
 	if (getrandom(run->hkey, sizeof(run->hkey), 0) != (ssize_t)sizeof(run->hkey)) {
 		for (unsigned int i = 0; i < 4; i++)
 			run->hkey[i] = 0x9e3779b97f4a7c15ull * (i + 1);
 	}
+	if (getrandom(&run->seed, sizeof(run->seed), 0) != (ssize_t)sizeof(run->seed))
+		run->seed = run->hkey[0] ^ run->hkey[3];
 	for (unsigned int i = 0; i < ENGINE_BURST; i++) {
 		run->batch[i].frame = malloc(CAP_FRAME_MAX);
 		if (run->batch[i].frame == NULL)
@@ -158,10 +215,15 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 		pcap_dumper_t *out, char *err, size_t errlen)
 {
 	struct rp_scenario *s;
-	uint64_t seed;
 	char e2[256];
 	int ret;
 
+	if (run->records > 0) {
+		/* The index holds hashes of the first table's seed (key_hash64). */
+		snprintf(err, errlen, "%s: scenarios are added before the first record", path);
+		free(scn);
+		return -1;
+	}
 	if (run->n_scn == RP_MAX_SCENARIOS) {
 		snprintf(err, errlen, "%s: at most %d scenarios at once", path, RP_MAX_SCENARIOS);
 		free(scn);
@@ -188,9 +250,8 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 		snprintf(err, errlen, "%s: %s", path, e2);
 		return -1;
 	}
-	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
-		seed = run->hkey[0];
-	ret = engine_init(s->e, scn->capacity, seed, 0);
+	/* One seed for every table of the run: a key hashes the same in all (key_hash64). */
+	ret = engine_init(s->e, scn->capacity, run->seed, 0);
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: cannot make a flow table of %u flows: %s", path,
 			 scn->capacity, strerror(-ret));
@@ -384,17 +445,28 @@ timeline_due(struct rp_run *run, struct rp_scenario *s)
 	}
 }
 
-/* Step engine @s to tick @to, one tick at a time while it holds flows. */
+/*
+ * Step engine @s to tick @to, through every tick at which something may happen: the first
+ * one (the reaper looks at the table once per tick, and the last records may have filled
+ * it), then each tick whose wheel slot holds a flow (flow_timer_next), while the reaper is
+ * not sweeping (it sweeps a share of the table per tick), and the timeline's events. At the
+ * ticks skipped engine_tick() would only open empty slots; one call opens them all.
+ */
 static void
 advance(struct rp_run *run, struct rp_scenario *s, uint32_t to)
 {
 	struct engine *e = s->e;
+	bool first = true;
 
 	timeline_due(run, s);
 	while (e->now != to) {
 		/* An empty table has nothing to expire: one step opens every slot on the way. */
 		uint32_t t = e->ft->n_active == 0 ? to : e->now + 1;
 		unsigned int budget = TICK_BUDGET;
+
+		if (!first && t != to && !e->reaping)
+			t = flow_timer_next(e->ft, to);
+		first = false;
 
 		if (s->next_event < s->scn->n_events && event_tick(run, s, s->next_event) < t)
 			t = (uint32_t)event_tick(run, s, s->next_event); /* > now: not yet run */
@@ -446,7 +518,7 @@ flush(struct rp_run *run)
 			const struct rp_slot *sl = &run->batch[i];
 
 			if (s->out != NULL && pk[i].verdict == ENGINE_FORWARD) {
-				out_write(s, sl->ts_ns, sl->orig, sl->hdr.caplen, sl->hdr.len);
+				out_write(s, sl->ts_ns, sl->orig_data, sl->hdr.caplen, sl->hdr.len);
 				s->out_packets++;
 			}
 			if (pk[i].what == ENGINE_W_STRAY_RST && r < e->out.n_rst)
@@ -488,24 +560,44 @@ prep_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp)
 	struct parse_info *pi = &pp->pi;
 
 	pp->keyed = false;
-	pp->conv = (uint8_t)cap_to_eth(run->linktype, pkt, pp->frame, CAP_FRAME_MAX, &pp->len,
-				       &pp->trunc);
-	if (pp->conv != CAP_CONV_OK)
-		return;
-	pp->st = (uint8_t)parse_frame(pp->frame, pp->len, pi);
+	if (run->data_stays && run->linktype == DLT_EN10MB && pkt->caplen == pkt->len &&
+	    pkt->len >= CAP_ETH_HLEN && pkt->len <= CAP_FRAME_MAX) {
+		/* What cap_to_eth() would copy, byte for byte: use it where it is. */
+		pp->eth = pkt->data;
+		pp->len = pkt->len;
+		pp->trunc = false;
+		pp->conv = CAP_CONV_OK;
+	} else {
+		pp->eth = pp->frame;
+		pp->conv = (uint8_t)cap_to_eth(run->linktype, pkt, pp->frame, CAP_FRAME_MAX,
+					       &pp->len, &pp->trunc);
+		if (pp->conv != CAP_CONV_OK)
+			return;
+	}
+	pp->st = (uint8_t)parse_frame(pp->eth, pp->len, pi);
 	if (pp->st == PARSE_IP && !(pi->flags & PARSE_F_ND)) {
 		uint16_t v0 = pi->n_vlan > 0 ? pi->vlan[0] : run->access_vlan;
 		uint16_t v1 = pi->n_vlan > 1 ? pi->vlan[1] : 0;
 
 		pp->from = (uint8_t)flow_key_make(&pp->key, pi->family, pi->src, pi->sport, pi->dst,
 						  pi->dport, pi->proto, 0, v0, v1);
-		pp->hash = key_hash(run, &pp->key);
+		uint64_t h = key_hash64(run, &pp->key);
+
+		pp->ehash = h;
+		pp->hash = hash32(h);
 		pp->keyed = true;
 		__builtin_prefetch(&run->index[pp->hash & run->index_mask]);
+		/* The engines look the same key up (their ports' VLANs permitting): warm them. */
+		for (unsigned int s = 0; s < run->n_scn; s++)
+			flow_prefetch_bucket(run->scn[s].e->ft, h);
 	}
 }
 
-/* Stage 2: the index slot has arrived; prefetch the flow record it points to. */
+/*
+ * Stage 2: the index slot and the engines' buckets have arrived; prefetch the flow record
+ * and the engines' entries they point to (the engines' only on a table too big for the
+ * near caches, as engine_burst does).
+ */
 static inline void
 prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 {
@@ -513,6 +605,9 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 
 	if (!pp->keyed)
 		return;
+	for (unsigned int s = 0; s < run->n_scn; s++)
+		if (run->scn[s].e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
+			flow_prefetch_entry(run->scn[s].e->ft, pp->ehash);
 	slot = run->index[pp->hash & run->index_mask];
 	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
 		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];
@@ -621,17 +716,25 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 	if (run->n_batch > 0 && port != run->batch_port)
 		flush(run);
 	sl = &run->batch[run->n_batch];
-	tmp = sl->frame; /* the slot takes the staged frame, the stage the slot's buffer */
-	sl->frame = pp->frame;
-	pp->frame = tmp;
+	sl->pk.data = pp->eth;
+	if (pp->eth == pp->frame) {
+		/* The slot takes the staged frame, the stage the slot's buffer. */
+		tmp = sl->frame;
+		sl->frame = pp->frame;
+		pp->frame = tmp;
+	}
 	if (run->keep_orig) {
 		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
 
-		memcpy(sl->orig, pkt->data, c);
+		if (run->data_stays) {
+			sl->orig_data = pkt->data;
+		} else {
+			memcpy(sl->orig, pkt->data, c);
+			sl->orig_data = sl->orig;
+		}
 		sl->hdr.caplen = c;
 		sl->hdr.len = pkt->len;
 	}
-	sl->pk.data = sl->frame;
 	sl->pk.len = pp->len;
 	sl->pk.flags = flags;
 	sl->flow = fi;
@@ -692,8 +795,8 @@ rp_destroy(struct rp_run *run)
 	}
 	for (unsigned int i = 0; i < RP_AHEAD; i++)
 		free(run->prep[i].frame);
-	free(run->flows);
-	free(run->index);
+	big_free(run->flows, (size_t)run->cap_flows * sizeof(*run->flows));
+	big_free(run->index, ((size_t)run->index_mask + 1) * sizeof(*run->index));
 	free(run);
 }
 

@@ -13,7 +13,9 @@
  *
  * Clock: tick = milliseconds since the first record, rounded up (so a cut, at a whole tick,
  * never comes before the last packet + timeout). Before the records of a new
- * tick, every engine's clock steps tick by tick from its last one, running expiry (with a
+ * tick, every engine's clock steps from its last one through each tick at which something
+ * may happen (the next one; then each whose wheel slot holds a flow, flow_timer_next();
+ * every tick while the reaper sweeps; the timeline's events), running expiry (with a
  * budget no expiry can exhaust) and draining its output at each, so a flow is cut exactly
  * at its last packet + timeout (1 ms resolution) and its RSTs carry that time. Records of
  * one tick and one direction go to the engines as one burst. After the last record time
@@ -133,14 +135,16 @@ struct rp_scenario {
 
 /** A record between rp_packets()' stages. */
 struct rp_prep {
-	uint8_t *frame; /**< its Ethernet frame (a staging buffer, swapped into the burst) */
+	uint8_t *frame;	    /**< a staging buffer, swapped into the burst */
+	const uint8_t *eth; /**< its Ethernet frame: frame, or the record's own bytes */
 	uint32_t len;
 	uint8_t conv; /**< enum cap_conv */
 	uint8_t st;   /**< enum parse_status */
 	uint8_t from; /**< endpoint index of the sender in key */
 	bool trunc;
 	bool keyed; /**< key and hash are valid */
-	uint32_t hash;
+	uint32_t hash;	/**< the replay's index hash (of ehash) */
+	uint64_t ehash; /**< flow_hash() of key in every scenario's table */
 	struct flow_key key;
 	struct parse_info pi;
 };
@@ -151,7 +155,8 @@ struct rp_slot {
 	uint32_t flow; /**< index in flows, or RP_NONE */
 	uint64_t ts_ns;
 	struct pcap_pkthdr hdr; /**< original record header, for out */
-	uint8_t *orig;		/**< original bytes (for out) */
+	uint8_t *orig;		/**< a copy of the original bytes (for out) */
+	const uint8_t *orig_data; /**< the original bytes: orig, or the record's own */
 	uint8_t *frame;		/**< Ethernet frame handed to the engines */
 };
 
@@ -166,7 +171,8 @@ struct rp_run {
 	uint32_t n_flows, cap_flows;
 	uint64_t *index; /**< open addressing: hash << 32 | flow index + 1; 0 = empty */
 	uint32_t index_mask;
-	uint64_t hkey[4];
+	uint64_t hkey[4]; /**< the index's hash key while there is no scenario */
+	uint64_t seed;	  /**< every scenario's flow table seed (one hash for all) */
 	/* clock */
 	bool started;
 	uint64_t ts0_ns;  /**< first record */
@@ -178,6 +184,9 @@ struct rp_run {
 	uint16_t batch_port;
 	struct rp_slot batch[ENGINE_BURST];
 	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
+	/** The caller's records stay valid until rp_finish() (a mapped file): Ethernet frames
+	 *  captured whole go to the engines and out as they are, not copied. */
+	bool data_stays;
 	uint16_t access_vlan; /**< the first scenario's: untagged frames' VLAN in the keys */
 	struct rp_prep prep[RP_AHEAD];
 	/* counts */

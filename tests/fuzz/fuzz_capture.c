@@ -114,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run = rp_create(cap.linktype, FUZZ_TIME_SCALE, err, sizeof(err));
 	CHECK(run != NULL);
 	run->span_max_ms = FUZZ_SPAN_MS;
+	run->data_stays = cap.map != NULL; /* data outlives the run, as idlecut-replay's map */
 	dead = pcap_open_dead_with_tstamp_precision(cap.linktype, 65535,
 						    PCAP_TSTAMP_PRECISION_NANO);
 	dup_null = fopen("/dev/null", "w");

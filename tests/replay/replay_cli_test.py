@@ -241,6 +241,7 @@ def main():
               len(c) == 1 and c[0]["after"]["first"]["what"] == "new_flow", c)
 
     timeline()
+    sparse_clock()
     bad_inputs(pk)
     L.finish()
 
@@ -275,6 +276,43 @@ def timeline():
           c and c["reason"] == "flush" and abs(c["cut"]["offset_s"] - 400) < 0.0011 and
           c["action"] == "reset-both" and len(c["rsts"]) == 2, c)
     check("timeline: nothing else cut", sorted(cuts) == [46001, 46002, 46003], sorted(cuts))
+
+
+def sparse_clock():
+    """Between records far apart the replay's clock jumps to the ticks at which a flow is
+    due rather than stepping every millisecond: each cut must still land at its own last
+    packet + 300 s (the tick after the last packet, rounded up to the millisecond), while
+    other flows are active, two of them 1 ms apart, one past a whole revolution of the
+    65.5 s wheel with no record in between, and its RSTs in --out carry that time."""
+    sp = (conn(47001, T0, [], close=False)                 # last 0.0014 s: cut 300.002
+          + conn(47002, T0 + 0.0007, [], close=False)      # last 0.0021 s: cut 300.003
+          + conn(47003, T0 + 0.2, [99.0] * 10, close=False)  # every 99 s: never idle 300 s
+          + conn(47004, T0 + 5.3333, [], close=False)      # last 5.3347 s: cut 305.335
+          + conn(47005, T0 + 650.1234, [], close=False)    # last 650.1248 s: cut 950.125
+          + conn(47006, T0 + 1100, [], close=False))       # the capture ends at 1100 s
+    sp.sort(key=lambda p: p.time)
+    p, out = path("sparse.pcap"), path("sparse-out.pcap")
+    L.write_capture(p, sp)
+    rc, rep, err = L.replay_json(p, "--preset", "f5-fastl4", out=out)
+    if not check("sparse clock: exit 0", rc == 0, err):
+        return
+    cuts = {c["client"]["port"]: c for c in rep["scenarios"][0]["cuts"]}
+    check("sparse clock: exactly the flows idle 300 s are cut",
+          sorted(cuts) == [47001, 47002, 47004, 47005], sorted(cuts))
+    want = {47001: 300.002, 47002: 300.003, 47004: 305.335, 47005: 950.125}
+    rsts = L.rst_frames(out)
+    first = float(sp[0].time)
+    for port, at in want.items():
+        c = cuts.get(port)
+        if not check(f"sparse clock: {port} cut", c is not None):
+            continue
+        gap = c["cut"]["offset_s"] - c["last_packet"]["offset_s"]
+        check(f"sparse clock: {port} cut at {at} s, its last packet + 300 s (to the ms)",
+              abs(c["cut"]["offset_s"] - at) < 1e-6 and 300 - 1e-6 <= gap < 300.001 - 1e-6,
+              f"cut {c['cut']['offset_s']} last {c['last_packet']['offset_s']}")
+        times = [t - first for t, _, sport, _, dport, _, _ in rsts if port in (sport, dport)]
+        check(f"sparse clock: {port}'s two RSTs in --out at its cut time",
+              len(times) == 2 and all(abs(t - at) < 1e-5 for t in times), times)
 
 
 def bad_inputs(pk):

@@ -889,6 +889,55 @@ test_wheel_jumps(void **state)
 	flow_table_destroy(ft);
 }
 
+/*
+ * flow_timer_next: the first tick whose slot holds a flow, the limit when none does (and
+ * over a whole revolution), the next tick while flows are pending; stepping the clock to it
+ * expires each flow at its due.
+ */
+static void
+test_wheel_next(void **state)
+{
+	struct tmo_ctx c;
+	struct flow_table *ft = flow_table_create(64, 3, 0);
+	uint32_t out[8], dues[8], a, b;
+
+	(void)state;
+	assert_non_null(ft);
+	assert_int_equal(flow_timer_next(ft, 500000), 500000); /* nothing armed at all */
+	assert_int_equal(flow_timer_next(ft, 0), 0);
+	memset(&c, 0, sizeof(c));
+	c.by_profile[1] = 100;
+	c.by_profile[2] = 70000; /* past a revolution of the wheel */
+	a = add_armed(ft, &c, 1, 0, 1);
+	b = add_armed(ft, &c, 2, 0, 2);
+	assert_int_equal(flow_timer_next(ft, 50), 50);
+	assert_int_equal(flow_timer_next(ft, 100), 100);
+	assert_int_equal(flow_timer_next(ft, 500000), 100);
+	assert_int_equal(
+		flow_timer_run(ft, 100, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(out[0], a);
+	flow_remove(ft, a);
+	/* b sits in slot 70000 % 65536: found a revolution early, re-armed there, found again. */
+	assert_int_equal(flow_timer_next(ft, 500000), 70000 - FLOW_WHEEL_SLOTS);
+	assert_int_equal(flow_timer_run(ft, 70000 - FLOW_WHEEL_SLOTS, &(unsigned int){UINT_MAX},
+					tmo_cb, &c, out, dues, 8),
+			 0);
+	assert_int_equal(flow_timer_next(ft, 500000), 70000);
+	assert_int_equal(
+		flow_timer_run(ft, 70000, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(out[0], b);
+	assert_int_equal(dues[0], 70000);
+	flow_remove(ft, b);
+	assert_int_equal(flow_timer_next(ft, 500000), 500000);
+	/* A flow armed at or before the wheel's time is pending: the next tick. */
+	a = add_armed(ft, &c, 3, 70000, 1);
+	flow_arm(ft, a, 69000);
+	assert_int_equal(flow_timer_next(ft, 500000), 70001);
+	flow_remove(ft, a);
+	wheel_check(ft);
+	flow_table_destroy(ft);
+}
+
 /* Refreshed before its due: checked at the due, re-armed to last_seen + timeout, not expired. */
 static void
 test_wheel_lazy_rearm(void **state)
@@ -1687,6 +1736,7 @@ main(void)
 		cmocka_unit_test(test_state_helpers),
 		cmocka_unit_test(test_wheel_exact_tick),
 		cmocka_unit_test(test_wheel_jumps),
+		cmocka_unit_test(test_wheel_next),
 		cmocka_unit_test(test_wheel_lazy_rearm),
 		cmocka_unit_test(test_wheel_timeout_changes),
 		cmocka_unit_test(test_wheel_never),
