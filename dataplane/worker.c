@@ -255,6 +255,10 @@ worker_drain(struct worker *w)
 	struct engine *e = &w->eng;
 	struct engine_out *o = &e->out;
 	uint16_t slot_of[ENGINE_EV_MAX];
+	struct rte_mbuf *mb[ENGINE_RST_MAX];
+	/* One bulk get for the lot (a storm drains hundreds at a time); if the pool cannot
+	 * give them all at once, one by one, so that what it has is still used. */
+	bool bulk = o->n_rst != 0 && rte_pktmbuf_alloc_bulk(w->rst_mp, mb, o->n_rst) == 0;
 
 	for (unsigned int i = 0; i < o->n_ev; i++) {
 		uint32_t slot = pend_slot(w);
@@ -275,7 +279,7 @@ worker_drain(struct worker *w)
 			if (w->rst_n[p] == WORKER_RST_BUF)
 				flush_port(w, p, true); /* the port takes nothing: give up */
 		}
-		m = rte_pktmbuf_alloc(w->rst_mp);
+		m = likely(bulk) ? mb[i] : rte_pktmbuf_alloc(w->rst_mp);
 		if (unlikely(m == NULL)) {
 			STATS_ADD(e->stats.rst_failed, 1);
 			continue;
@@ -341,6 +345,10 @@ retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
 	return false;
 }
 
+/* handoff() carries the 64-bit flow hash in the mbuf's hash field (RSS / FDIR words). */
+_Static_assert(sizeof(((struct rte_mbuf *)0)->hash) == sizeof(uint64_t),
+	       "rte_mbuf.hash holds a flow hash");
+
 /* Hand frames to the workers that own their flows; a full ring drops (never waits). */
 static void
 handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
@@ -397,6 +405,9 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		pk[i].len = rte_pktmbuf_data_len(pkts[i]);
 		pk[i].wire_len = rte_pktmbuf_pkt_len(pkts[i]);
 		pk[i].flags = flags;
+		/* A handed frame carries the flow hash its receiver computed (handoff()). */
+		if (flags & ENGINE_PKT_HASHED)
+			memcpy(&pk[i].hash, &pkts[i]->hash, sizeof(pk[i].hash));
 	}
 	if (likely(engine_burst(&w->eng, pi, pk, n) == 0)) {
 		/* Every frame forwarded as it came: the common case. */
@@ -410,6 +421,10 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 				/* The owner sorts handed frames by port: not every PMD sets it
 				 * (net_ring does not), and the benchmark's generator does not. */
 				pkts[i]->port = w->port_id[pi];
+				/* The owner looks it up with this hash instead of hashing again:
+				 * the mbuf's hash field, in the header line the owner reads anyway
+				 * (no PMD writes it again before the owner is done with it). */
+				memcpy(&pkts[i]->hash, &pk[i].hash, sizeof(pk[i].hash));
 				ho[n_ho] = pkts[i];
 				owner[n_ho++] = pk[i].owner;
 			} else {
@@ -460,18 +475,25 @@ transmit(struct worker *w, unsigned int port, struct rte_mbuf **out, uint16_t n_
 	STATS_ADD(st->tx_bytes[w->eng.ports[port].stat], bytes);
 }
 
-/* Frames other workers handed over: this one owns their flows. */
+/*
+ * Frames other workers handed over: this one owns their flows. Up to WORKER_HANDOFF_BURST
+ * at a time from each ring, sorted by the port they came in on, then decided in bursts of
+ * up to WORKER_BURST: a ring's frames alternate between the two ports, and one ring burst
+ * of WORKER_BURST split in two made engine bursts of ~16, each paying a burst's overhead.
+ */
 static void
 poll_handoff(struct worker *w, unsigned int *got)
 {
 	for (unsigned int o = 0; o < w->n_share; o++) {
-		struct rte_mbuf *pkts[WORKER_BURST], *side[2][WORKER_BURST], *out[WORKER_BURST];
+		struct rte_mbuf *pkts[WORKER_HANDOFF_BURST], *side[2][WORKER_HANDOFF_BURST];
+		struct rte_mbuf *out[WORKER_BURST];
 		uint16_t n_side[2] = {0, 0};
 		unsigned int n;
 
 		if (w->ho_in[o] == NULL)
 			continue;
-		n = rte_ring_sc_dequeue_burst(w->ho_in[o], (void **)pkts, WORKER_BURST, NULL);
+		n = rte_ring_sc_dequeue_burst(w->ho_in[o], (void **)pkts, WORKER_HANDOFF_BURST,
+					      NULL);
 		if (n == 0)
 			continue;
 		*got += n;
@@ -489,14 +511,14 @@ poll_handoff(struct worker *w, unsigned int *got)
 
 			side[p][n_side[p]++] = pkts[i];
 		}
-		for (unsigned int p = 0; p < 2; p++) {
-			uint16_t n_out;
+		for (unsigned int p = 0; p < 2; p++)
+			for (uint16_t k = 0; k < n_side[p]; k += WORKER_BURST) {
+				uint16_t b = RTE_MIN((uint16_t)(n_side[p] - k), (uint16_t)WORKER_BURST);
+				uint16_t n_out = process(w, p, &side[p][k], b, out,
+							 ENGINE_PKT_OWNED | ENGINE_PKT_HASHED);
 
-			if (n_side[p] == 0)
-				continue;
-			n_out = process(w, p, side[p], n_side[p], out, ENGINE_PKT_OWNED);
-			transmit(w, w->eng.ports[p].peer, out, n_out);
-		}
+				transmit(w, w->eng.ports[p].peer, out, n_out);
+			}
 	}
 }
 

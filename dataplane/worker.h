@@ -43,6 +43,7 @@
 #define WORKER_NO_PEND UINT16_MAX
 #define WORKER_MAX_SHARE 16	/**< workers sharing one pair */
 #define WORKER_HANDOFF_RING 2048 /**< frames in flight from one worker to another */
+#define WORKER_HANDOFF_BURST (2 * WORKER_BURST) /**< frames taken from a ring at a time */
 
 /** An expiry event held until each of its RSTs was taken by a port or given up. */
 struct worker_pending {
