@@ -157,18 +157,33 @@ worker_set_rst_pool(struct worker *w, struct rte_mempool *mp)
 	w->rst_mp = mp;
 }
 
+#define PEND_PUBLISH_BATCH 64 /* events handed to the ring in one enqueue */
+
 /* Hand the resolved events at the head of the FIFO to the control thread, in order. */
 static void
 pend_publish(struct worker *w)
 {
-	while (w->pend_head != w->pend_tail) {
-		struct worker_pending *q = &w->pend[w->pend_head % WORKER_PENDING];
+	struct flow_event ev[PEND_PUBLISH_BATCH];
 
-		if (q->outstanding != 0)
+	while (w->pend_head != w->pend_tail) {
+		unsigned int n = 0, k;
+
+		/* A batch of resolved events, then one enqueue (a storm publishes millions). */
+		while (n < PEND_PUBLISH_BATCH && w->pend_head + n != w->pend_tail) {
+			const struct worker_pending *q = &w->pend[(w->pend_head + n) % WORKER_PENDING];
+
+			if (q->outstanding != 0)
+				break;
+			ev[n++] = q->ev;
+		}
+		if (n == 0)
 			break;
-		if (unlikely(rte_ring_sp_enqueue_elem(w->events, &q->ev, sizeof(q->ev)) != 0))
-			STATS_ADD(w->eng.stats.events_dropped, 1);
-		w->pend_head++;
+		k = rte_ring_sp_enqueue_burst_elem(w->events, ev, sizeof(ev[0]), n, NULL);
+		if (unlikely(k < n))
+			STATS_ADD(w->eng.stats.events_dropped, n - k);
+		w->pend_head += n;
+		if (n < PEND_PUBLISH_BATCH)
+			break;
 	}
 }
 
