@@ -134,6 +134,7 @@ worker_destroy(struct worker *w)
 		return;
 	for (unsigned int p = 0; p < w->eng.n_ports; p++)
 		rte_pktmbuf_free_bulk(w->rst_buf[p], w->rst_n[p]);
+	rte_pktmbuf_free_bulk(w->ho_stage, w->ho_n); /* staged, never flushed */
 	/* Frames still on the way to this worker; it frees the rings it receives from. */
 	for (unsigned int i = 0; i < WORKER_MAX_SHARE; i++) {
 		struct rte_mbuf *m;
@@ -371,7 +372,7 @@ handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
 	struct stats_lcore *st = &w->eng.stats;
 
 	for (unsigned int o = 0; o < w->n_share && n != 0; o++) {
-		struct rte_mbuf *b[WORKER_BURST];
+		struct rte_mbuf *b[WORKER_HANDOFF_BURST];
 		unsigned int k = 0, m = 0, sent;
 
 		for (unsigned int i = 0; i < n; i++) {
@@ -397,14 +398,22 @@ handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
 	}
 }
 
+/* Hand over what process() staged (worker_handoff_flush()). */
+static inline void
+handoff_flush(struct worker *w)
+{
+	if (unlikely(w->ho_n != 0)) {
+		handoff(w, w->ho_stage, w->ho_owner, w->ho_n);
+		w->ho_n = 0;
+	}
+}
+
 static uint16_t
 process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	struct rte_mbuf **out, uint8_t flags)
 {
 	struct engine_pkt pk[WORKER_BURST];
-	struct rte_mbuf *ho[WORKER_BURST];
-	uint8_t owner[WORKER_BURST];
-	uint16_t n_out = 0, n_ho = 0;
+	uint16_t n_out = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		/*
@@ -440,8 +449,12 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 				 * the mbuf's hash field, in the header line the owner reads anyway
 				 * (no PMD writes it again before the owner is done with it). */
 				memcpy(&pkts[i]->hash, &pk[i].hash, sizeof(pk[i].hash));
-				ho[n_ho] = pkts[i];
-				owner[n_ho++] = pk[i].owner;
+				/* Staged: one enqueue per owner and loop, whatever port it came in on
+				 * (each ring operation reads a line the other core writes). */
+				if (unlikely(w->ho_n == WORKER_HANDOFF_BURST))
+					handoff_flush(w);
+				w->ho_stage[w->ho_n] = pkts[i];
+				w->ho_owner[w->ho_n++] = pk[i].owner;
 			} else {
 				rte_pktmbuf_free(pkts[i]);
 			}
@@ -451,8 +464,6 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 			continue;
 		out[n_out++] = pkts[i];
 	}
-	if (unlikely(n_ho != 0))
-		handoff(w, ho, owner, n_ho);
 drain:
 	if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
 		worker_drain(w);
@@ -463,7 +474,23 @@ uint16_t
 worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		     struct rte_mbuf **out)
 {
+	uint16_t n_out = process(w, pi, pkts, n, out, 0);
+
+	handoff_flush(w);
+	return n_out;
+}
+
+uint16_t
+worker_process_burst_staged(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
+			    uint16_t n, struct rte_mbuf **out)
+{
 	return process(w, pi, pkts, n, out, 0);
+}
+
+void
+worker_handoff_flush(struct worker *w)
+{
+	handoff_flush(w);
 }
 
 /* Send forwarded frames out of engine port @p port on this worker's queue. */
@@ -557,7 +584,7 @@ poll_port(struct worker *w, unsigned int pi, unsigned int *got)
 	if (n == 0)
 		return;
 	*got += n;
-	n_out = worker_process_burst(w, pi, pkts, n, out);
+	n_out = process(w, pi, pkts, n, out, 0);
 	transmit(w, w->eng.ports[pi].peer, out, n_out);
 }
 
@@ -629,6 +656,7 @@ worker_main(void *arg)
 		worker_tick(w, rte_rdtsc());
 		for (unsigned int p = 0; p < w->eng.n_ports; p++)
 			poll_port(w, p, &got);
+		handoff_flush(w);
 		if (w->n_share > 1)
 			poll_handoff(w, &got);
 		/*

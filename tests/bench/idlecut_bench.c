@@ -606,11 +606,15 @@ process:
 
 			if (nb[b] == 0)
 				continue;
-			n_out = worker_process_burst(w, dir[b], g_slot[b], (uint16_t)nb[b], out);
+			/* As the lcore loop does: what goes to other workers leaves once both
+			 * bursts are in (one ring operation per owner and loop). */
+			n_out = worker_process_burst_staged(w, dir[b], g_slot[b], (uint16_t)nb[b],
+							    out);
 			r->fwd += n_out;
 			if (unlikely(n_out != nb[b]))
 				slot_refill(b, out, n_out, (uint16_t)nb[b]);
 		}
+		worker_handoff_flush(w);
 		if (r->handoff)
 			r->fwd += worker_poll_handoff(w);
 		worker_requests(w);
