@@ -135,8 +135,8 @@ rst_build(uint8_t *buf, uint16_t room, const struct rst_params *p)
 	wr16(tcp + 16, 0); /* checksum, while summing */
 	wr16(tcp + 18, 0); /* urgent pointer */
 	/* The TCP header's words (window, checksum and urgent pointer are 0). */
-	sum += (uint32_t)p->sport + p->dport + (p->seq >> 16) + (p->seq & 0xffff) +
-	       (p->ack >> 16) + (p->ack & 0xffff) + ((TCP_HLEN / 4) << 12 | p->tcp_flags);
+	sum += (uint32_t)p->sport + p->dport + (p->seq >> 16) + (p->seq & 0xffff) + (p->ack >> 16) +
+	       (p->ack & 0xffff) + ((TCP_HLEN / 4) << 12 | p->tcp_flags);
 	/* RFC 9293 3.5.3: an RST may carry data, e.g. the reason (F5's tm.rstcause.pkt). */
 	if (pl != 0) {
 		memcpy(tcp + TCP_HLEN, p->payload, pl);

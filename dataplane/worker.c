@@ -171,7 +171,8 @@ pend_publish(struct worker *w)
 
 		/* A batch of resolved events, then one enqueue (a storm publishes millions). */
 		while (n < PEND_PUBLISH_BATCH && w->pend_head + n != w->pend_tail) {
-			const struct worker_pending *q = &w->pend[(w->pend_head + n) % WORKER_PENDING];
+			const struct worker_pending *q =
+				&w->pend[(w->pend_head + n) % WORKER_PENDING];
 
 			if (q->outstanding != 0)
 				break;
@@ -449,8 +450,8 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 				 * the mbuf's hash field, in the header line the owner reads anyway
 				 * (no PMD writes it again before the owner is done with it). */
 				memcpy(&pkts[i]->hash, &pk[i].hash, sizeof(pk[i].hash));
-				/* Staged: one enqueue per owner and loop, whatever port it came in on
-				 * (each ring operation reads a line the other core writes). */
+				/* Staged: one enqueue per owner and loop, whatever port it came in
+				 * on (each ring operation reads a line the other core writes). */
 				if (unlikely(w->ho_n == WORKER_HANDOFF_BURST))
 					handoff_flush(w);
 				w->ho_stage[w->ho_n] = pkts[i];
@@ -481,8 +482,8 @@ worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, 
 }
 
 uint16_t
-worker_process_burst_staged(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
-			    uint16_t n, struct rte_mbuf **out)
+worker_process_burst_staged(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
+			    struct rte_mbuf **out)
 {
 	return process(w, pi, pkts, n, out, 0);
 }
@@ -555,7 +556,8 @@ poll_handoff(struct worker *w, unsigned int *got)
 		}
 		for (unsigned int p = 0; p < 2; p++)
 			for (uint16_t k = 0; k < n_side[p]; k += WORKER_BURST) {
-				uint16_t b = RTE_MIN((uint16_t)(n_side[p] - k), (uint16_t)WORKER_BURST);
+				uint16_t b =
+					RTE_MIN((uint16_t)(n_side[p] - k), (uint16_t)WORKER_BURST);
 				uint16_t n_out = process(w, p, &side[p][k], b, out,
 							 ENGINE_PKT_OWNED | ENGINE_PKT_HASHED);
 

@@ -26,9 +26,9 @@
 #include <string.h>
 #include <x86intrin.h>
 
-#define N_OBJ 2048	 /* objects per batch (4.5 MiB: beyond the L2, as a pool is) */
-#define OBJ_SIZE 2304	 /* an mbuf of RTE_MBUF_DEFAULT_BUF_SIZE with its header */
-#define DATA_OFF 256	 /* its first data line: header (128) + headroom (128) */
+#define N_OBJ 2048    /* objects per batch (4.5 MiB: beyond the L2, as a pool is) */
+#define OBJ_SIZE 2304 /* an mbuf of RTE_MBUF_DEFAULT_BUF_SIZE with its header */
+#define DATA_OFF 256  /* its first data line: header (128) + headroom (128) */
 #define PING_PONGS 100000
 #define BATCHES 2000
 
