@@ -819,7 +819,7 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 	}
 	c->from = (uint8_t)flow_key_make(&c->key, in->family, in->src, in->sport, in->dst,
 					 in->dport, in->proto, e->ports[pi].pair, v0, v1);
-	c->hash = flow_hash(e->ft, &c->key);
+	c->hash = (pk->flags & ENGINE_PKT_HASHED) ? pk->hash : flow_hash(e->ft, &c->key);
 	/* Several workers on the pair: both directions of a flow must meet its owner. */
 	if (unlikely(e->ports[pi].n_share > 1) && !(pk->flags & ENGINE_PKT_OWNED) &&
 	    (e->ports[pi].steer_sw || in->n_vlan == 2)) {
@@ -827,6 +827,7 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 
 		if (owner != e->ports[pi].share_idx) {
 			pk->owner = (uint8_t)owner;
+			pk->hash = c->hash;
 			c->status = ENGINE_ST_HANDOFF;
 			return;
 		}

@@ -102,6 +102,8 @@ enum engine_retag {
 #define ENGINE_PKT_ADOPT (1u << 0) /**< a stray TCP segment is adopted whatever the profile
 				     *   says (the replay's connections open before capture) */
 #define ENGINE_PKT_OWNED (1u << 1) /**< handed over by another worker: this one owns it */
+#define ENGINE_PKT_HASHED (1u << 2) /**< engine_pkt.hash is the flow hash of its key (what
+				      *   ENGINE_HANDOFF gave): not computed again */
 
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
@@ -113,6 +115,8 @@ struct engine_pkt {
 	uint8_t what;	     /**< out: enum engine_what */
 	uint8_t retag;	     /**< out: enum engine_retag, when forwarded */
 	uint8_t owner;	     /**< out: with ENGINE_HANDOFF, the owner's index in the pair */
+	uint64_t hash;	     /**< out: with ENGINE_HANDOFF, its flow hash; in: with
+			      *   ENGINE_PKT_HASHED */
 };
 
 /** One side of a port pair, as the engine knows it. */

@@ -134,6 +134,7 @@ worker_destroy(struct worker *w)
 		return;
 	for (unsigned int p = 0; p < w->eng.n_ports; p++)
 		rte_pktmbuf_free_bulk(w->rst_buf[p], w->rst_n[p]);
+	rte_pktmbuf_free_bulk(w->ho_stage, w->ho_n); /* staged, never flushed */
 	/* Frames still on the way to this worker; it frees the rings it receives from. */
 	for (unsigned int i = 0; i < WORKER_MAX_SHARE; i++) {
 		struct rte_mbuf *m;
@@ -157,18 +158,34 @@ worker_set_rst_pool(struct worker *w, struct rte_mempool *mp)
 	w->rst_mp = mp;
 }
 
+#define PEND_PUBLISH_BATCH 64 /* events handed to the ring in one enqueue */
+
 /* Hand the resolved events at the head of the FIFO to the control thread, in order. */
 static void
 pend_publish(struct worker *w)
 {
-	while (w->pend_head != w->pend_tail) {
-		struct worker_pending *q = &w->pend[w->pend_head % WORKER_PENDING];
+	struct flow_event ev[PEND_PUBLISH_BATCH];
 
-		if (q->outstanding != 0)
+	while (w->pend_head != w->pend_tail) {
+		unsigned int n = 0, k;
+
+		/* A batch of resolved events, then one enqueue (a storm publishes millions). */
+		while (n < PEND_PUBLISH_BATCH && w->pend_head + n != w->pend_tail) {
+			const struct worker_pending *q =
+				&w->pend[(w->pend_head + n) % WORKER_PENDING];
+
+			if (q->outstanding != 0)
+				break;
+			ev[n++] = q->ev;
+		}
+		if (n == 0)
 			break;
-		if (unlikely(rte_ring_sp_enqueue_elem(w->events, &q->ev, sizeof(q->ev)) != 0))
-			STATS_ADD(w->eng.stats.events_dropped, 1);
-		w->pend_head++;
+		k = rte_ring_sp_enqueue_burst_elem(w->events, ev, sizeof(ev[0]), n, NULL);
+		if (unlikely(k < n))
+			STATS_ADD(w->eng.stats.events_dropped, n - k);
+		w->pend_head += n;
+		if (n < PEND_PUBLISH_BATCH)
+			break;
 	}
 }
 
@@ -255,6 +272,10 @@ worker_drain(struct worker *w)
 	struct engine *e = &w->eng;
 	struct engine_out *o = &e->out;
 	uint16_t slot_of[ENGINE_EV_MAX];
+	struct rte_mbuf *mb[ENGINE_RST_MAX];
+	/* One bulk get for the lot (a storm drains hundreds at a time); if the pool cannot
+	 * give them all at once, one by one, so that what it has is still used. */
+	bool bulk = o->n_rst != 0 && rte_pktmbuf_alloc_bulk(w->rst_mp, mb, o->n_rst) == 0;
 
 	for (unsigned int i = 0; i < o->n_ev; i++) {
 		uint32_t slot = pend_slot(w);
@@ -275,7 +296,7 @@ worker_drain(struct worker *w)
 			if (w->rst_n[p] == WORKER_RST_BUF)
 				flush_port(w, p, true); /* the port takes nothing: give up */
 		}
-		m = rte_pktmbuf_alloc(w->rst_mp);
+		m = likely(bulk) ? mb[i] : rte_pktmbuf_alloc(w->rst_mp);
 		if (unlikely(m == NULL)) {
 			STATS_ADD(e->stats.rst_failed, 1);
 			continue;
@@ -341,6 +362,10 @@ retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
 	return false;
 }
 
+/* handoff() carries the 64-bit flow hash in the mbuf's hash field (RSS / FDIR words). */
+_Static_assert(sizeof(((struct rte_mbuf *)0)->hash) == sizeof(uint64_t),
+	       "rte_mbuf.hash holds a flow hash");
+
 /* Hand frames to the workers that own their flows; a full ring drops (never waits). */
 static void
 handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
@@ -348,7 +373,7 @@ handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
 	struct stats_lcore *st = &w->eng.stats;
 
 	for (unsigned int o = 0; o < w->n_share && n != 0; o++) {
-		struct rte_mbuf *b[WORKER_BURST];
+		struct rte_mbuf *b[WORKER_HANDOFF_BURST];
 		unsigned int k = 0, m = 0, sent;
 
 		for (unsigned int i = 0; i < n; i++) {
@@ -374,14 +399,22 @@ handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
 	}
 }
 
+/* Hand over what process() staged (worker_handoff_flush()). */
+static inline void
+handoff_flush(struct worker *w)
+{
+	if (unlikely(w->ho_n != 0)) {
+		handoff(w, w->ho_stage, w->ho_owner, w->ho_n);
+		w->ho_n = 0;
+	}
+}
+
 static uint16_t
 process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	struct rte_mbuf **out, uint8_t flags)
 {
 	struct engine_pkt pk[WORKER_BURST];
-	struct rte_mbuf *ho[WORKER_BURST];
-	uint8_t owner[WORKER_BURST];
-	uint16_t n_out = 0, n_ho = 0;
+	uint16_t n_out = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		/*
@@ -397,6 +430,9 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		pk[i].len = rte_pktmbuf_data_len(pkts[i]);
 		pk[i].wire_len = rte_pktmbuf_pkt_len(pkts[i]);
 		pk[i].flags = flags;
+		/* A handed frame carries the flow hash its receiver computed (handoff()). */
+		if (flags & ENGINE_PKT_HASHED)
+			memcpy(&pk[i].hash, &pkts[i]->hash, sizeof(pk[i].hash));
 	}
 	if (likely(engine_burst(&w->eng, pi, pk, n) == 0)) {
 		/* Every frame forwarded as it came: the common case. */
@@ -410,8 +446,16 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 				/* The owner sorts handed frames by port: not every PMD sets it
 				 * (net_ring does not), and the benchmark's generator does not. */
 				pkts[i]->port = w->port_id[pi];
-				ho[n_ho] = pkts[i];
-				owner[n_ho++] = pk[i].owner;
+				/* The owner looks it up with this hash instead of hashing again:
+				 * the mbuf's hash field, in the header line the owner reads anyway
+				 * (no PMD writes it again before the owner is done with it). */
+				memcpy(&pkts[i]->hash, &pk[i].hash, sizeof(pk[i].hash));
+				/* Staged: one enqueue per owner and loop, whatever port it came in
+				 * on (each ring operation reads a line the other core writes). */
+				if (unlikely(w->ho_n == WORKER_HANDOFF_BURST))
+					handoff_flush(w);
+				w->ho_stage[w->ho_n] = pkts[i];
+				w->ho_owner[w->ho_n++] = pk[i].owner;
 			} else {
 				rte_pktmbuf_free(pkts[i]);
 			}
@@ -421,8 +465,6 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 			continue;
 		out[n_out++] = pkts[i];
 	}
-	if (unlikely(n_ho != 0))
-		handoff(w, ho, owner, n_ho);
 drain:
 	if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
 		worker_drain(w);
@@ -433,7 +475,23 @@ uint16_t
 worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		     struct rte_mbuf **out)
 {
+	uint16_t n_out = process(w, pi, pkts, n, out, 0);
+
+	handoff_flush(w);
+	return n_out;
+}
+
+uint16_t
+worker_process_burst_staged(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
+			    struct rte_mbuf **out)
+{
 	return process(w, pi, pkts, n, out, 0);
+}
+
+void
+worker_handoff_flush(struct worker *w)
+{
+	handoff_flush(w);
 }
 
 /* Send forwarded frames out of engine port @p port on this worker's queue. */
@@ -460,18 +518,25 @@ transmit(struct worker *w, unsigned int port, struct rte_mbuf **out, uint16_t n_
 	STATS_ADD(st->tx_bytes[w->eng.ports[port].stat], bytes);
 }
 
-/* Frames other workers handed over: this one owns their flows. */
+/*
+ * Frames other workers handed over: this one owns their flows. Up to WORKER_HANDOFF_BURST
+ * at a time from each ring, sorted by the port they came in on, then decided in bursts of
+ * up to WORKER_BURST: a ring's frames alternate between the two ports, and one ring burst
+ * of WORKER_BURST split in two made engine bursts of ~16, each paying a burst's overhead.
+ */
 static void
 poll_handoff(struct worker *w, unsigned int *got)
 {
 	for (unsigned int o = 0; o < w->n_share; o++) {
-		struct rte_mbuf *pkts[WORKER_BURST], *side[2][WORKER_BURST], *out[WORKER_BURST];
+		struct rte_mbuf *pkts[WORKER_HANDOFF_BURST], *side[2][WORKER_HANDOFF_BURST];
+		struct rte_mbuf *out[WORKER_BURST];
 		uint16_t n_side[2] = {0, 0};
 		unsigned int n;
 
 		if (w->ho_in[o] == NULL)
 			continue;
-		n = rte_ring_sc_dequeue_burst(w->ho_in[o], (void **)pkts, WORKER_BURST, NULL);
+		n = rte_ring_sc_dequeue_burst(w->ho_in[o], (void **)pkts, WORKER_HANDOFF_BURST,
+					      NULL);
 		if (n == 0)
 			continue;
 		*got += n;
@@ -489,14 +554,15 @@ poll_handoff(struct worker *w, unsigned int *got)
 
 			side[p][n_side[p]++] = pkts[i];
 		}
-		for (unsigned int p = 0; p < 2; p++) {
-			uint16_t n_out;
+		for (unsigned int p = 0; p < 2; p++)
+			for (uint16_t k = 0; k < n_side[p]; k += WORKER_BURST) {
+				uint16_t b =
+					RTE_MIN((uint16_t)(n_side[p] - k), (uint16_t)WORKER_BURST);
+				uint16_t n_out = process(w, p, &side[p][k], b, out,
+							 ENGINE_PKT_OWNED | ENGINE_PKT_HASHED);
 
-			if (n_side[p] == 0)
-				continue;
-			n_out = process(w, p, side[p], n_side[p], out, ENGINE_PKT_OWNED);
-			transmit(w, w->eng.ports[p].peer, out, n_out);
-		}
+				transmit(w, w->eng.ports[p].peer, out, n_out);
+			}
 	}
 }
 
@@ -520,7 +586,7 @@ poll_port(struct worker *w, unsigned int pi, unsigned int *got)
 	if (n == 0)
 		return;
 	*got += n;
-	n_out = worker_process_burst(w, pi, pkts, n, out);
+	n_out = process(w, pi, pkts, n, out, 0);
 	transmit(w, w->eng.ports[pi].peer, out, n_out);
 }
 
@@ -592,6 +658,7 @@ worker_main(void *arg)
 		worker_tick(w, rte_rdtsc());
 		for (unsigned int p = 0; p < w->eng.n_ports; p++)
 			poll_port(w, p, &got);
+		handoff_flush(w);
 		if (w->n_share > 1)
 			poll_handoff(w, &got);
 		/*

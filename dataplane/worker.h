@@ -43,6 +43,7 @@
 #define WORKER_NO_PEND UINT16_MAX
 #define WORKER_MAX_SHARE 16	/**< workers sharing one pair */
 #define WORKER_HANDOFF_RING 2048 /**< frames in flight from one worker to another */
+#define WORKER_HANDOFF_BURST (2 * WORKER_BURST) /**< frames taken from a ring at a time */
 
 /** An expiry event held until each of its RSTs was taken by a port or given up. */
 struct worker_pending {
@@ -86,6 +87,10 @@ struct worker {
 	unsigned int n_share;
 	struct rte_ring *ho_out[WORKER_MAX_SHARE];
 	struct rte_ring *ho_in[WORKER_MAX_SHARE];
+	/* Frames of this loop for other workers, by owner at flush (worker_handoff_flush) */
+	uint16_t ho_n;
+	uint8_t ho_owner[WORKER_HANDOFF_BURST];
+	struct rte_mbuf *ho_stage[WORKER_HANDOFF_BURST];
 	unsigned int expire_budget; /**< flows worker_tick may check; 0: WORKER_EXPIRE_BUDGET */
 	uint64_t now_tsc;
 	/* RSTs waiting for transmission, per engine port: whom each is for, its tries so
@@ -165,6 +170,17 @@ int worker_main(void *arg);
  */
 uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
 			      uint16_t n, struct rte_mbuf **out);
+
+/**
+ * worker_process_burst(), but the frames for other workers stay staged (up to
+ * WORKER_HANDOFF_BURST, then handed over) until worker_handoff_flush(): what the lcore loop
+ * does, so that the bursts of both ports of a loop go to an owner in one ring operation.
+ */
+uint16_t worker_process_burst_staged(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
+				     uint16_t n, struct rte_mbuf **out);
+
+/** Hand over the frames worker_process_burst_staged() left staged. */
+void worker_handoff_flush(struct worker *w);
 
 /**
  * Take the frames the other workers of its pair handed over and process them as their

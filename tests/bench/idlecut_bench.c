@@ -503,15 +503,29 @@ struct run {
 	uint64_t dp_cycles; /* of those, inside the worker's functions */
 };
 
-/* Fresh mbufs for slot @b from index @from on: 60-byte frames, contents unknown. */
+/*
+ * Fresh mbufs for slot @b from index @from on: 60-byte frames, contents unknown. Rearmed as a
+ * PMD's RX does (only the first cache line of the header is written: a free mbuf already has
+ * refcnt 1, nb_segs 1 and no next), not with rte_pktmbuf_reset(), which also writes the
+ * second line: with several workers a handed mbuf is freed by its owner, and that line would
+ * cross cores twice for nothing on each round trip.
+ */
 static void
 slot_alloc(unsigned int b, unsigned int from)
 {
-	if (rte_pktmbuf_alloc_bulk(g_mp, &g_slot[b][from], WORKER_BURST - from) != 0)
+	if (rte_mempool_get_bulk(g_mp, (void **)&g_slot[b][from], WORKER_BURST - from) != 0)
 		die("mbuf pool empty");
 	for (unsigned int i = from; i < WORKER_BURST; i++) {
-		g_slot[b][i]->data_len = FRAME_LEN;
-		g_slot[b][i]->pkt_len = FRAME_LEN;
+		struct rte_mbuf *m = g_slot[b][i];
+
+		RTE_ASSERT(m->next == NULL && m->nb_segs == 1 && rte_mbuf_refcnt_read(m) == 1);
+		m->data_off = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
+		m->port = 0;
+		m->ol_flags = 0;
+		m->packet_type = 0;
+		m->vlan_tci = 0;
+		m->data_len = FRAME_LEN;
+		m->pkt_len = FRAME_LEN;
 		g_tag[b][i] = TAG_NONE;
 	}
 }
@@ -599,11 +613,15 @@ process:
 
 			if (nb[b] == 0)
 				continue;
-			n_out = worker_process_burst(w, dir[b], g_slot[b], (uint16_t)nb[b], out);
+			/* As the lcore loop does: what goes to other workers leaves once both
+			 * bursts are in (one ring operation per owner and loop). */
+			n_out = worker_process_burst_staged(w, dir[b], g_slot[b], (uint16_t)nb[b],
+							    out);
 			r->fwd += n_out;
 			if (unlikely(n_out != nb[b]))
 				slot_refill(b, out, n_out, (uint16_t)nb[b]);
 		}
+		worker_handoff_flush(w);
 		if (r->handoff)
 			r->fwd += worker_poll_handoff(w);
 		worker_requests(w);
@@ -1175,6 +1193,12 @@ measure_expiry(void)
  * seed); the set-up of the handoff run checks it: no flow's handshake may be handed over.
  */
 #define MAX_WORKERS 8
+/* --wmodes (profiling one of them): alone, steering, handoff, storm */
+#define WM_ALONE (1u << 0)
+#define WM_STEER (1u << 1)
+#define WM_HO (1u << 2)
+#define WM_STORM (1u << 3)
+#define WM_ALL 0xfu
 
 struct wjob;
 typedef void (*wjob_fn)(struct wjob *j);
@@ -1227,7 +1251,8 @@ static struct {
 	struct storm_res storm[MAX_WORKERS];
 	double storm_last_ms;
 	bool storm_ok;
-} wk = {.cpus = {0, 1}, .n_cpus = 2};
+	unsigned int modes; /* --wmodes: WM_* */
+} wk = {.cpus = {0, 1}, .n_cpus = 2, .modes = WM_ALL};
 
 static uint32_t w_arrive, w_leave, w_running, w_due, w_due_n;
 
@@ -1434,6 +1459,8 @@ measure_workers_at(struct wres *wr, uint32_t n, unsigned int w, const uint32_t *
 		struct wrun *wrun = mode ? &wr->ho : &wr->steer;
 		struct worker *ws[MAX_WORKERS];
 
+		if (!(wk.modes & (mode ? WM_HO : WM_STEER)))
+			continue;
 		for (unsigned int i = 0; i < w; i++) {
 			jobs[i]->b = w_bw(SCN_TRACK, jobs[i]->n_own, false);
 			jobs[i]->handoff = mode == 1;
@@ -1530,7 +1557,7 @@ measure_workers(void)
 
 			w_launch(&j, &i0, 1);
 		}
-		for (unsigned int round = 0; round < opt.rounds; round++)
+		for (unsigned int round = 0; round < opt.rounds && (wk.modes & WM_ALONE); round++)
 			for (unsigned int c = 0; c < wk.max; c++) {
 				double mpps;
 
@@ -1575,7 +1602,7 @@ measure_workers(void)
 			free(own[w]);
 		free(perm);
 	}
-	if (!(opt.phases & PH_WSTORM) || wk.max < 2)
+	if (!(opt.phases & PH_WSTORM) || !(wk.modes & WM_STORM) || wk.max < 2)
 		return;
 	/* The storm: W workers, each with 1/W of the storm's flows and of the background's. */
 	{
@@ -2305,7 +2332,9 @@ usage(FILE *f)
 		"                 handoff, and the storm (README \"Benchmark\"); only these\n"
 		"                 figures unless --phases asks for more\n"
 		"  --cpus LIST    the workers' CPUs (default 0,1); the main lcore sleeps on the\n"
-		"                 first\n");
+		"                 first\n"
+		"  --wmodes LIST  with --workers, only some of alone,steering,handoff,storm\n"
+		"                 (profiling; efficiencies need alone)\n");
 }
 
 static uint32_t
@@ -2346,6 +2375,31 @@ parse_uint_list(const char *list, const char *what, unsigned int *out, unsigned 
 	if (n == 0)
 		die("%s: empty list", what);
 	return n;
+}
+
+/* --wmodes: a comma-separated subset of alone,steering,handoff,storm. */
+static unsigned int
+parse_wmodes(const char *list)
+{
+	static const char *const names[] = {"alone", "steering", "handoff", "storm"};
+	unsigned int m = 0;
+
+	for (const char *p = list; *p != '\0';) {
+		size_t len = strcspn(p, ",");
+		unsigned int i;
+
+		for (i = 0; i < RTE_DIM(names); i++)
+			if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
+				break;
+		if (i == RTE_DIM(names))
+			die("--wmodes: %.*s is not one of alone,steering,handoff,storm", (int)len,
+			    p);
+		m |= 1u << i;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return m;
 }
 
 static unsigned int
@@ -2391,6 +2445,7 @@ parse_args(int argc, char **argv)
 					   {"seed", required_argument, NULL, 'x'},
 					   {"workers", required_argument, NULL, 'w'},
 					   {"cpus", required_argument, NULL, 'c'},
+					   {"wmodes", required_argument, NULL, 'W'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	const char *flows = NULL;
@@ -2445,6 +2500,9 @@ parse_args(int argc, char **argv)
 		case 'c':
 			wk.n_cpus =
 				parse_uint_list(optarg, "--cpus", wk.cpus, 0, RTE_MAX_LCORE - 1);
+			break;
+		case 'W':
+			wk.modes = parse_wmodes(optarg);
 			break;
 		case 'x':
 			opt.seed = (uint32_t)strtoul(optarg, NULL, 0);

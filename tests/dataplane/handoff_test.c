@@ -10,6 +10,10 @@
  *   own some flows.
  * - A frame handed over is processed once, by its owner: counted received once (by the
  *   worker that received it), its flow's packets counted once, forwarded by the owner.
+ * - A handed frame carries the flow hash its receiver computed, and its owner looks it up
+ *   with it: many flows, IPv4 and IPv6, each direction reaching the other worker, still make
+ *   one flow each, found by the owner's own frames (a wrong carried hash would put the flow
+ *   where its owner's own lookups miss it: a second flow, or strays).
  * - With the port's steering trusted, only QinQ frames are handed over.
  * - Non-IP frames and non-first fragments are forwarded where they arrive.
  *
@@ -265,6 +269,49 @@ test_owner_once(void **state)
 	fx_free(xs[1]);
 }
 
+/* ------------------------------------------------------------------ the carried hash */
+
+static void
+test_carried_hash(void **state)
+{
+	struct fx *xs[2];
+	unsigned int n = 0;
+
+	(void)state;
+	ho_pair(xs, true);
+	/* The client's segments reach A, the server's reach B: for every flow one of them is
+	 * handed over (with the hash), and the owner's own frames must find the same flow. */
+	for (uint8_t family = 4; family <= 6; family += 2)
+		for (unsigned int i = 0; i < HO_FLOWS; i++, n++) {
+			struct tconn t;
+			struct flow *fa, *fb, *f;
+
+			tc_init(&t, family, &EP_CLIENT, &EP_SERVER, 0, false);
+			t.c.port = (uint16_t)(40000 + i);
+			(void)tc_seg(xs[0], &t, 0, SYN, 0);
+			ho_drain(xs);
+			(void)tc_seg(xs[1], &t, 1, SYN | ACK, 0);
+			ho_drain(xs);
+			(void)tc_seg(xs[0], &t, 0, ACK, 0);
+			ho_drain(xs);
+			(void)tc_seg(xs[1], &t, 1, ACK | PSH, 100);
+			ho_drain(xs);
+			fa = tc_flow(xs[0], &t);
+			fb = tc_flow(xs[1], &t);
+			EQ("the flow is in exactly one table", (fa != NULL) + (fb != NULL), 1);
+			f = fa != NULL ? fa : fb;
+			EQ("state", f->state, FLOW_TCP_ESTABLISHED);
+			EQ("its 4 packets counted on it", f->packets, 4);
+		}
+	EQ("one flow per connection", fx_n_flows(xs[0]) + fx_n_flows(xs[1]), n);
+	EQ("no stray anywhere",
+	   fx_stats(xs[0])->drops[STATS_DROP_STRAY] + fx_stats(xs[1])->drops[STATS_DROP_STRAY], 0);
+	assert_true(fx_stats(xs[0])->handoff_packets > 0 && fx_stats(xs[1])->handoff_packets > 0);
+	EQ("no handoff drop", fx_stats(xs[0])->handoff_drops + fx_stats(xs[1])->handoff_drops, 0);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
 /* ------------------------------------------------------------------ trusted steering */
 
 static void
@@ -358,6 +405,7 @@ add_tests(void)
 		fx_add_test(fx_fmt("handoff_owner_both_directions_%s", ho_cases[i].name),
 			    test_owner_symmetric, &ho_cases[i]);
 	fx_add_test("handoff_processed_once_by_owner", test_owner_once, NULL);
+	fx_add_test("handoff_carried_hash_one_flow", test_carried_hash, NULL);
 	fx_add_test("handoff_trusted_steering_only_qinq", test_trusted_only_qinq, NULL);
 	fx_add_test("handoff_non_ip_and_fragments_stay", test_not_flows_stay, NULL);
 }
