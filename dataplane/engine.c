@@ -799,9 +799,14 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 	return true;
 }
 
-/* Parse, classify and build the flow key; no table access yet. */
+/*
+ * Parse, classify and build the flow key; no table access yet. @hashed: the burst carries
+ * its flow hashes (ENGINE_PKT_HASHED); @shared: it was received here on a pair shared by
+ * several workers (ownership to check). Both hold for the whole burst (engine_burst()).
+ */
 static inline void
-classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c)
+classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c,
+	 bool hashed, bool shared)
 {
 	const struct parse_info *in = &c->pi;
 	uint16_t v0, v1;
@@ -819,10 +824,9 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 	}
 	c->from = (uint8_t)flow_key_make(&c->key, in->family, in->src, in->sport, in->dst,
 					 in->dport, in->proto, e->ports[pi].pair, v0, v1);
-	c->hash = (pk->flags & ENGINE_PKT_HASHED) ? pk->hash : flow_hash(e->ft, &c->key);
+	c->hash = unlikely(hashed) ? pk->hash : flow_hash(e->ft, &c->key);
 	/* Several workers on the pair: both directions of a flow must meet its owner. */
-	if (unlikely(e->ports[pi].n_share > 1) && !(pk->flags & ENGINE_PKT_OWNED) &&
-	    (e->ports[pi].steer_sw || in->n_vlan == 2)) {
+	if (unlikely(shared) && (e->ports[pi].steer_sw || in->n_vlan == 2)) {
 		unsigned int owner = engine_owner(c->hash, e->ports[pi].n_share);
 
 		if (owner != e->ports[pi].share_idx) {
@@ -850,6 +854,10 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	const struct engine_port *rx = &e->ports[pi], *tx = &e->ports[rx->peer];
 	bool push = rx->access_vlan != 0 && tx->access_vlan == 0;
 	uint16_t pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
+	/* Flags that hold for the whole burst (engine.h): taken once. */
+	uint8_t fl = n != 0 ? pk[0].flags : 0;
+	bool hashed = (fl & ENGINE_PKT_HASHED) != 0;
+	bool shared = rx->n_share > 1 && !(fl & ENGINE_PKT_OWNED);
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n; i++) {
@@ -861,7 +869,7 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 			ctx[i].status = ENGINE_ST_OVERSIZE;
 			continue;
 		}
-		classify(e, pi, &pk[i], &ctx[i]);
+		classify(e, pi, &pk[i], &ctx[i], hashed, shared);
 	}
 	/*
 	 * Stage 2, folded into 3: the buckets have arrived; prefetch the entry a packet's

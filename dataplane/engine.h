@@ -235,7 +235,8 @@ engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
  * Decide @p n (<= ENGINE_BURST) frames received on engine port @p port: each gets its
  * verdict; counters, flows and the output context are updated. A burst is either all
  * received here or all handed over (ENGINE_PKT_OWNED): those are not counted as received
- * again.
+ * again. ENGINE_PKT_OWNED and ENGINE_PKT_HASHED hold for the whole burst (the first
+ * frame's are used); ENGINE_PKT_ADOPT is per frame.
  *
  * @return how many frames need more than forwarding as they are (a verdict other than
  *         ENGINE_FORWARD, or a retag): 0 lets the caller send the burst as it came.
