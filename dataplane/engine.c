@@ -803,8 +803,9 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
  * Parse, classify and build the flow key; no table access yet. @hashed: the burst carries
  * its flow hashes (ENGINE_PKT_HASHED); @shared: it was received here on a pair shared by
  * several workers (ownership to check). Both hold for the whole burst (engine_burst()).
+ * c->status and c->pi are the frame's parse (admit()).
  */
-static inline void
+static __rte_always_inline void
 classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c,
 	 bool hashed, bool shared)
 {
@@ -812,7 +813,6 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 	uint16_t v0, v1;
 
 	c->tracked = 0;
-	c->status = (uint8_t)parse_frame_wire(pk->data, pk->len, pk->wire_len, &c->pi);
 	if (c->status != PARSE_IP || (in->flags & PARSE_F_ND))
 		return;
 	if (in->n_vlan == 0) {
@@ -840,6 +840,25 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 	c->tracked = 1;
 }
 
+/*
+ * Count frame @pk's bytes; a frame longer than the pair's MTU allows is marked oversize.
+ * Returns whether to go on with it.
+ */
+static __rte_always_inline bool
+admit(const struct engine_port *rx, const struct engine_pkt *pk, struct pkt_ctx *c,
+      uint64_t *bytes)
+{
+	uint32_t wl = pk->wire_len > pk->len ? pk->wire_len : pk->len;
+
+	*bytes += wl;
+	if (unlikely(wl > rx->max_frame)) {
+		c->tracked = 0;
+		c->status = ENGINE_ST_OVERSIZE;
+		return false;
+	}
+	return true;
+}
+
 unsigned int
 engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned int n)
 {
@@ -858,18 +877,23 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	uint8_t fl = n != 0 ? pk[0].flags : 0;
 	bool hashed = (fl & ENGINE_PKT_HASHED) != 0;
 	bool shared = rx->n_share > 1 && !(fl & ENGINE_PKT_OWNED);
+	bool parsed = (fl & ENGINE_PKT_PARSED) != 0;
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
-	for (unsigned int i = 0; i < n; i++) {
-		uint32_t wl = pk[i].wire_len > pk[i].len ? pk[i].wire_len : pk[i].len;
-
-		bytes += wl;
-		if (unlikely(wl > rx->max_frame)) {
-			ctx[i].tracked = 0;
-			ctx[i].status = ENGINE_ST_OVERSIZE;
-			continue;
+	for (unsigned int i = 0; i < n && !parsed; i++) {
+		if (admit(rx, &pk[i], &ctx[i], &bytes)) {
+			ctx[i].status = (uint8_t)parse_frame_wire(pk[i].data, pk[i].len,
+								  pk[i].wire_len, &ctx[i].pi);
+			classify(e, pi, &pk[i], &ctx[i], hashed, shared);
 		}
-		classify(e, pi, &pk[i], &ctx[i], hashed, shared);
+	}
+	/* The same with the caller's parses (the replay), taken as they are. */
+	for (unsigned int i = 0; i < n && parsed; i++) {
+		if (admit(rx, &pk[i], &ctx[i], &bytes)) {
+			ctx[i].pi = *pk[i].parsed;
+			ctx[i].status = pk[i].parsed_st;
+			classify(e, pi, &pk[i], &ctx[i], hashed, shared);
+		}
 	}
 	/*
 	 * Stage 2, folded into 3: the buckets have arrived; prefetch the entry a packet's

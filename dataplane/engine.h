@@ -104,6 +104,9 @@ enum engine_retag {
 #define ENGINE_PKT_OWNED (1u << 1) /**< handed over by another worker: this one owns it */
 #define ENGINE_PKT_HASHED (1u << 2) /**< engine_pkt.hash is the flow hash of its key (what
 				      *   ENGINE_HANDOFF gave): not computed again */
+#define ENGINE_PKT_PARSED (1u << 3) /**< the caller parsed the frame already (the replay, to
+				      *   know its direction): engine_pkt.parsed and parsed_st are
+				      *   what parse_frame_wire() gave for it; not parsed again */
 
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
@@ -115,8 +118,13 @@ struct engine_pkt {
 	uint8_t what;	     /**< out: enum engine_what */
 	uint8_t retag;	     /**< out: enum engine_retag, when forwarded */
 	uint8_t owner;	     /**< out: with ENGINE_HANDOFF, the owner's index in the pair */
-	uint64_t hash;	     /**< out: with ENGINE_HANDOFF, its flow hash; in: with
-			      *   ENGINE_PKT_HASHED */
+	uint8_t parsed_st;   /**< in, with ENGINE_PKT_PARSED: enum parse_status */
+	union {
+		uint64_t hash; /**< out: with ENGINE_HANDOFF, its flow hash; in: with
+				*   ENGINE_PKT_HASHED */
+		const struct parse_info *parsed; /**< in, with ENGINE_PKT_PARSED (read before
+						  *   any ENGINE_HANDOFF writes hash) */
+	};
 };
 
 /** One side of a port pair, as the engine knows it. */
@@ -235,8 +243,8 @@ engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
  * Decide @p n (<= ENGINE_BURST) frames received on engine port @p port: each gets its
  * verdict; counters, flows and the output context are updated. A burst is either all
  * received here or all handed over (ENGINE_PKT_OWNED): those are not counted as received
- * again. ENGINE_PKT_OWNED and ENGINE_PKT_HASHED hold for the whole burst (the first
- * frame's are used); ENGINE_PKT_ADOPT is per frame.
+ * again. ENGINE_PKT_OWNED, ENGINE_PKT_HASHED and ENGINE_PKT_PARSED hold for the whole
+ * burst (the first frame's are used); ENGINE_PKT_ADOPT is per frame.
  *
  * @return how many frames need more than forwarding as they are (a verdict other than
  *         ENGINE_FORWARD, or a retag): 0 lets the caller send the burst as it came.

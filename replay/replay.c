@@ -736,7 +736,11 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 		sl->hdr.len = pkt->len;
 	}
 	sl->pk.len = pp->len;
-	sl->pk.flags = flags;
+	/* The engines take this parse of the same bytes rather than parse again. */
+	sl->pi = pp->pi;
+	sl->pk.parsed = &sl->pi;
+	sl->pk.parsed_st = pp->st;
+	sl->pk.flags = flags | ENGINE_PKT_PARSED;
 	sl->flow = fi;
 	sl->ts_ns = ts;
 	run->batch_port = port;

@@ -152,6 +152,7 @@ struct rp_prep {
 /** One record waiting in the burst being built. */
 struct rp_slot {
 	struct engine_pkt pk;
+	struct parse_info pi; /**< the replay's parse of the frame, the engines' too */
 	uint32_t flow; /**< index in flows, or RP_NONE */
 	uint64_t ts_ns;
 	struct pcap_pkthdr hdr; /**< original record header, for out */
