@@ -803,7 +803,7 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
  * Parse, classify and build the flow key; no table access yet. @hashed: the burst carries
  * its flow hashes (ENGINE_PKT_HASHED); @shared: it was received here on a pair shared by
  * several workers (ownership to check). Both hold for the whole burst (engine_burst()).
- * c->status and c->pi are the frame's parse (admit()).
+ * c->status and c->pi are the frame's parse (engine_burst()'s stage 1).
  */
 static __rte_always_inline void
 classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ctx *c,
@@ -963,7 +963,7 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		}
 	}
 	/* Handed-over frames were counted by the worker that received them. */
-	if (likely(n != 0 && !(pk[0].flags & ENGINE_PKT_OWNED))) {
+	if (likely(n != 0 && !(fl & ENGINE_PKT_OWNED))) {
 		STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
 		STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
 	}

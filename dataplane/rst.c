@@ -132,7 +132,7 @@ rst_build(uint8_t *buf, uint16_t room, const struct rst_params *p)
 	tcp[12] = (TCP_HLEN / 4) << 4;
 	tcp[13] = p->tcp_flags;
 	wr16(tcp + 14, 0); /* window */
-	wr16(tcp + 16, 0); /* checksum, while summing */
+	wr16(tcp + 16, 0); /* checksum: written below */
 	wr16(tcp + 18, 0); /* urgent pointer */
 	/* The TCP header's words (window, checksum and urgent pointer are 0). */
 	sum += (uint32_t)p->sport + p->dport + (p->seq >> 16) + (p->seq & 0xffff) + (p->ack >> 16) +

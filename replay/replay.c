@@ -24,30 +24,15 @@
 static const uint8_t mac_inside[6] = {0x02, 0x1d, 0x1e, 0xc0, 0x00, 0x01};
 static const uint8_t mac_outside[6] = {0x02, 0x1d, 0x1e, 0xc0, 0x00, 0x02};
 
-static inline uint64_t
-mix(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
 /*
- * Hash of a normalised key: the engines' own flow_hash() (every scenario's table has the
- * run's seed, so one hash serves all of them and the replay's index), so that the engines'
- * buckets can be prefetched with the replay's. Without a scenario, a keyed fold of our own.
+ * Hash of a normalised key: the engines' own flow_hash(). Every scenario's table has the
+ * run's seed, so one hash serves all of them and the replay's index, and the engines'
+ * buckets can be prefetched with the replay's (rp_packets() needs a scenario).
  */
 static inline uint64_t
 key_hash64(const struct rp_run *run, const struct flow_key *k)
 {
-	uint64_t q[5];
-	const uint64_t *hk = run->hkey;
-
-	if (run->n_scn > 0)
-		return flow_hash(run->scn[0].e->ft, k);
-	memcpy(q, k->w, sizeof(q));
-	return mix(q[0] ^ hk[0], q[1] ^ hk[1]) + mix(q[2] ^ hk[2], q[3] ^ hk[3]) +
-	       mix(q[4] ^ hk[1], k->w[10] ^ hk[2]);
+	return flow_hash(run->scn[0].e->ft, k);
 }
 
 /* The replay's index hash, from key_hash64(). */
@@ -187,12 +172,8 @@ rp_create(int linktype, double time_scale, char *err, size_t errlen)
 	run->index_mask = FLOWS_INIT * 2 - 1;
 	if (run->flows == NULL || run->index == NULL)
 		goto nomem;
-	if (getrandom(run->hkey, sizeof(run->hkey), 0) != (ssize_t)sizeof(run->hkey)) {
-		for (unsigned int i = 0; i < 4; i++)
-			run->hkey[i] = 0x9e3779b97f4a7c15ull * (i + 1);
-	}
 	if (getrandom(&run->seed, sizeof(run->seed), 0) != (ssize_t)sizeof(run->seed))
-		run->seed = run->hkey[0] ^ run->hkey[3];
+		run->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)run;
 	for (unsigned int i = 0; i < ENGINE_BURST; i++) {
 		run->batch[i].frame = malloc(CAP_FRAME_MAX);
 		if (run->batch[i].frame == NULL)
@@ -752,6 +733,10 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 int
 rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err, size_t errlen)
 {
+	if (run->n_scn == 0) {
+		snprintf(err, errlen, "no scenario to replay the capture against");
+		return -1;
+	}
 	if (n > RP_AHEAD)
 		n = RP_AHEAD;
 	for (unsigned int i = 0; i < n; i++)

@@ -172,8 +172,7 @@ struct rp_run {
 	uint32_t n_flows, cap_flows;
 	uint64_t *index; /**< open addressing: hash << 32 | flow index + 1; 0 = empty */
 	uint32_t index_mask;
-	uint64_t hkey[4]; /**< the index's hash key while there is no scenario */
-	uint64_t seed;	  /**< every scenario's flow table seed (one hash for all) */
+	uint64_t seed; /**< every scenario's flow table seed (one hash for all) */
 	/* clock */
 	bool started;
 	uint64_t ts0_ns;  /**< first record */
@@ -218,9 +217,10 @@ int rp_add_scenario(struct rp_run *run, const char *label, const char *path,
 		    struct cfg_scenario *scn, pcap_dumper_t *out, char *err, size_t errlen);
 
 /**
- * Replay one record.
+ * Replay one record (after at least one rp_add_scenario()).
  *
- * @return 0, or -1 with @p err set: the capture spans more than run->span_max_ms.
+ * @return 0, or -1 with @p err set: no scenario was added, or the capture spans more than
+ *         run->span_max_ms.
  */
 int rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errlen);
 
