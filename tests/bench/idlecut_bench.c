@@ -2377,23 +2377,25 @@ parse_uint_list(const char *list, const char *what, unsigned int *out, unsigned 
 	return n;
 }
 
-/* --wmodes: a comma-separated subset of alone,steering,handoff,storm. */
+/*
+ * A comma-separated subset of @p names (@p n of them, listed in @p all) given to option
+ * @p opt: bit i set for names[i].
+ */
 static unsigned int
-parse_wmodes(const char *list)
+parse_names(const char *opt, const char *list, const char *const *names, unsigned int n,
+	    const char *all)
 {
-	static const char *const names[] = {"alone", "steering", "handoff", "storm"};
 	unsigned int m = 0;
 
 	for (const char *p = list; *p != '\0';) {
 		size_t len = strcspn(p, ",");
 		unsigned int i;
 
-		for (i = 0; i < RTE_DIM(names); i++)
+		for (i = 0; i < n; i++)
 			if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
 				break;
-		if (i == RTE_DIM(names))
-			die("--wmodes: %.*s is not one of alone,steering,handoff,storm", (int)len,
-			    p);
+		if (i == n)
+			die("%s: %.*s is not one of %s", opt, (int)len, p, all);
 		m |= 1u << i;
 		p += len;
 		if (*p == ',')
@@ -2402,29 +2404,26 @@ parse_wmodes(const char *list)
 	return m;
 }
 
+/* --wmodes: a subset of alone,steering,handoff,storm. */
+static unsigned int
+parse_wmodes(const char *list)
+{
+	static const char *const names[] = {"alone", "steering", "handoff", "storm"};
+
+	return parse_names("--wmodes", list, names, RTE_DIM(names),
+			   "alone,steering,handoff,storm");
+}
+
+/* --phases: a subset of plain,tracking,new,churn,expiry. */
 static unsigned int
 parse_phases(const char *list)
 {
 	static const char *const names[] = {"plain", "tracking", "new", "churn", "expiry"};
-	unsigned int m = 0;
+	unsigned int m = parse_names("--phases", list, names, RTE_DIM(names),
+				     "plain,tracking,new,churn,expiry");
 
-	for (const char *p = list; *p != '\0';) {
-		size_t len = strcspn(p, ",");
-		unsigned int i;
-
-		for (i = 0; i < RTE_DIM(names); i++)
-			if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
-				break;
-		if (i == RTE_DIM(names))
-			die("--phases: %.*s is not one of plain,tracking,new,churn,expiry",
-			    (int)len, p);
-		m |= 1u << i;
-		if (i == 4)
-			m |= PH_WSTORM; /* expiry: with --workers, the workers' storm too */
-		p += len;
-		if (*p == ',')
-			p++;
-	}
+	if (m & PH_EXPIRY)
+		m |= PH_WSTORM; /* expiry: with --workers, the workers' storm too */
 	return m;
 }
 
