@@ -188,14 +188,20 @@ tcpt_track(struct flow *f, const struct parse_info *pi, unsigned int e)
 	f->tflags |= FLOW_T_WIN(e);
 }
 
-/* Both ends have sent, ACKed and advertised a window: tcpt_established() applies. */
+/*
+ * Both ends have sent, ACKed and advertised a window, and neither has a SYN_AGAIN pending
+ * (tcpt_track() ends it; the fast path leaves that to tcpt_update()): tcpt_established()
+ * applies.
+ */
 #define TCPT_KNOWN_FLAGS (FLOW_F_SEEN0 | FLOW_F_SEEN1 | FLOW_F_ACKED0 | FLOW_F_ACKED1)
 #define TCPT_KNOWN_TFLAGS (FLOW_T_WIN0 | FLOW_T_WIN1)
+#define TCPT_FAST_TFLAGS (TCPT_KNOWN_TFLAGS | FLOW_T_SYN_AGAIN0 | FLOW_T_SYN_AGAIN1)
 
 /**
  * Whether tcpt_established() can take segment @p pi of flow @p f: an ACK or data segment (no
  * SYN, FIN or RST) of an established connection whose two ends have both sent, ACKed and
- * advertised a window. Such a segment changes no state, only its sender's endpoint.
+ * advertised a window, with no SYN_AGAIN pending. Such a segment changes no state, only its
+ * sender's endpoint.
  */
 static inline bool
 tcpt_is_established(const struct flow *f, const struct parse_info *pi)
@@ -203,7 +209,7 @@ tcpt_is_established(const struct flow *f, const struct parse_info *pi)
 	return f->state == FLOW_TCP_ESTABLISHED &&
 	       !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST)) &&
 	       (f->flags & TCPT_KNOWN_FLAGS) == TCPT_KNOWN_FLAGS &&
-	       (f->tflags & TCPT_KNOWN_TFLAGS) == TCPT_KNOWN_TFLAGS;
+	       (f->tflags & TCPT_FAST_TFLAGS) == TCPT_KNOWN_TFLAGS;
 }
 
 /**
@@ -239,7 +245,6 @@ tcpt_established(struct flow *f, const struct parse_info *pi, unsigned int s)
 		f->seq_next[s] = end;
 	if (has_ack && flow_seq_after(ack, f->ack[s]))
 		f->ack[s] = ack;
-	f->tflags &= (uint8_t)~FLOW_T_SYN_AGAIN(s);
 	if (pi->tcp_win > f->win[s])
 		f->win[s] = pi->tcp_win;
 	return true;
