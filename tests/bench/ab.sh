@@ -3,7 +3,8 @@
 # A/B comparison of two idlecut-bench builds in one run, on one CPU: the two binaries
 # alternate ROUNDS times (A B A B ...), each run measuring plain and tracking throughput;
 # for every flow count and mode B's change against A is printed on the best dataplane
-# cycles/packet of each side (noise only slows a run down) and on their medians.
+# cycles/packet of each side (noise only slows a run down), on their medians, and as the
+# median of each round's B/A.
 #
 #   bash tests/bench/ab.sh BENCH_A BENCH_B [ROUNDS] [-- idlecut-bench options]
 #
@@ -36,6 +37,7 @@ done
 import json, sys, glob
 out, rounds, a, b = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 runs = {}
+paired = {}
 machine = None
 for side in "AB":
     for f in glob.glob(f"{out}/{side}.*.json"):
@@ -48,6 +50,8 @@ for side in "AB":
                 k = (t["flows"], mode)
                 r = (t[mode]["dataplane_cycles_per_packet"], t[mode]["mpps"])
                 runs.setdefault(side, {}).setdefault(k, []).append(r)
+                rnd = int(f.rsplit(".", 2)[1])
+                paired.setdefault(k, {}).setdefault(rnd, {})[side] = r[0]
 
 def best(side, k):
     return min(runs[side].get(k, [(float("nan"), float("nan"))]))
@@ -56,15 +60,21 @@ def median(side, k):
     c = sorted(x[0] for x in runs[side].get(k, [(float("nan"), 0)]))
     return c[len(c) // 2] if len(c) % 2 else (c[len(c) // 2 - 1] + c[len(c) // 2]) / 2
 
-# On a noisy machine the best shows what the code can do, the median what a run gets:
-# a change is real only when both move the same way.
+def pair_median(k):
+    r = sorted(v["B"] / v["A"] for v in paired[k].values() if "A" in v and "B" in v)
+    return r[len(r) // 2] if len(r) % 2 else (r[len(r) // 2 - 1] + r[len(r) // 2]) / 2
+
+# On a noisy machine the best shows what the code can do, the median what a run gets, and
+# the median of each round's B/A (runs seconds apart) cancels the slow drift: a change is
+# real only when they move the same way.
 print(f"A = {a}\nB = {b}\n{rounds} alternating rounds; CPU {machine['cpu']}")
 print(f"{'flows':>8} {'mode':>9} | {'A dp cyc':>9} {'A Mpps':>7} | {'B dp cyc':>9} {'B Mpps':>7} |"
-      f" B/A best          | B/A median")
+      f" B/A best          | B/A median        | B/A paired")
 for k in sorted(runs["A"]):
     ca, ma = best("A", k)
     cb, mb = best("B", k)
     qa, qb = median("A", k), median("B", k)
     print(f"{k[0]:>8} {k[1]:>9} | {ca:9.1f} {ma:7.2f} | {cb:9.1f} {mb:7.2f} |"
-          f" {cb / ca:6.3f} ({(cb / ca - 1) * 100:+5.1f} %) | {qb / qa:6.3f} ({(qb / qa - 1) * 100:+5.1f} %)")
+          f" {cb / ca:6.3f} ({(cb / ca - 1) * 100:+5.1f} %) | {qb / qa:6.3f} ({(qb / qa - 1) * 100:+5.1f} %)"
+          f" | {pair_median(k):6.3f} ({(pair_median(k) - 1) * 100:+5.1f} %)")
 PY
