@@ -571,7 +571,12 @@ prep_record(struct rp_run *run, struct rp_prep *pp)
 		pp->ep.hash = h;
 		pp->hash = hash32(h);
 		pp->keyed = true;
-		__builtin_prefetch(&run->index[pp->hash & run->index_mask]);
+		uint32_t slot = pp->hash & run->index_mask;
+
+		/* Its probe may go on into the next line (8 slots a line): that one too. */
+		__builtin_prefetch(&run->index[slot]);
+		if ((slot & 7) >= 6)
+			__builtin_prefetch(&run->index[(slot + 2) & run->index_mask]);
 		/* The engines look the same key up (their ports' VLANs permitting): warm them. */
 		for (unsigned int s = 0; s < run->n_scn; s++)
 			flow_prefetch_bucket(run->scn[s].e->ft, h);
