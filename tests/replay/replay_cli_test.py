@@ -232,6 +232,20 @@ def main():
 
     access_vlan_keys()
 
+    # --- bursts longer than the replay's ring of records: 48 connections in step ---
+    bpk = []
+    for k in range(48):
+        bpk += conn(43000 + k, T0, [320.5] if k % 2 else [200.0])
+    bpk.sort(key=lambda x: x.time)  # stable: 48 SYNs in a row, 48 SYN+ACKs, ...
+    p, o = path("bursts.pcap"), path("bursts-out.pcap")
+    L.write_capture(p, bpk)
+    rc, rep, err = L.replay_json(p, "--preset", "f5-fastl4", out=o)
+    if check("bursts: exit 0", rc == 0, err):
+        s = rep["scenarios"][0]["summary"]
+        check("bursts: 48 flows seen, the 24 with the 320.5 s gap cut",
+              s["flows_seen"] == 48 and s["cut"] == 24 and s["packets_dropped"] == 24 * 6, s)
+        L.check_against_model("bursts", p, rep, o, 300, "drop")
+
     # --- a new SYN on the same 5-tuple after the cut starts a new flow ---
     rpk = conn(42000, T0, [], close=False) + conn(42000, T0 + 400, [], close=False)
     p = path("reuse.pcap")
