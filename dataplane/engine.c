@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -9,6 +10,8 @@
 #include "flow_tcp.h"
 #include "parse.h"
 #include "rules.h"
+
+_Static_assert(offsetof(struct engine_parsed, pi) == 0, "engine_pkt.parsed is its pi");
 
 int
 engine_init(struct engine *e, uint32_t capacity, uint64_t seed, uint32_t now)
@@ -890,8 +893,20 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	/* The same with the caller's parses (the replay), taken as they are. */
 	for (unsigned int i = 0; i < n && parsed; i++) {
 		if (admit(rx, &pk[i], &ctx[i], &bytes)) {
+			const struct engine_parsed *ep = (const void *)pk[i].parsed;
+
 			ctx[i].pi = *pk[i].parsed;
 			ctx[i].status = pk[i].parsed_st;
+			/* ENGINE_PKT_KEYED: the caller's key and hash of a frame classify() tracks. */
+			if ((fl & ENGINE_PKT_KEYED) && !shared && ctx[i].status == PARSE_IP &&
+			    !(ctx[i].pi.flags & PARSE_F_ND)) {
+				ctx[i].key = ep->key;
+				ctx[i].hash = ep->hash;
+				ctx[i].from = ep->from;
+				flow_prefetch_bucket(e->ft, ep->hash);
+				ctx[i].tracked = 1;
+				continue;
+			}
 			classify(e, pi, &pk[i], &ctx[i], hashed, shared);
 		}
 	}

@@ -107,6 +107,8 @@ enum engine_retag {
 #define ENGINE_PKT_PARSED (1u << 3) /**< the caller parsed the frame already (the replay, to
 				      *   know its direction): engine_pkt.parsed and parsed_st are
 				      *   what parse_frame_wire() gave for it; not parsed again */
+#define ENGINE_PKT_KEYED (1u << 4) /**< with ENGINE_PKT_PARSED: parsed is the pi of a struct
+				     *   engine_parsed whose key and hash are used, not built */
 
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
@@ -125,6 +127,20 @@ struct engine_pkt {
 		const struct parse_info *parsed; /**< in, with ENGINE_PKT_PARSED (read before
 						  *   any ENGINE_HANDOFF writes hash) */
 	};
+};
+
+/**
+ * A caller's parse of a frame with its flow key (ENGINE_PKT_PARSED | ENGINE_PKT_KEYED: the
+ * replay, which keys every record anyway). For a frame the engine tracks (PARSE_IP, not
+ * neighbour discovery) key must be the one it would build on the burst's port (that port's
+ * pair; for an untagged frame its access VLAN) and hash flow_hash() of key in this engine's
+ * table: both are taken as they are. Not for a pair shared by several workers.
+ */
+struct engine_parsed {
+	struct parse_info pi; /**< first: engine_pkt.parsed points here */
+	struct flow_key key;  /**< flow_key_make() of pi, for a frame of a tracked protocol */
+	uint64_t hash;
+	uint8_t from; /**< what flow_key_make() returned */
 };
 
 /** One side of a port pair, as the engine knows it. */
@@ -243,8 +259,8 @@ engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
  * Decide @p n (<= ENGINE_BURST) frames received on engine port @p port: each gets its
  * verdict; counters, flows and the output context are updated. A burst is either all
  * received here or all handed over (ENGINE_PKT_OWNED): those are not counted as received
- * again. ENGINE_PKT_OWNED, ENGINE_PKT_HASHED and ENGINE_PKT_PARSED hold for the whole
- * burst (the first frame's are used); ENGINE_PKT_ADOPT is per frame.
+ * again. ENGINE_PKT_OWNED, ENGINE_PKT_HASHED, ENGINE_PKT_PARSED and ENGINE_PKT_KEYED hold for
+ * the whole burst (the first frame's are used); ENGINE_PKT_ADOPT is per frame.
  *
  * @return how many frames need more than forwarding as they are (a verdict other than
  *         ENGINE_FORWARD, or a retag): 0 lets the caller send the burst as it came.

@@ -329,6 +329,19 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Say once that timestamps went backwards (the records replayed so far had one). */
+static void
+warn_backwards(const struct rp_run *run, const char *in, bool *warned)
+{
+	if (run->backwards == 0 || *warned)
+		return;
+	fprintf(stderr,
+		PROG ": %s: record %llu goes back in time: such records are taken as the "
+		     "previous record's time (counted in the report)\n",
+		in, (unsigned long long)run->records);
+	*warned = true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -449,13 +462,7 @@ main(int argc, char **argv)
 			ret = EXIT_USAGE;
 			goto out_cap;
 		}
-		if (run->backwards != 0 && !warned_back) {
-			fprintf(stderr,
-				PROG ": %s: record %llu goes back in time: such records are taken "
-				     "as the previous record's time (counted in the report)\n",
-				o.in, (unsigned long long)run->records);
-			warned_back = true;
-		}
+		warn_backwards(run, o.in, &warned_back);
 		if ((run->records & PROGRESS_CHECK_MASK) < n && mono_ns() >= next_progress) {
 			long pos = cap.map != NULL ? (long)cap.off : ftell(pcap_file(cap.p));
 
@@ -470,6 +477,13 @@ main(int argc, char **argv)
 		if (ret <= 0)
 			break;
 	}
+	/* The records still waiting in the ring, then the last burst. */
+	if (rp_finish(run, err2, sizeof(err2)) < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", o.in, err2);
+		ret = EXIT_USAGE;
+		goto out_cap;
+	}
+	warn_backwards(run, o.in, &warned_back);
 	if (ret < 0) {
 		/* A capture cut short (tcpdump killed, a copy in progress): report what it has. */
 		snprintf(damaged, sizeof(damaged), "%s", err);
@@ -477,7 +491,6 @@ main(int argc, char **argv)
 			(unsigned long long)cap.records);
 		rc.damaged = damaged;
 	}
-	rp_finish(run);
 	{
 		double secs = (double)(mono_ns() - t0) / 1e9;
 

@@ -13,6 +13,11 @@
 #include "rst.h"
 #include "snapshot.h"
 
+/* A record's ring entry is reused only once its burst went to the engines (replay.h). */
+_Static_assert(RP_RING >= RP_LAG + ENGINE_BURST && (RP_RING & (RP_RING - 1)) == 0 &&
+		       RP_LAG_FLOW < RP_LAG,
+	       "ring size");
+
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
 #define ORIG_MAX 262144 /* libpcap's largest snap length */
@@ -98,7 +103,7 @@ flow_find(const struct rp_run *run, const struct flow_key *k, uint32_t hash)
 		if ((uint32_t)(slot >> 32) == hash) {
 			uint32_t fi = (uint32_t)slot - 1;
 
-			if (memcmp(&run->flows[fi].key, k, sizeof(*k)) == 0)
+			if (flow_key_eq_(&run->flows[fi].key, k))
 				return fi;
 		}
 		i = (i + 1) & run->index_mask;
@@ -174,14 +179,9 @@ rp_create(int linktype, double time_scale, char *err, size_t errlen)
 		goto nomem;
 	if (getrandom(&run->seed, sizeof(run->seed), 0) != (ssize_t)sizeof(run->seed))
 		run->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)run;
-	for (unsigned int i = 0; i < ENGINE_BURST; i++) {
-		run->batch[i].frame = malloc(CAP_FRAME_MAX);
-		if (run->batch[i].frame == NULL)
-			goto nomem;
-	}
-	for (unsigned int i = 0; i < RP_AHEAD; i++) {
-		run->prep[i].frame = malloc(CAP_FRAME_MAX);
-		if (run->prep[i].frame == NULL)
+	for (unsigned int i = 0; i < RP_RING; i++) {
+		run->ring[i].frame = malloc(CAP_FRAME_MAX);
+		if (run->ring[i].frame == NULL)
 			goto nomem;
 	}
 	return run;
@@ -199,7 +199,7 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 	char e2[256];
 	int ret;
 
-	if (run->records > 0) {
+	if (run->ring_head > 0) {
 		/* The index holds hashes of the first table's seed (key_hash64). */
 		snprintf(err, errlen, "%s: scenarios are added before the first record", path);
 		free(scn);
@@ -494,6 +494,9 @@ flush(struct rp_run *run)
 
 		for (unsigned int i = 0; i < n; i++)
 			pk[i] = run->batch[i].pk;
+		/* The replay's keys have the first scenario's access VLAN: this port's too? */
+		if (e->ports[run->batch_port].access_vlan != run->access_vlan)
+			pk[0].flags &= (uint8_t)~ENGINE_PKT_KEYED; /* the burst's flag: its own keys */
 		engine_burst(e, run->batch_port, pk, n);
 		for (unsigned int i = 0; i < n; i++) {
 			const struct rp_slot *sl = &run->batch[i];
@@ -532,13 +535,14 @@ flow_first(struct rp_run *run, struct rp_flow *f, const struct parse_info *pi, u
 }
 
 /*
- * Stage 1 of a record, which changes no state: its Ethernet frame (in the staging buffer
- * @pp->frame), parse, key and hash; the index slot it will probe is prefetched.
+ * Stage 1 of record @pp->pkt, which changes no state: its Ethernet frame (in the staging
+ * buffer @pp->frame), parse, key and hash; the index slot it will probe is prefetched.
  */
 static void
-prep_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp)
+prep_record(struct rp_run *run, struct rp_prep *pp)
 {
-	struct parse_info *pi = &pp->pi;
+	const struct cap_pkt *pkt = &pp->pkt;
+	struct parse_info *pi = &pp->ep.pi;
 
 	pp->keyed = false;
 	if (run->data_stays && run->linktype == DLT_EN10MB && pkt->caplen == pkt->len &&
@@ -560,14 +564,19 @@ prep_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp)
 		uint16_t v0 = pi->n_vlan > 0 ? pi->vlan[0] : run->access_vlan;
 		uint16_t v1 = pi->n_vlan > 1 ? pi->vlan[1] : 0;
 
-		pp->from = (uint8_t)flow_key_make(&pp->key, pi->family, pi->src, pi->sport, pi->dst,
-						  pi->dport, pi->proto, 0, v0, v1);
-		uint64_t h = key_hash64(run, &pp->key);
+		pp->ep.from = (uint8_t)flow_key_make(&pp->ep.key, pi->family, pi->src, pi->sport,
+						     pi->dst, pi->dport, pi->proto, 0, v0, v1);
+		uint64_t h = key_hash64(run, &pp->ep.key);
 
-		pp->ehash = h;
+		pp->ep.hash = h;
 		pp->hash = hash32(h);
 		pp->keyed = true;
-		__builtin_prefetch(&run->index[pp->hash & run->index_mask]);
+		uint32_t slot = pp->hash & run->index_mask;
+
+		/* Its probe may go on into the next line (8 slots a line): that one too. */
+		__builtin_prefetch(&run->index[slot]);
+		if ((slot & 7) >= 6)
+			__builtin_prefetch(&run->index[(slot + 2) & run->index_mask]);
 		/* The engines look the same key up (their ports' VLANs permitting): warm them. */
 		for (unsigned int s = 0; s < run->n_scn; s++)
 			flow_prefetch_bucket(run->scn[s].e->ft, h);
@@ -588,7 +597,7 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 		return;
 	for (unsigned int s = 0; s < run->n_scn; s++)
 		if (run->scn[s].e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
-			flow_prefetch_entry(run->scn[s].e->ft, pp->ehash);
+			flow_prefetch_entry(run->scn[s].e->ft, pp->ep.hash);
 	slot = run->index[pp->hash & run->index_mask];
 	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
 		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];
@@ -599,15 +608,15 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 }
 
 /* Stage 3, in capture order: time, the flow record, the direction, the burst. */
-static int
-commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp, char *err,
-	      size_t errlen)
+static inline __attribute__((always_inline)) int
+commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 {
-	const struct parse_info *pi = &pp->pi;
+	const struct cap_pkt *pkt = &pp->pkt;
+	const struct parse_info *pi = &pp->ep.pi;
 	struct rp_slot *sl;
 	uint64_t ts = pkt->ts_ns, off_ms;
 	uint16_t port = 0;
-	uint8_t flags = 0, *tmp;
+	uint8_t flags = 0;
 	uint32_t fi = RP_NONE;
 
 	if (!run->started) {
@@ -659,15 +668,15 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 	}
 
 	if (pp->keyed) {
-		unsigned int from = pp->from;
+		unsigned int from = pp->ep.from;
 		struct rp_flow *f;
 
-		fi = flow_find(run, &pp->key, pp->hash);
+		fi = flow_find(run, &pp->ep.key, pp->hash);
 		if (fi == RP_NONE && flows_reserve(run) == 0) {
 			fi = run->n_flows++;
 			f = &run->flows[fi];
 			memset(f, 0, sizeof(*f));
-			f->key = pp->key;
+			f->key = pp->ep.key;
 			f->hash = pp->hash;
 			f->n_vlan = pi->n_vlan;
 			f->first_ns = ts;
@@ -697,13 +706,8 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 	if (run->n_batch > 0 && port != run->batch_port)
 		flush(run);
 	sl = &run->batch[run->n_batch];
+	/* The frame (staged or the record's) and the parse stay in the ring until the flush. */
 	sl->pk.data = pp->eth;
-	if (pp->eth == pp->frame) {
-		/* The slot takes the staged frame, the stage the slot's buffer. */
-		tmp = sl->frame;
-		sl->frame = pp->frame;
-		pp->frame = tmp;
-	}
 	if (run->keep_orig) {
 		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
 
@@ -717,11 +721,10 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 		sl->hdr.len = pkt->len;
 	}
 	sl->pk.len = pp->len;
-	/* The engines take this parse of the same bytes rather than parse again. */
-	sl->pi = pp->pi;
-	sl->pk.parsed = &sl->pi;
+	/* The engines take this parse of the same bytes and its key rather than their own. */
+	sl->pk.parsed = &pp->ep.pi;
 	sl->pk.parsed_st = pp->st;
-	sl->pk.flags = flags | ENGINE_PKT_PARSED;
+	sl->pk.flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
 	sl->flow = fi;
 	sl->ts_ns = ts;
 	run->batch_port = port;
@@ -730,23 +733,42 @@ commit_record(struct rp_run *run, const struct cap_pkt *pkt, struct rp_prep *pp,
 	return 0;
 }
 
-int
+/* Commit the oldest record of the ring; on failure the ones after it are dropped. */
+static inline __attribute__((always_inline)) int
+commit_next(struct rp_run *run, char *err, size_t errlen)
+{
+	int ret = commit_record(run, &run->ring[run->ring_tail % RP_RING], err, errlen);
+
+	run->ring_tail = ret < 0 ? run->ring_head : run->ring_tail + 1;
+	return ret;
+}
+
+/*
+ * Not inlined into the caller's main(): GCC compiles main() as code run once, and there
+ * copies the keys with rep movs (a fifth of the replay's time went to one of them).
+ */
+__attribute__((noinline)) int
 rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err, size_t errlen)
 {
+	unsigned int lag = run->data_stays ? RP_LAG : 0;
+
 	if (run->n_scn == 0) {
 		snprintf(err, errlen, "no scenario to replay the capture against");
 		return -1;
 	}
 	if (n > RP_AHEAD)
 		n = RP_AHEAD;
-	for (unsigned int i = 0; i < n; i++)
-		prep_record(run, &pkts[i], &run->prep[i]);
-	if (n > 1)
-		for (unsigned int i = 0; i < n; i++)
-			prefetch_flow(run, &run->prep[i]);
-	for (unsigned int i = 0; i < n; i++)
-		if (commit_record(run, &pkts[i], &run->prep[i], err, errlen) < 0)
+	for (unsigned int i = 0; i < n; i++) {
+		struct rp_prep *pp = &run->ring[run->ring_head % RP_RING];
+
+		pp->pkt = pkts[i];
+		prep_record(run, pp);
+		run->ring_head++;
+		if (lag != 0 && run->ring_head - run->ring_tail > RP_LAG_FLOW)
+			prefetch_flow(run, &run->ring[(run->ring_head - 1 - RP_LAG_FLOW) % RP_RING]);
+		if (run->ring_head - run->ring_tail > lag && commit_next(run, err, errlen) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -756,10 +778,15 @@ rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errle
 	return rp_packets(run, pkt, 1, err, errlen);
 }
 
-void
-rp_finish(struct rp_run *run)
+int
+rp_finish(struct rp_run *run, char *err, size_t errlen)
 {
+	int ret = 0;
+
+	while (run->ring_tail != run->ring_head && ret == 0)
+		ret = commit_next(run, err, errlen);
 	flush(run);
+	return ret;
 }
 
 void
@@ -778,12 +805,10 @@ rp_destroy(struct rp_run *run)
 		free(s->cuts);
 		free(s->open_cut);
 	}
-	for (unsigned int i = 0; i < ENGINE_BURST; i++) {
-		free(run->batch[i].frame);
+	for (unsigned int i = 0; i < ENGINE_BURST; i++)
 		free(run->batch[i].orig);
-	}
-	for (unsigned int i = 0; i < RP_AHEAD; i++)
-		free(run->prep[i].frame);
+	for (unsigned int i = 0; i < RP_RING; i++)
+		free(run->ring[i].frame);
 	big_free(run->flows, (size_t)run->cap_flows * sizeof(*run->flows));
 	big_free(run->index, ((size_t)run->index_mask + 1) * sizeof(*run->index));
 	free(run);

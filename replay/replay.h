@@ -7,8 +7,9 @@
  *	struct rp_run *run = rp_create(linktype, time_scale, err, errlen);
  *	rp_add_scenario(run, label, path, &scn, dumper_or_NULL, err, errlen);  // per scenario
  *	for each record: if (rp_packet(run, &pkt, err, errlen) < 0) stop;      // cap_next()
- *		(or rp_packets() on up to RP_AHEAD records whose data stays valid)
- *	rp_finish(run);             // flushes what is batched; time does not move on
+ *		(or rp_packets() on up to RP_AHEAD records at a time)
+ *	if (rp_finish(run, err, errlen) < 0) stop;  // the records still waiting, and what is
+ *	                                            // batched; time does not move on
  *	report from run->... (report.h), then rp_destroy(run).
  *
  * Clock: tick = milliseconds since the first record, rounded up (so a cut, at a whole tick,
@@ -130,35 +131,42 @@ struct rp_scenario {
 	uint32_t timeline_errors; /**< "set" events whose scaled duration is out of range */
 };
 
-/** Records prepared ahead of their turn (frame, parse, key, hash, prefetches). */
+/** Most records per rp_packets() call. */
 #define RP_AHEAD 16
+/*
+ * Records of a mapped file (data_stays) go through a ring in three stages: prepared (frame,
+ * parse, key, hashes; the index slot and the engines' buckets prefetched), RP_LAG_FLOW
+ * records later their flow record and the engines' entries prefetched, RP_LAG records later
+ * committed in capture order. Each stage's lines arrive while other records are worked on.
+ * A record stays in the ring while its burst waits for the engines (RP_RING: the records
+ * being prepared and at most a burst besides).
+ */
+#define RP_LAG 16
+#define RP_LAG_FLOW 8
+#define RP_RING 64
 
-/** A record between rp_packets()' stages. */
+/** A record in the ring, between rp_packets()' stages. */
 struct rp_prep {
-	uint8_t *frame;	    /**< a staging buffer, swapped into the burst */
-	const uint8_t *eth; /**< its Ethernet frame: frame, or the record's own bytes */
+	struct engine_parsed ep; /**< parse, and if keyed its key, flow_hash() and sender */
+	struct cap_pkt pkt;	 /**< the record (its data stays valid while it is in the ring) */
+	uint8_t *frame;		 /**< staging buffer for a converted frame */
+	const uint8_t *eth;	 /**< its Ethernet frame: frame, or the record's own bytes */
 	uint32_t len;
-	uint8_t conv; /**< enum cap_conv */
-	uint8_t st;   /**< enum parse_status */
-	uint8_t from; /**< endpoint index of the sender in key */
+	uint32_t hash; /**< the replay's index hash (of ep.hash) */
+	uint8_t conv;  /**< enum cap_conv */
+	uint8_t st;    /**< enum parse_status */
 	bool trunc;
-	bool keyed; /**< key and hash are valid */
-	uint32_t hash;	/**< the replay's index hash (of ehash) */
-	uint64_t ehash; /**< flow_hash() of key in every scenario's table */
-	struct flow_key key;
-	struct parse_info pi;
+	bool keyed; /**< ep.key and ep.hash are valid */
 };
 
 /** One record waiting in the burst being built. */
 struct rp_slot {
-	struct engine_pkt pk;
-	struct parse_info pi; /**< the replay's parse of the frame, the engines' too */
-	uint32_t flow; /**< index in flows, or RP_NONE */
+	struct engine_pkt pk; /**< parsed: its ring entry's ep (the engines take it) */
+	uint32_t flow;	      /**< index in flows, or RP_NONE */
 	uint64_t ts_ns;
 	struct pcap_pkthdr hdr; /**< original record header, for out */
 	uint8_t *orig;		/**< a copy of the original bytes (for out) */
 	const uint8_t *orig_data; /**< the original bytes: orig, or the record's own */
-	uint8_t *frame;		/**< Ethernet frame handed to the engines */
 };
 
 struct rp_run {
@@ -185,10 +193,13 @@ struct rp_run {
 	struct rp_slot batch[ENGINE_BURST];
 	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
 	/** The caller's records stay valid until rp_finish() (a mapped file): Ethernet frames
-	 *  captured whole go to the engines and out as they are, not copied. */
+	 *  captured whole go to the engines and out as they are, not copied, and records
+	 *  wait RP_LAG behind in the ring. */
 	bool data_stays;
 	uint16_t access_vlan; /**< the first scenario's: untagged frames' VLAN in the keys */
-	struct rp_prep prep[RP_AHEAD];
+	struct rp_prep ring[RP_RING];
+	uint32_t ring_head; /**< records prepared (the next one's place, modulo RP_RING) */
+	uint32_t ring_tail; /**< records committed or dropped */
 	/* counts */
 	uint64_t records;
 	uint64_t bytes;
@@ -225,17 +236,23 @@ int rp_add_scenario(struct rp_run *run, const char *label, const char *path,
 int rp_packet(struct rp_run *run, const struct cap_pkt *pkt, char *err, size_t errlen);
 
 /**
- * Replay @p n (<= RP_AHEAD) records at once, the same as @p n rp_packet() calls: their
- * frames, parses and hashes are computed first and the lookups prefetched. The records'
- * data must stay valid for the call (a mapped file; libpcap's buffer holds only one).
+ * Replay @p n (<= RP_AHEAD) records, the same as @p n rp_packet() calls. With
+ * run->data_stays the last RP_LAG records handed over wait in the ring (their lines are
+ * prefetched meanwhile) until later calls or rp_finish(); otherwise each is replayed at once.
  *
- * @return 0, or -1 with @p err set, as rp_packet().
+ * @return 0, or -1 with @p err set, as rp_packet() (for this call's records or the ones
+ *         waiting; the records after the failing one are dropped).
  */
 int rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err,
 	       size_t errlen);
 
-/** Hand what is batched to the engines. Time does not advance. */
-void rp_finish(struct rp_run *run);
+/**
+ * Replay the records waiting in the ring, then hand what is batched to the engines. Time
+ * does not advance.
+ *
+ * @return 0, or -1 with @p err set, as rp_packet().
+ */
+int rp_finish(struct rp_run *run, char *err, size_t errlen);
 
 void rp_destroy(struct rp_run *run);
 

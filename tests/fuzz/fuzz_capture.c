@@ -147,8 +147,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc < 0)
 		CHECK(strncmp(err, "fuzz: ", 6) == 0);
-	rp_finish(run);
-	CHECK(run->records <= n && run->n_batch == 0);
+	{
+		char e3[CAP_ERR_MAX];
+
+		if (rp_finish(run, e3, sizeof(e3)) < 0)
+			CHECK(strchr(e3, '\n') == NULL);
+	}
+	CHECK(run->records <= n && run->n_batch == 0 && run->ring_tail == run->ring_head);
 	CHECK(run->truncated <= run->records && run->backwards <= run->records);
 	for (unsigned int s = 0; s < run->n_scn; s++) {
 		const struct rp_scenario *sc = &run->scn[s];

@@ -230,6 +230,22 @@ def main():
         check("vlan: cut on VLAN 300, both RSTs tagged 300",
               len(c) == 1 and c[0]["vlans"] == [300] and tags == [300, 300], f"{c} {tags}")
 
+    access_vlan_keys()
+
+    # --- bursts longer than the replay's ring of records: 48 connections in step ---
+    bpk = []
+    for k in range(48):
+        bpk += conn(43000 + k, T0, [320.5] if k % 2 else [200.0])
+    bpk.sort(key=lambda x: x.time)  # stable: 48 SYNs in a row, 48 SYN+ACKs, ...
+    p, o = path("bursts.pcap"), path("bursts-out.pcap")
+    L.write_capture(p, bpk)
+    rc, rep, err = L.replay_json(p, "--preset", "f5-fastl4", out=o)
+    if check("bursts: exit 0", rc == 0, err):
+        s = rep["scenarios"][0]["summary"]
+        check("bursts: 48 flows seen, the 24 with the 320.5 s gap cut",
+              s["flows_seen"] == 48 and s["cut"] == 24 and s["packets_dropped"] == 24 * 6, s)
+        L.check_against_model("bursts", p, rep, o, 300, "drop")
+
     # --- a new SYN on the same 5-tuple after the cut starts a new flow ---
     rpk = conn(42000, T0, [], close=False) + conn(42000, T0 + 400, [], close=False)
     p = path("reuse.pcap")
@@ -244,6 +260,32 @@ def main():
     sparse_clock()
     bad_inputs(pk)
     L.finish()
+
+
+def access_vlan_keys():
+    """Untagged frames take each scenario's own access VLAN in its flows, whichever scenario
+    comes first (the replay keys its records with the first one's, and hands its keys to
+    the engines only where they are the engine's own)."""
+    with open(os.path.join(L.SRC_ROOT, "configs", "f5-fastl4.yaml")) as f:
+        text = f.read()
+    ports = "ports: [{name: lab, inside: {tap: ic-in}, outside: {tap: ic-out}}]"
+    if not check("access VLAN: the F5 preset's ports line is as expected", ports in text):
+        return
+    scn = path("f5-vlan.yaml")
+    with open(scn, "w") as f:
+        f.write(text.replace("name: f5-fastl4\n", "name: f5-vlan\n").replace(ports, (
+            "ports: [{name: lab, inside: {tap: ic-in, vlan: 300}, "
+            "outside: {tap: ic-out, vlan: 300}}]")))
+    want = [40002, 40003, 40004, 40006, 40008]
+    for order in (("--preset", "f5-fastl4", "--scenario", scn),
+                  ("--scenario", scn, "--preset", "f5-fastl4")):
+        rc, rep, err = L.replay_json(path("base.pcap"), *order)
+        if not check(f"access VLAN {order[0]} first: exit 0", rc == 0, err):
+            continue
+        got = {s["name"]: (cut_ports(rep, i), sorted({tuple(c["vlans"]) for c in s["cuts"]}))
+               for i, s in enumerate(rep["scenarios"])}
+        check(f"access VLAN {order[0]} first: the same cuts, on VLAN 300 only in f5-vlan",
+              got == {"f5-fastl4": (want, [()]), "f5-vlan": (want, [(300,)])}, got)
 
 
 def timeline():
