@@ -1199,6 +1199,7 @@ measure_expiry(void)
 #define WM_HO (1u << 2)
 #define WM_STORM (1u << 3)
 #define WM_ALL 0xfu
+#define WM_NEIGH (1u << 4) /* not in WM_ALL: what the other CPU's load costs one worker */
 
 struct wjob;
 typedef void (*wjob_fn)(struct wjob *j);
@@ -1252,6 +1253,9 @@ static struct {
 	double storm_last_ms;
 	bool storm_ok;
 	unsigned int modes; /* --wmodes: WM_* */
+	/* --wmodes neighbour: one worker on CPU c, best Mpps with the other CPU idle,
+	 * spinning on registers, walking 1 MiB of its own, running a worker of its own */
+	double neigh[MAX_SIZES][MAX_WORKERS][4];
 } wk = {.cpus = {0, 1}, .n_cpus = 2, .modes = WM_ALL};
 
 static uint32_t w_arrive, w_leave, w_running, w_due, w_due_n;
@@ -1329,6 +1333,87 @@ job_steady(struct wjob *j)
 	run_traffic(&j->r);
 	j->ho_pkts = st->handoff_packets - p0;
 	j->ho_drops = st->handoff_drops - d0;
+}
+
+static uint32_t w_spin_stop;
+
+/* --wmodes neighbour: keep this CPU busy without memory traffic until the measured job ends. */
+static void
+job_spin(struct wjob *j)
+{
+	uint64_t x = 1;
+
+	(void)j;
+	while (!__atomic_load_n(&w_spin_stop, __ATOMIC_ACQUIRE))
+		for (unsigned int i = 0; i < 4096; i++) {
+			__asm__ volatile("" : "+r"(x));
+			x = x * 6364136223846793005ull + 1;
+		}
+}
+
+#define WALK_BYTES (1u << 20) /* in the L2 of one core, as a worker's working set at 1K flows */
+
+/* ... or walking memory of its own (written, one line at a time): nothing shared with the
+ * dataplane, but the same caches, L3 and memory as a worker's. */
+static void
+job_walk(struct wjob *j)
+{
+	uint64_t *buf = malloc(WALK_BYTES), s = 1;
+	size_t pos = 0;
+
+	(void)j;
+	if (buf == NULL)
+		die("out of memory");
+	memset(buf, 1, WALK_BYTES);
+	while (!__atomic_load_n(&w_spin_stop, __ATOMIC_ACQUIRE))
+		for (unsigned int i = 0; i < 4096; i++) {
+			s += buf[pos];
+			buf[pos] = s;
+			pos = (pos + RTE_CACHE_LINE_SIZE / 8) % (WALK_BYTES / 8);
+		}
+	free(buf);
+}
+
+static void
+job_steady_stop(struct wjob *j)
+{
+	job_steady(j);
+	__atomic_store_n(&w_spin_stop, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * --wmodes neighbour: worker @p j alone on CPU c, round after round, with the other CPU idle,
+ * spinning (no memory traffic: what the host's sharing of cores and clocks costs), walking
+ * memory of its own (what sharing caches and memory costs, nothing of idlecut shared), and
+ * running a worker with a table of its own (@p j2: shared lines, if any, on top). Best of
+ * rounds.
+ */
+static void
+measure_neighbour(struct wjob *j, struct wjob *j2, unsigned int s, const char *lbl)
+{
+	static const char *const what[4] = {"idle", "spinning", "walking memory",
+					    "running a worker"};
+	struct wjob spin = {.fn = job_spin}, walk = {.fn = job_walk};
+
+	for (unsigned int round = 0; round < opt.rounds; round++)
+		for (unsigned int c = 0; c < 2; c++)
+			for (unsigned int k = 0; k < 4; k++) {
+				struct wjob *jp[2] = {j, k == 1 ? &spin : k == 2 ? &walk : j2};
+				unsigned int idx[2] = {c, c ^ 1};
+				double mpps;
+
+				j->fn = k == 1 || k == 2 ? job_steady_stop : job_steady;
+				j2->fn = job_steady;
+				w_spin_stop = 0;
+				w_launch(jp, idx, k == 0 ? 1 : 2);
+				mpps = (double)j->r.pkts / tsc_s(j->r.cycles) / 1e6;
+				LOG("%s flows, one worker on CPU %u, CPU %u %s, round %u/%u: %.2f "
+				    "Mpps\n",
+				    lbl, wk.cpus[c], wk.cpus[c ^ 1], what[k], round + 1, opt.rounds,
+				    mpps);
+				if (mpps > wk.neigh[s][c][k])
+					wk.neigh[s][c][k] = mpps;
+			}
 }
 
 /* The storm's due tick: once every worker has set its flows up, LEAD ms from then. */
@@ -1569,6 +1654,20 @@ measure_workers(void)
 				if (mpps > single[c])
 					single[c] = mpps;
 			}
+		if ((wk.modes & WM_NEIGH) && wk.max >= 2) {
+			struct wjob *j2 = calloc(1, sizeof(*j2));
+			unsigned int i1 = 1;
+
+			if (j2 == NULL)
+				die("out of memory");
+			*j2 = *j;
+			j2->b = w_bw(SCN_TRACK, n, false);
+			j2->fn = job_setup;
+			w_launch(&j2, &i1, 1);
+			measure_neighbour(j, j2, s, lbl);
+			bw_free(j2->b);
+			free(j2);
+		}
 		for (unsigned int k = 0; k < wk.n_counts; k++) {
 			unsigned int w = wk.counts[k];
 			struct wres *wr;
@@ -1949,6 +2048,15 @@ print_table(void)
 			printf(" -> %6.2f %4.2f %9" PRIu64 " %6" PRIu64 "\n", r->ho.agg, r->ho.eff,
 			       hp, hd);
 		}
+		for (unsigned int s = 0; s < wk.n_flows && (wk.modes & WM_NEIGH) && wk.max >= 2;
+		     s++)
+			for (unsigned int c = 0; c < 2; c++)
+				printf("  %5s    one worker on CPU %u, Mpps with CPU %u idle %6.2f, "
+				       "spinning %6.2f, walking 1 MiB %6.2f, running a worker "
+				       "%6.2f\n",
+				       flows_label(wk.flows[s], lbl, sizeof(lbl)), wk.cpus[c],
+				       wk.cpus[c ^ 1], wk.neigh[s][c][0], wk.neigh[s][c][1],
+				       wk.neigh[s][c][2], wk.neigh[s][c][3]);
 		if (wk.storm_w > 0) {
 			printf("  storm, %u workers: %s flows due at one tick; last RST %.1f ms "
 			       "after due (%s)\n",
@@ -2334,7 +2442,9 @@ usage(FILE *f)
 		"  --cpus LIST    the workers' CPUs (default 0,1); the main lcore sleeps on the\n"
 		"                 first\n"
 		"  --wmodes LIST  with --workers, only some of alone,steering,handoff,storm\n"
-		"                 (profiling; efficiencies need alone)\n");
+		"                 (profiling; efficiencies need alone); neighbour (not in the\n"
+		"                 default): one worker with the other CPU idle, spinning, or\n"
+		"                 running a worker, alternated (README \"Benchmark\")\n");
 }
 
 static uint32_t
@@ -2408,10 +2518,10 @@ parse_names(const char *opt, const char *list, const char *const *names, unsigne
 static unsigned int
 parse_wmodes(const char *list)
 {
-	static const char *const names[] = {"alone", "steering", "handoff", "storm"};
+	static const char *const names[] = {"alone", "steering", "handoff", "storm", "neighbour"};
 
 	return parse_names("--wmodes", list, names, RTE_DIM(names),
-			   "alone,steering,handoff,storm");
+			   "alone,steering,handoff,storm,neighbour");
 }
 
 /* --phases: a subset of plain,tracking,new,churn,expiry. */
