@@ -1301,8 +1301,10 @@ w_launch(struct wjob **jobs, const unsigned int *idx, unsigned int n)
 	for (unsigned int i = 0; i < n; i++)
 		if (rte_eal_remote_launch(wjob_entry, jobs[i], wk.lcore[idx[i]]) != 0)
 			die("cannot launch on lcore %u", wk.lcore[idx[i]]);
+	/* 10 ms naps: the main lcore shares CPU 0 with worker 0, and each wake-up is a timer
+	 * interrupt and two context switches on that CPU (rte_eal_wait_lcore() would spin). */
 	while (__atomic_load_n(&w_leave, __ATOMIC_ACQUIRE) < n)
-		usleep(1000);
+		usleep(10000);
 	for (unsigned int i = 0; i < n; i++)
 		rte_eal_wait_lcore(wk.lcore[idx[i]]);
 }
