@@ -2050,6 +2050,13 @@ print_table(void)
 			printf(" -> %6.2f %4.2f %9" PRIu64 " %6" PRIu64 "\n", r->ho.agg, r->ho.eff,
 			       hp, hd);
 		}
+		for (unsigned int i = 0; i < wk.n_res; i++)
+			if (wk.res[i].w >= 2 && (wk.modes & WM_STEER) && wk.res[i].steer.eff < 0.9) {
+				printf("  (steering efficiency below 0.9: what a second worker costs the "
+				       "first through the\n   machine, not through idlecut, is what "
+				       "--wmodes neighbour measures; README \"Benchmark\")\n");
+				break;
+			}
 		for (unsigned int s = 0; s < wk.n_flows && (wk.modes & WM_NEIGH) && wk.max >= 2;
 		     s++)
 			for (unsigned int c = 0; c < 2; c++)
