@@ -71,7 +71,7 @@ static uint16_t
 rst_build_v4(uint8_t *buf, const struct rst_params *p)
 {
 	static const uint8_t tmpl[RST_FRAME_MIN] = {
-		[12] = ETHERTYPE_IPV4 >> 8, [14] = 0x45, [17] = IPV4_HLEN + TCP_HLEN,
+		[12] = ETHERTYPE_IPV4 >> 8, [14] = 0x45,	   [17] = IPV4_HLEN + TCP_HLEN,
 		[20] = IPV4_DF >> 8,	    [22] = IP_TTL_DEFAULT, [23] = IPPROTO_TCP_NUM,
 		[46] = (TCP_HLEN / 4) << 4,
 	};

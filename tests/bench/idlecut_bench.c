@@ -2067,19 +2067,21 @@ print_table(void)
 			printf(" -> %6.2f %4.2f %9" PRIu64 " %6" PRIu64 "\n", r->ho.agg, r->ho.eff,
 			       hp, hd);
 		}
+		bool low = false;
+
 		for (unsigned int i = 0; i < wk.n_res; i++)
-			if (wk.res[i].w >= 2 && (wk.modes & WM_STEER) && wk.res[i].steer.eff < 0.9) {
-				printf("  (steering efficiency below 0.9: what a second worker costs the "
-				       "first through the\n   machine, not through idlecut, is what "
-				       "--wmodes neighbour measures; README \"Benchmark\")\n");
-				break;
-			}
+			low |= wk.res[i].w >= 2 && (wk.modes & WM_STEER) &&
+			       wk.res[i].steer.eff < 0.9;
+		if (low)
+			printf("  (steering efficiency below 0.9: what a second worker costs the\n"
+			       "   first through the machine, not through idlecut, is what\n"
+			       "   --wmodes neighbour measures; README \"Benchmark\")\n");
 		for (unsigned int s = 0; s < wk.n_flows && (wk.modes & WM_NEIGH) && wk.max >= 2;
 		     s++)
 			for (unsigned int c = 0; c < 2; c++)
-				printf("  %5s    one worker on CPU %u, Mpps with CPU %u idle %6.2f, "
-				       "spinning %6.2f, walking 1 MiB %6.2f, running a worker "
-				       "%6.2f\n",
+				printf("  %5s    one worker on CPU %u, Mpps with CPU %u idle "
+				       "%6.2f, spinning %6.2f, walking 1 MiB %6.2f, running a "
+				       "worker %6.2f\n",
 				       flows_label(wk.flows[s], lbl, sizeof(lbl)), wk.cpus[c],
 				       wk.cpus[c ^ 1], wk.neigh[s][c][0], wk.neigh[s][c][1],
 				       wk.neigh[s][c][2], wk.neigh[s][c][3]);
