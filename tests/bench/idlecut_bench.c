@@ -934,7 +934,8 @@ struct storm_run {
 	uint64_t t_due, pkts_due;   /* the first loop that ended past the due time */
 	uint64_t t_first;	    /* the loop that saw the first expiry */
 	uint64_t t_done, pkts_done; /* the loop that expired the last one */
-	uint64_t *late_ns;
+	uint64_t *late_ns; /* during the run each event's TSC, then its lateness (storm_late) */
+	uint32_t *idle_ms; /* during the run each event's idle_ms */
 	uint64_t n_late;
 	struct flow_event ev[512];
 };
@@ -947,7 +948,11 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Read the worker's expiry events, as a control thread does, recording each lateness. */
+/*
+ * Read the worker's expiry events, as a control thread does, keeping what each lateness
+ * needs. The divisions wait for storm_late(), after the storm: here they ran on the worker's
+ * lcore, inside the loop being timed, which a control thread on its own core does not cost.
+ */
 static void
 storm_drain(struct storm_run *s)
 {
@@ -955,17 +960,25 @@ storm_drain(struct storm_run *s)
 
 	while ((k = rte_ring_sc_dequeue_burst_elem(s->w->events, s->ev, sizeof(s->ev[0]),
 						   RTE_DIM(s->ev), NULL)) > 0) {
-		for (unsigned int i = 0; i < k; i++) {
-			const struct flow_event *e = &s->ev[i];
-			uint32_t now = (uint32_t)((e->tsc - g_tsc0) / g_per_ms);
-			uint32_t due = now - e->idle_ms + STORM_TMO_MS;
-			/* As the worker computes it: from the start of the due tick. */
-			int64_t d = (int64_t)(e->tsc - g_tsc0 - (uint64_t)due * g_per_ms);
-
-			if (s->n_late < s->n)
-				s->late_ns[s->n_late++] =
-					d < 0 ? 0 : (uint64_t)d * 1000000 / g_per_ms;
+		for (unsigned int i = 0; i < k && s->n_late < s->n; i++) {
+			s->late_ns[s->n_late] = s->ev[i].tsc;
+			s->idle_ms[s->n_late++] = s->ev[i].idle_ms;
 		}
+	}
+}
+
+/* Each event's lateness from what storm_drain() kept. */
+static void
+storm_late(struct storm_run *s)
+{
+	for (uint64_t i = 0; i < s->n_late; i++) {
+		uint64_t tsc = s->late_ns[i];
+		uint32_t now = (uint32_t)((tsc - g_tsc0) / g_per_ms);
+		uint32_t due = now - s->idle_ms[i] + STORM_TMO_MS;
+		/* As the worker computes it: from the start of the due tick. */
+		int64_t d = (int64_t)(tsc - g_tsc0 - (uint64_t)due * g_per_ms);
+
+		s->late_ns[i] = d < 0 ? 0 : (uint64_t)d * 1000000 / g_per_ms;
 	}
 }
 
@@ -1055,9 +1068,11 @@ expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct 
 	if (g == NULL || s0 == NULL || s1 == NULL || s == NULL)
 		die("out of memory");
 	s->late_ns = malloc((size_t)n * sizeof(uint64_t));
-	if (s->late_ns == NULL)
+	s->idle_ms = malloc((size_t)n * sizeof(uint32_t));
+	if (s->late_ns == NULL || s->idle_ms == NULL)
 		die("out of memory");
 	memset(s->late_ns, 0, (size_t)n * sizeof(uint64_t)); /* no page faults in the storm */
+	memset(s->idle_ms, 0, (size_t)n * sizeof(uint32_t));
 	memset(out, 0, sizeof(*out));
 	out->flows = n;
 	out->spread_ms = spread;
@@ -1113,6 +1128,7 @@ expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct 
 	if (s->t_done > s->t_due)
 		out->fwd_during_mpps =
 			(double)(s->pkts_done - s->pkts_due) / tsc_s(s->t_done - s->t_due) / 1e6;
+	storm_late(s);
 	qsort(s->late_ns, s->n_late, sizeof(uint64_t), cmp_u64);
 	if (s->n_late > 0) {
 		out->lat.p50_ms = s->late_ns[(s->n_late - 1) / 2] / 1e6;
@@ -1127,6 +1143,7 @@ expiry_phase(struct bw *b, struct gen *gbg, uint32_t n, uint32_t spread, struct 
 		out->lat.h_mean_ms = (double)(s1->late_sum_ns - s0->late_sum_ns) /
 				     (double)(s1->late_count - s0->late_count) / 1e6;
 	free(s->late_ns);
+	free(s->idle_ms);
 	free(s);
 	free(s0);
 	free(s1);
@@ -1199,6 +1216,7 @@ measure_expiry(void)
 #define WM_HO (1u << 2)
 #define WM_STORM (1u << 3)
 #define WM_ALL 0xfu
+#define WM_NEIGH (1u << 4) /* not in WM_ALL: what the other CPU's load costs one worker */
 
 struct wjob;
 typedef void (*wjob_fn)(struct wjob *j);
@@ -1252,6 +1270,9 @@ static struct {
 	double storm_last_ms;
 	bool storm_ok;
 	unsigned int modes; /* --wmodes: WM_* */
+	/* --wmodes neighbour: one worker on CPU c, best Mpps with the other CPU idle,
+	 * spinning on registers, walking 1 MiB of its own, running a worker of its own */
+	double neigh[MAX_SIZES][MAX_WORKERS][4];
 } wk = {.cpus = {0, 1}, .n_cpus = 2, .modes = WM_ALL};
 
 static uint32_t w_arrive, w_leave, w_running, w_due, w_due_n;
@@ -1297,8 +1318,10 @@ w_launch(struct wjob **jobs, const unsigned int *idx, unsigned int n)
 	for (unsigned int i = 0; i < n; i++)
 		if (rte_eal_remote_launch(wjob_entry, jobs[i], wk.lcore[idx[i]]) != 0)
 			die("cannot launch on lcore %u", wk.lcore[idx[i]]);
+	/* 10 ms naps: the main lcore shares CPU 0 with worker 0, and each wake-up is a timer
+	 * interrupt and two context switches on that CPU (rte_eal_wait_lcore() would spin). */
 	while (__atomic_load_n(&w_leave, __ATOMIC_ACQUIRE) < n)
-		usleep(1000);
+		usleep(10000);
 	for (unsigned int i = 0; i < n; i++)
 		rte_eal_wait_lcore(wk.lcore[idx[i]]);
 }
@@ -1329,6 +1352,87 @@ job_steady(struct wjob *j)
 	run_traffic(&j->r);
 	j->ho_pkts = st->handoff_packets - p0;
 	j->ho_drops = st->handoff_drops - d0;
+}
+
+static uint32_t w_spin_stop;
+
+/* --wmodes neighbour: keep this CPU busy without memory traffic until the measured job ends. */
+static void
+job_spin(struct wjob *j)
+{
+	uint64_t x = 1;
+
+	(void)j;
+	while (!__atomic_load_n(&w_spin_stop, __ATOMIC_ACQUIRE))
+		for (unsigned int i = 0; i < 4096; i++) {
+			__asm__ volatile("" : "+r"(x));
+			x = x * 6364136223846793005ull + 1;
+		}
+}
+
+#define WALK_BYTES (1u << 20) /* in the L2 of one core, as a worker's working set at 1K flows */
+
+/* ... or walking memory of its own (written, one line at a time): nothing shared with the
+ * dataplane, but the same caches, L3 and memory as a worker's. */
+static void
+job_walk(struct wjob *j)
+{
+	uint64_t *buf = malloc(WALK_BYTES), s = 1;
+	size_t pos = 0;
+
+	(void)j;
+	if (buf == NULL)
+		die("out of memory");
+	memset(buf, 1, WALK_BYTES);
+	while (!__atomic_load_n(&w_spin_stop, __ATOMIC_ACQUIRE))
+		for (unsigned int i = 0; i < 4096; i++) {
+			s += buf[pos];
+			buf[pos] = s;
+			pos = (pos + RTE_CACHE_LINE_SIZE / 8) % (WALK_BYTES / 8);
+		}
+	free(buf);
+}
+
+static void
+job_steady_stop(struct wjob *j)
+{
+	job_steady(j);
+	__atomic_store_n(&w_spin_stop, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * --wmodes neighbour: worker @p j alone on CPU c, round after round, with the other CPU idle,
+ * spinning (no memory traffic: what the host's sharing of cores and clocks costs), walking
+ * memory of its own (what sharing caches and memory costs, nothing of idlecut shared), and
+ * running a worker with a table of its own (@p j2: shared lines, if any, on top). Best of
+ * rounds.
+ */
+static void
+measure_neighbour(struct wjob *j, struct wjob *j2, unsigned int s, const char *lbl)
+{
+	static const char *const what[4] = {"idle", "spinning", "walking memory",
+					    "running a worker"};
+	struct wjob spin = {.fn = job_spin}, walk = {.fn = job_walk};
+
+	for (unsigned int round = 0; round < opt.rounds; round++)
+		for (unsigned int c = 0; c < 2; c++)
+			for (unsigned int k = 0; k < 4; k++) {
+				struct wjob *jp[2] = {j, k == 1 ? &spin : k == 2 ? &walk : j2};
+				unsigned int idx[2] = {c, c ^ 1};
+				double mpps;
+
+				j->fn = k == 1 || k == 2 ? job_steady_stop : job_steady;
+				j2->fn = job_steady;
+				w_spin_stop = 0;
+				w_launch(jp, idx, k == 0 ? 1 : 2);
+				mpps = (double)j->r.pkts / tsc_s(j->r.cycles) / 1e6;
+				LOG("%s flows, one worker on CPU %u, CPU %u %s, round %u/%u: %.2f "
+				    "Mpps\n",
+				    lbl, wk.cpus[c], wk.cpus[c ^ 1], what[k], round + 1, opt.rounds,
+				    mpps);
+				if (mpps > wk.neigh[s][c][k])
+					wk.neigh[s][c][k] = mpps;
+			}
 }
 
 /* The storm's due tick: once every worker has set its flows up, LEAD ms from then. */
@@ -1569,6 +1673,20 @@ measure_workers(void)
 				if (mpps > single[c])
 					single[c] = mpps;
 			}
+		if ((wk.modes & WM_NEIGH) && wk.max >= 2) {
+			struct wjob *j2 = calloc(1, sizeof(*j2));
+			unsigned int i1 = 1;
+
+			if (j2 == NULL)
+				die("out of memory");
+			*j2 = *j;
+			j2->b = w_bw(SCN_TRACK, n, false);
+			j2->fn = job_setup;
+			w_launch(&j2, &i1, 1);
+			measure_neighbour(j, j2, s, lbl);
+			bw_free(j2->b);
+			free(j2);
+		}
 		for (unsigned int k = 0; k < wk.n_counts; k++) {
 			unsigned int w = wk.counts[k];
 			struct wres *wr;
@@ -1949,6 +2067,24 @@ print_table(void)
 			printf(" -> %6.2f %4.2f %9" PRIu64 " %6" PRIu64 "\n", r->ho.agg, r->ho.eff,
 			       hp, hd);
 		}
+		bool low = false;
+
+		for (unsigned int i = 0; i < wk.n_res; i++)
+			low |= wk.res[i].w >= 2 && (wk.modes & WM_STEER) &&
+			       wk.res[i].steer.eff < 0.9;
+		if (low)
+			printf("  (steering efficiency below 0.9: what a second worker costs the\n"
+			       "   first through the machine, not through idlecut, is what\n"
+			       "   --wmodes neighbour measures; README \"Benchmark\")\n");
+		for (unsigned int s = 0; s < wk.n_flows && (wk.modes & WM_NEIGH) && wk.max >= 2;
+		     s++)
+			for (unsigned int c = 0; c < 2; c++)
+				printf("  %5s    one worker on CPU %u, Mpps with CPU %u idle "
+				       "%6.2f, spinning %6.2f, walking 1 MiB %6.2f, running a "
+				       "worker %6.2f\n",
+				       flows_label(wk.flows[s], lbl, sizeof(lbl)), wk.cpus[c],
+				       wk.cpus[c ^ 1], wk.neigh[s][c][0], wk.neigh[s][c][1],
+				       wk.neigh[s][c][2], wk.neigh[s][c][3]);
 		if (wk.storm_w > 0) {
 			printf("  storm, %u workers: %s flows due at one tick; last RST %.1f ms "
 			       "after due (%s)\n",
@@ -2334,7 +2470,9 @@ usage(FILE *f)
 		"  --cpus LIST    the workers' CPUs (default 0,1); the main lcore sleeps on the\n"
 		"                 first\n"
 		"  --wmodes LIST  with --workers, only some of alone,steering,handoff,storm\n"
-		"                 (profiling; efficiencies need alone)\n");
+		"                 (profiling; efficiencies need alone); neighbour (not in the\n"
+		"                 default): one worker with the other CPU idle, spinning, or\n"
+		"                 running a worker, alternated (README \"Benchmark\")\n");
 }
 
 static uint32_t
@@ -2408,10 +2546,10 @@ parse_names(const char *opt, const char *list, const char *const *names, unsigne
 static unsigned int
 parse_wmodes(const char *list)
 {
-	static const char *const names[] = {"alone", "steering", "handoff", "storm"};
+	static const char *const names[] = {"alone", "steering", "handoff", "storm", "neighbour"};
 
 	return parse_names("--wmodes", list, names, RTE_DIM(names),
-			   "alone,steering,handoff,storm");
+			   "alone,steering,handoff,storm,neighbour");
 }
 
 /* --phases: a subset of plain,tracking,new,churn,expiry. */

@@ -213,6 +213,48 @@ test_checksum_sweep(void **state)
 	}
 }
 
+/*
+ * The same for the IPv4 untagged frame without payload, which rst_build() writes from a
+ * template of its own (every RST of an untagged IPv4 storm): all the words it sums move.
+ */
+static void
+test_checksum_sweep_v4_untagged(void **state)
+{
+	struct rst_params p;
+	uint8_t frame[RST_FRAME_MAX];
+	const uint8_t *ip = frame + 14, *tcp = ip + 20;
+	uint32_t i;
+
+	(void)state;
+	fill_params(&p, 4, 0, PARSE_TCP_RST | PARSE_TCP_ACK);
+	/* First as above (every residue, so the end-around carry), then every field moving. */
+	for (i = 0; i <= 0x1ffff; i++) {
+		p.src[14] = (uint8_t)(i >> 8);
+		p.src[15] = (uint8_t)i;
+		p.seq = (i & 0xffff) * 0x10001u;
+		if (i > 0xffff) {
+			p.dst[12] = (uint8_t)~i;
+			p.dst[13] = (uint8_t)(i * 7);
+			p.sport = (uint16_t)(i * 31);
+			p.dport = (uint16_t)~i;
+			p.ack = ~p.seq ^ i;
+			p.tcp_flags = (i & 1) ? PARSE_TCP_RST : PARSE_TCP_RST | PARSE_TCP_ACK;
+		}
+		memset(frame, POISON, sizeof(frame));
+		assert_int_equal(rst_build(frame, sizeof(frame), &p), 60);
+		if (tk_csum_sum(ip, 20) != 0xffff)
+			fail_msg("IPv4 header checksum wrong at i=%u", i);
+		if (tcp_sum(&p, tcp) != 0xffff)
+			fail_msg("TCP checksum wrong at i=%u", i);
+		if (tk_csum_frame(frame, 60) != TK_CSUM_OK || tk_rd16(tcp) != p.sport ||
+		    tk_rd16(tcp + 2) != p.dport || tk_rd32(tcp + 4) != p.seq ||
+		    tk_rd32(tcp + 8) != p.ack || tcp[13] != p.tcp_flags ||
+		    memcmp(ip + 12, p.src + 12, 4) != 0 || memcmp(ip + 16, p.dst + 12, 4) != 0 ||
+		    frame[60] != POISON)
+			fail_msg("IPv4 untagged frame wrong at i=%u", i);
+	}
+}
+
 static void
 test_room(void **state)
 {
@@ -377,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_v6_qinq_rst_ack),
 		cmocka_unit_test(test_checksum_verifier_detects_corruption),
 		cmocka_unit_test(test_checksum_sweep),
+		cmocka_unit_test(test_checksum_sweep_v4_untagged),
 		cmocka_unit_test(test_room),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_known_answer_v4_dot1q),
