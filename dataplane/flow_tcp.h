@@ -214,8 +214,9 @@ tcpt_is_established(const struct flow *f, const struct parse_info *pi)
 
 /**
  * tcpt_update() of a segment tcpt_is_established() took: tcpt_in_window()'s four checks
- * (every number they need is known) without a branch each, then tcpt_track()'s updates
- * (no SYN, no FIN: the segment's end is seq + payload).
+ * (every number they need is known; for an in-order segment acknowledging all the peer sent,
+ * the one that can fail), then tcpt_track()'s updates (no SYN, no FIN: the segment's end is
+ * seq + payload).
  *
  * @return false if the segment is outside the window (the flow is left as it was).
  */
@@ -225,22 +226,33 @@ tcpt_established(struct flow *f, const struct parse_info *pi, unsigned int s)
 	unsigned int r = s ^ 1;
 	unsigned int sc = (f->tflags & FLOW_T_SCALED) ? f->wscale : 0;
 	uint32_t wr = (uint32_t)f->win[r] << ((sc >> (4 * r)) & 0xf);
-	uint32_t ws = (uint32_t)f->win[s] << ((sc >> (4 * s)) & 0xf);
-	uint32_t mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
 	uint32_t sn = f->seq_next[s], rn = f->seq_next[r];
 	uint32_t end = pi->seq + pi->payload_len, ack = pi->ack;
 	bool has_ack = (pi->tcp_flags & PARSE_TCP_ACK) != 0;
-	unsigned int bad;
 
 	wr += wr == 0; /* at least 1, as tcpt_maxwin_() */
-	/* Bitwise on purpose: no branch per check. */
-	bad = (unsigned int)flow_seq_after(pi->seq, f->ack[r] + wr) | /* I */
-	      (unsigned int)flow_seq_after(sn - wr, end);	      /* II */
-	if (has_ack)
-		bad |= (unsigned int)flow_seq_after(ack, rn) |	   /* III */
-		       (unsigned int)flow_seq_after(rn - mw, ack); /* IV */
-	if (unlikely(bad != 0))
-		return false;
+	if (likely(pi->seq == sn && ack == rn && has_ack)) {
+		/*
+		 * The usual segment: in order, acknowledging all the peer sent. II holds (end is
+		 * at or after seq = sn, and wr + payload < 2^31), III and IV hold (ack = rn, and
+		 * the largest window < 2^31): only I is left.
+		 */
+		if (unlikely(flow_seq_after(pi->seq, f->ack[r] + wr)))
+			return false;
+	} else {
+		uint32_t ws = (uint32_t)f->win[s] << ((sc >> (4 * s)) & 0xf);
+		uint32_t mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
+		unsigned int bad;
+
+		/* Bitwise on purpose: no branch per check. */
+		bad = (unsigned int)flow_seq_after(pi->seq, f->ack[r] + wr) | /* I */
+		      (unsigned int)flow_seq_after(sn - wr, end);	      /* II */
+		if (has_ack)
+			bad |= (unsigned int)flow_seq_after(ack, rn) |	   /* III */
+			       (unsigned int)flow_seq_after(rn - mw, ack); /* IV */
+		if (unlikely(bad != 0))
+			return false;
+	}
 	if (flow_seq_after(end, sn))
 		f->seq_next[s] = end;
 	if (has_ack && flow_seq_after(ack, f->ack[s]))

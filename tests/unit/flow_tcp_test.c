@@ -1287,6 +1287,81 @@ test_fast_path_same(void **state)
 		assert_true(verdicts[v] > 0);
 }
 
+/* Counts of test_fast_path_edges(): cases, shortcut cases, and their out-of-window ones. */
+struct edge_counts {
+	unsigned int all, shortcut, oow, oow_shortcut;
+};
+
+/*
+ * One case of test_fast_path_edges(): an established flow of @p kind, sender @p from whose
+ * next sequence number is @p da from the receiver's window edge (check I); a segment whose
+ * seq is @p db from the sender's next (@p e bit 0 clear: the shortcut's) or from the oldest
+ * the window allows (set: II), whose ACK is @p dc from the receiver's next (bit 1 clear: the
+ * shortcut's, III) or from the oldest ACK allowed (set: IV).
+ */
+static void
+edge_case(enum base_kind kind, unsigned int from, unsigned int e, int da, int db, int dc,
+	  struct edge_counts *n)
+{
+	unsigned int r = from ^ 1;
+	uint16_t len = (uint16_t)(da & 1);
+	uint32_t wr, ws, mw, sn, seq, ack;
+	struct parse_info pi;
+	struct flow x, y;
+	struct conn base;
+	enum tcpt_verdict vx, vy;
+	bool sc = e == 0 && db == 0 && dc == 0;
+
+	base_flow(&base, kind, 0, FLOW_TCP_ESTABLISHED);
+	wr = (uint32_t)base.f.win[r] << flow_wscale(&base.f, r);
+	wr += wr == 0;
+	ws = (uint32_t)base.f.win[from] << flow_wscale(&base.f, from);
+	mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
+	sn = base.f.ack[r] + wr + (uint32_t)da;
+	base.f.seq_next[from] = sn;
+	seq = ((e & 1) ? sn - wr - len : sn) + (uint32_t)db;
+	ack = base.f.seq_next[r] - ((e & 2) ? mw : 0) + (uint32_t)dc;
+	pi = seg(ACK, seq, ack, len);
+	assert_true(tcpt_is_established(&base.f, &pi));
+	x = base.f;
+	y = base.f;
+	vx = tcpt_update(&x, &pi, from, false);
+	vy = tcpt_update_fast(&y, &pi, from, false);
+	assert_int_equal(vx, vy);
+	assert_memory_equal(&x, &y, sizeof(x));
+	n->all++;
+	n->shortcut += sc;
+	n->oow += vy == TCPT_OUT_OF_WINDOW;
+	n->oow_shortcut += sc && vy == TCPT_OUT_OF_WINDOW;
+}
+
+/*
+ * tcpt_update_fast() == tcpt_update() at every window edge, where the fast path's shortcut
+ * (an in-order segment acknowledging all the peer sent: only check I left) and its full
+ * checks decide, a few numbers either side of where each check flips. An off-by-one in
+ * either branch changes a verdict here.
+ */
+static void
+test_fast_path_edges(void **state)
+{
+	static const int d[] = {-2, -1, 0, 1, 2};
+	struct edge_counts n = {0};
+
+	(void)state;
+	for (unsigned int kind = BASE_PLAIN; kind <= BASE_SCALED; kind++)
+		for (unsigned int from = 0; from < 2; from++)
+			for (unsigned int e = 0; e < 4; e++)
+				for (unsigned int a = 0; a < RTE_DIM(d); a++)
+					for (unsigned int b = 0; b < RTE_DIM(d); b++)
+						for (unsigned int c = 0; c < RTE_DIM(d); c++)
+							edge_case((enum base_kind)kind, from, e,
+								  d[a], d[b], d[c], &n);
+	assert_int_equal(n.all, 2 * 2 * 4 * 5 * 5 * 5);
+	/* Both branches taken, and each gave both verdicts. */
+	assert_true(n.oow_shortcut > 0 && n.oow_shortcut < n.shortcut);
+	assert_true(n.oow > n.oow_shortcut && n.oow - n.oow_shortcut < n.all - n.shortcut);
+}
+
 int
 main(void)
 {
@@ -1315,6 +1390,7 @@ main(void)
 		cmocka_unit_test(test_syn_replay_ignored),
 		cmocka_unit_test(test_syn_again),
 		cmocka_unit_test(test_fast_path_same),
+		cmocka_unit_test(test_fast_path_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
