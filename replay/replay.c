@@ -347,7 +347,7 @@ event_flow(const struct rp_run *run, const struct rp_scenario *s, const struct f
 /*
  * The events engine @s wrote (e->out.ev): expiries become cuts (now_ns: when), evictions
  * and expiries of closed connections are counted. cut_of[i]: the cut of event i, or
- * RP_NONE.
+ * RP_NONE. A burst writes events too: early-drop evicts a flow for a new one.
  */
 static void
 take_events(struct rp_run *run, struct rp_scenario *s, uint64_t now_ns, uint32_t *cut_of)
@@ -559,6 +559,12 @@ flush(struct rp_run *run)
 		}
 		for (; r < e->out.n_rst; r++)
 			out_rst(run, s, run->batch[n - 1].ts_ns, &e->out.rst[r]);
+		/* Once per burst: the flows early-drop evicted for new ones (no RSTs of theirs). */
+		if (__builtin_expect(e->out.n_ev != 0, 0)) {
+			uint32_t cut_of[ENGINE_EV_MAX];
+
+			take_events(run, s, run->batch[n - 1].ts_ns, cut_of);
+		}
 		engine_out_clear(e);
 	}
 	run->n_batch = 0;

@@ -232,6 +232,7 @@ def main():
 
     access_vlan_keys()
     access_vlan_cuts()
+    early_drop_evictions()
 
     # --- bursts longer than the replay's ring of records: 48 connections in step ---
     bpk = []
@@ -352,6 +353,50 @@ def access_vlan_cuts():
                   sorted(rows) == [40002, 40003, 40004, 40006, 40008] and
                   all(r.get(name) and r.get(name) == r.get("f5-fastl4") for r in rows.values()),
                   rows)
+
+
+def early_drop_evictions():
+    """A table of 64 flows (the least a scenario may ask) with when_full: early-drop, and 80
+    connections opened at once: each SYN past the 64th evicts a flow (early-drop looks in
+    the new flow's bucket and the next: with 64 flows in the table's 80 slots, 8 buckets of
+    10, no two neighbouring buckets are both empty), 16 in all, during the records'
+    bursts. The evicted connections' later segments are strays (stray_tcp: drop) and build
+    no flow, so nothing else is evicted; the report, text and JSON, says 16."""
+    scn = f5_variant("f5-small", flow_table="flow_table: {capacity: 64, when_full: early-drop}")
+    if not check("early-drop: the F5 preset's flow_table line is as expected", scn):
+        return
+    k_conns, cap_flows = 80, 64
+    pk = []
+    for k in range(k_conns):
+        c = conn(48000 + k, T0 + 1.0 + k * 0.01, [], close=True)
+        syn = c[0]
+        syn.time = T0 + k * 0.001  # the SYNs first, in turn, 1 ms apart
+        pk += c
+    pk.sort(key=lambda x: x.time)
+    per_conn = len(pk) // k_conns
+    p = path("early-drop.pcap")
+    L.write_capture(p, pk)
+    rc, rep, err = L.replay_json(p, "--scenario", scn)
+    if check("early-drop: exit 0", rc == 0, err):
+        s = rep["scenarios"][0]["summary"]
+        evicted = k_conns - cap_flows
+        check(f"early-drop: {evicted} flows evicted, in the JSON",
+              s["evicted"] == evicted, s)
+        check(f"early-drop: the evicted connections' {per_conn - 1} later segments each dropped",
+              s["packets_dropped"] == evicted * (per_conn - 1) and s["cut"] == 0, s)
+    rc, so, err = L.run("--scenario", scn, p)
+    check(f"early-drop: the text summary says evicted {k_conns - cap_flows}",
+          rc == 0 and f"evicted {k_conns - cap_flows}\n" in so, so[-600:])
+    # the same connections one after another fit: nothing evicted
+    seq = []
+    for k in range(k_conns):
+        seq += conn(48100 + k, T0 + k * 10.0, [], close=True)
+    p = path("early-drop-seq.pcap")
+    L.write_capture(p, seq)
+    rc, rep, err = L.replay_json(p, "--scenario", scn)
+    check("early-drop: connections closed in turn (TIME_WAIT 2 s) evict nothing",
+          rc == 0 and rep["scenarios"][0]["summary"]["evicted"] == 0 and
+          rep["scenarios"][0]["summary"]["packets_dropped"] == 0, err or rep["scenarios"])
 
 
 def timeline():
