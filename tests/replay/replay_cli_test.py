@@ -348,6 +348,10 @@ def access_vlan_cuts():
                   f"{without_vlans(vl)} vs {without_vlans(f5)}")
             check(f"{what}: the copy's cuts on VLAN 300, the preset's untagged",
                   all(c["vlans"] == [300] for c in vl) and all(c["vlans"] == [] for c in f5))
+            tags = [Dot1Q in fr for _, fr in L.read_frames(out[:-5] + f".{name}.pcap")
+                    if TCP in fr and fr[TCP].flags & 0x04]
+            check(f"{what}: the copy's RSTs in --out untagged, as the capture's frames",
+                  len(tags) == 2 * len(vl) and not any(tags), tags)
             rows = {m["client"]["port"]: m["cuts"] for m in rep["matrix"]}
             check(f"{what}: the matrix has each cut flow once, cut by both at the same time",
                   sorted(rows) == [40002, 40003, 40004, 40006, 40008] and
