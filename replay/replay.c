@@ -191,6 +191,22 @@ nomem:
 	return NULL;
 }
 
+/*
+ * The VLAN of the capture's untagged frames in scenario @scn's flows: the capture is one
+ * pair seen at one point, so an untagged frame is on the first pair's access VLAN whichever
+ * way it goes (the inside port's, else the outside's; 0: none). Both engine ports key
+ * untagged frames with it, so that both directions meet one flow: with an access port and
+ * a trunk, the trunk's frames of the flow would be tagged, which the capture's are not.
+ */
+static uint16_t
+untagged_vlan(const struct cfg_scenario *scn)
+{
+	if (scn->n_pairs == 0)
+		return 0;
+	return scn->pairs[0].side[0].vlan != 0 ? scn->pairs[0].side[0].vlan
+					       : scn->pairs[0].side[1].vlan;
+}
+
 int
 rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct cfg_scenario *scn,
 		pcap_dumper_t *out, char *err, size_t errlen)
@@ -240,9 +256,7 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 		s->e = NULL;
 		return -1;
 	}
-	/* One pair: the first one's access VLAN stands for untagged frames. */
-	engine_add_pair(s->e, 0, scn->n_pairs > 0 ? scn->pairs[0].side[0].vlan : 0,
-			scn->n_pairs > 0 ? scn->pairs[0].side[1].vlan : 0, mac_inside, mac_outside);
+	engine_add_pair(s->e, 0, untagged_vlan(scn), untagged_vlan(scn), mac_inside, mac_outside);
 	s->e->snap = s->snap;
 	s->e->events_on = true;
 	if (run->n_scn == 1)
@@ -312,23 +326,33 @@ cut_new(struct rp_scenario *s)
 }
 
 /*
- * Expiry output of engine @s at its current tick: cuts and their RSTs. Each RST names the
- * event of its expiry (engine_rst.ev); the event's own count is the caller's to keep
- * (engine.h: "honest counts"), here every RST is "sent" once it is written or reported.
+ * The replay's flow of engine @s's event @ev, or RP_NONE. The engine keyed a flow whose
+ * frames carry no tag (FLOW_F_TAGS 0: its first frame's, both ports keying untagged frames
+ * alike) with its access VLAN, the replay with the first scenario's; a tagged flow's VLANs
+ * are its tags in both.
+ */
+static uint32_t
+event_flow(const struct rp_run *run, const struct rp_scenario *s, const struct flow_event *ev)
+{
+	struct flow_key k = ev->key;
+
+	if ((ev->flags & FLOW_F_TAGS_MASK) == 0) {
+		if (k.vlan[0] != s->e->ports[0].access_vlan || k.vlan[1] != 0)
+			return RP_NONE; /* not a key of an untagged frame: nothing to map */
+		k.vlan[0] = run->access_vlan;
+	}
+	return flow_find(run, &k, key_hash(run, &k));
+}
+
+/*
+ * The events engine @s wrote (e->out.ev): expiries become cuts (now_ns: when), evictions
+ * and expiries of closed connections are counted. cut_of[i]: the cut of event i, or
+ * RP_NONE. A burst writes events too: early-drop evicts a flow for a new one.
  */
 static void
-drain(struct rp_run *run, struct rp_scenario *s)
+take_events(struct rp_run *run, struct rp_scenario *s, uint64_t now_ns, uint32_t *cut_of)
 {
-	struct engine *e = s->e;
-	uint64_t now_ns = run->ts0_ns + (uint64_t)e->now * NS_PER_MS;
-
-	/*
-	 * The tick is the record's time rounded up to the millisecond: a cut found on the way
-	 * to a record happened at the latest at that record (it is never reported later).
-	 */
-	if (now_ns > run->step_ns && run->step_ns != 0)
-		now_ns = run->step_ns;
-	uint32_t cut_of[ENGINE_EV_MAX];
+	const struct engine *e = s->e;
 
 	for (unsigned int i = 0; i < e->out.n_ev; i++) {
 		const struct flow_event *ev = &e->out.ev[i];
@@ -341,7 +365,7 @@ drain(struct rp_run *run, struct rp_scenario *s)
 		} else if (ev->key.proto == 6 && ev->state >= FLOW_TCP_TIME_WAIT) {
 			s->ended++; /* the connection was already gone: nothing is cut */
 		} else if ((c = cut_new(s)) != NULL) {
-			uint32_t fi = flow_find(run, &ev->key, key_hash(run, &ev->key));
+			uint32_t fi = event_flow(run, s, ev);
 
 			c->key = ev->key;
 			c->flow = fi;
@@ -362,6 +386,27 @@ drain(struct rp_run *run, struct rp_scenario *s)
 			}
 		}
 	}
+}
+
+/*
+ * Expiry output of engine @s at its current tick: cuts and their RSTs. Each RST names the
+ * event of its expiry (engine_rst.ev); the event's own count is the caller's to keep
+ * (engine.h: "honest counts"), here every RST is "sent" once it is written or reported.
+ */
+static void
+drain(struct rp_run *run, struct rp_scenario *s)
+{
+	struct engine *e = s->e;
+	uint64_t now_ns = run->ts0_ns + (uint64_t)e->now * NS_PER_MS;
+	uint32_t cut_of[ENGINE_EV_MAX];
+
+	/*
+	 * The tick is the record's time rounded up to the millisecond: a cut found on the way
+	 * to a record happened at the latest at that record (it is never reported later).
+	 */
+	if (now_ns > run->step_ns && run->step_ns != 0)
+		now_ns = run->step_ns;
+	take_events(run, s, now_ns, cut_of);
 	for (unsigned int r = 0; r < e->out.n_rst; r++) {
 		const struct engine_rst *rs = &e->out.rst[r];
 
@@ -514,6 +559,12 @@ flush(struct rp_run *run)
 		}
 		for (; r < e->out.n_rst; r++)
 			out_rst(run, s, run->batch[n - 1].ts_ns, &e->out.rst[r]);
+		/* Once per burst: the flows early-drop evicted for new ones (no RSTs of theirs). */
+		if (__builtin_expect(e->out.n_ev != 0, 0)) {
+			uint32_t cut_of[ENGINE_EV_MAX];
+
+			take_events(run, s, run->batch[n - 1].ts_ns, cut_of);
+		}
 		engine_out_clear(e);
 	}
 	run->n_batch = 0;

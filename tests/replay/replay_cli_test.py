@@ -231,6 +231,8 @@ def main():
               len(c) == 1 and c[0]["vlans"] == [300] and tags == [300, 300], f"{c} {tags}")
 
     access_vlan_keys()
+    access_vlan_cuts()
+    early_drop_evictions()
 
     # --- bursts longer than the replay's ring of records: 48 connections in step ---
     bpk = []
@@ -286,6 +288,119 @@ def access_vlan_keys():
                for i, s in enumerate(rep["scenarios"])}
         check(f"access VLAN {order[0]} first: the same cuts, on VLAN 300 only in f5-vlan",
               got == {"f5-fastl4": (want, [()]), "f5-vlan": (want, [(300,)])}, got)
+
+
+def f5_variant(name, ports=None, flow_table=None):
+    """A copy of the F5 preset named @name, with another ports line or flow_table line."""
+    with open(os.path.join(L.SRC_ROOT, "configs", "f5-fastl4.yaml")) as f:
+        text = f.read()
+    p0 = "ports: [{name: lab, inside: {tap: ic-in}, outside: {tap: ic-out}}]"
+    t0 = "flow_table: {capacity: 1048576, when_full: forward, reaper: {high: 95%, low: 85%}}"
+    if (ports and p0 not in text) or (flow_table and t0 not in text):
+        return None
+    text = text.replace("name: f5-fastl4\n", f"name: {name}\n")
+    if ports:
+        text = text.replace(p0, ports)
+    if flow_table:
+        text = text.replace(t0, flow_table)
+    scn = path(f"{name}.yaml")
+    with open(scn, "w") as f:
+        f.write(text)
+    return scn
+
+
+def without_vlans(cuts):
+    return sorted(({k: v for k, v in c.items() if k != "vlans"} for c in cuts),
+                  key=lambda c: c["client"]["port"])
+
+
+def access_vlan_cuts():
+    """Each scenario's cuts are the replay's flows' whatever its access VLAN: the F5 preset
+    and a copy with access VLAN 300 (on the inside port, on both, on the outside port), in
+    both orders, on the untagged base capture. Every scenario's report against the model
+    (the last packet before the cut exactly, the later segments all dropped, the RSTs in
+    its --out), the copy's cuts the same as the preset's but on VLAN 300, and the matrix
+    naming both at the same times."""
+    cap = path("base.pcap")
+    variants = (("f5-in300", "inside: {tap: ic-in, vlan: 300}, outside: {tap: ic-out}"),
+                ("f5-both300", "inside: {tap: ic-in, vlan: 300}, outside: {tap: ic-out, "
+                               "vlan: 300}"),
+                ("f5-out300", "inside: {tap: ic-in}, outside: {tap: ic-out, vlan: 300}"))
+    for name, sides in variants:
+        scn = f5_variant(name, ports=f"ports: [{{name: lab, {sides}}}]")
+        if not check(f"{name}: the F5 preset's ports line is as expected", scn):
+            return
+        for k, order in enumerate((("--preset", "f5-fastl4", "--scenario", scn),
+                                   ("--scenario", scn, "--preset", "f5-fastl4"))):
+            what = f"{name} {'second' if k == 0 else 'first'}"
+            out = path(f"av-{name}-{k}.pcap")
+            rc, rep, err = L.replay_json(cap, *order, out=out)
+            if not check(f"{what}: exit 0", rc == 0, err):
+                continue
+            idx = {s["name"]: i for i, s in enumerate(rep["scenarios"])}
+            for n, i in sorted(idx.items()):
+                L.check_against_model(f"{what}: {n}", cap, rep, out[:-5] + f".{n}.pcap", 300,
+                                      "drop", scenario=i)
+            f5 = rep["scenarios"][idx["f5-fastl4"]]["cuts"]
+            vl = rep["scenarios"][idx[name]]["cuts"]
+            check(f"{what}: the same cuts as the preset's (last packet, after, RSTs)",
+                  f5 and without_vlans(vl) == without_vlans(f5),
+                  f"{without_vlans(vl)} vs {without_vlans(f5)}")
+            check(f"{what}: the copy's cuts on VLAN 300, the preset's untagged",
+                  all(c["vlans"] == [300] for c in vl) and all(c["vlans"] == [] for c in f5))
+            tags = [Dot1Q in fr for _, fr in L.read_frames(out[:-5] + f".{name}.pcap")
+                    if TCP in fr and fr[TCP].flags & 0x04]
+            check(f"{what}: the copy's RSTs in --out untagged, as the capture's frames",
+                  len(tags) == 2 * len(vl) and not any(tags), tags)
+            rows = {m["client"]["port"]: m["cuts"] for m in rep["matrix"]}
+            check(f"{what}: the matrix has each cut flow once, cut by both at the same time",
+                  sorted(rows) == [40002, 40003, 40004, 40006, 40008] and
+                  all(r.get(name) and r.get(name) == r.get("f5-fastl4") for r in rows.values()),
+                  rows)
+
+
+def early_drop_evictions():
+    """A table of 64 flows (the least a scenario may ask) with when_full: early-drop, and 80
+    connections opened at once: each SYN past the 64th evicts a flow (early-drop looks in
+    the new flow's bucket and the next: with 64 flows in the table's 80 slots, 8 buckets of
+    10, no two neighbouring buckets are both empty), 16 in all, during the records'
+    bursts. The evicted connections' later segments are strays (stray_tcp: drop) and build
+    no flow, so nothing else is evicted; the report, text and JSON, says 16."""
+    scn = f5_variant("f5-small", flow_table="flow_table: {capacity: 64, when_full: early-drop}")
+    if not check("early-drop: the F5 preset's flow_table line is as expected", scn):
+        return
+    k_conns, cap_flows = 80, 64
+    pk = []
+    for k in range(k_conns):
+        c = conn(48000 + k, T0 + 1.0 + k * 0.01, [], close=True)
+        syn = c[0]
+        syn.time = T0 + k * 0.001  # the SYNs first, in turn, 1 ms apart
+        pk += c
+    pk.sort(key=lambda x: x.time)
+    per_conn = len(pk) // k_conns
+    p = path("early-drop.pcap")
+    L.write_capture(p, pk)
+    rc, rep, err = L.replay_json(p, "--scenario", scn)
+    if check("early-drop: exit 0", rc == 0, err):
+        s = rep["scenarios"][0]["summary"]
+        evicted = k_conns - cap_flows
+        check(f"early-drop: {evicted} flows evicted, in the JSON",
+              s["evicted"] == evicted, s)
+        check(f"early-drop: the evicted connections' {per_conn - 1} later segments each dropped",
+              s["packets_dropped"] == evicted * (per_conn - 1) and s["cut"] == 0, s)
+    rc, so, err = L.run("--scenario", scn, p)
+    check(f"early-drop: the text summary says evicted {k_conns - cap_flows}",
+          rc == 0 and f"evicted {k_conns - cap_flows}\n" in so, so[-600:])
+    # the same connections one after another fit: nothing evicted
+    seq = []
+    for k in range(k_conns):
+        seq += conn(48100 + k, T0 + k * 10.0, [], close=True)
+    p = path("early-drop-seq.pcap")
+    L.write_capture(p, seq)
+    rc, rep, err = L.replay_json(p, "--scenario", scn)
+    check("early-drop: connections closed in turn (TIME_WAIT 2 s) evict nothing",
+          rc == 0 and rep["scenarios"][0]["summary"]["evicted"] == 0 and
+          rep["scenarios"][0]["summary"]["packets_dropped"] == 0, err or rep["scenarios"])
 
 
 def timeline():

@@ -196,15 +196,15 @@ def rst_frames(path):
     return out
 
 
-def check_against_model(what, cap, rep, out, timeout, stray):
-    """The report and --out of one scenario (established timeout @timeout, stray_tcp @stray:
-    "drop", "reset" or {"inside": ..., "outside": ...})
+def check_against_model(what, cap, rep, out, timeout, stray, scenario=0):
+    """The report and --out of one scenario (the @scenario-th of the report; established
+    timeout @timeout, stray_tcp @stray: "drop", "reset" or {"inside": ..., "outside": ...})
     against the model: exactly the connections with a gap over the timeout are cut, at
     last packet + timeout, with RSTs carrying the numbers the capture implies, present in
     --out at the cut time, and the later segments get what the profile gives strays."""
     frames = read_frames(cap)
     conns = tcp_conns(frames)
-    got = {k: v for k, v in cuts_by_flow(rep).items() if v["proto"] == "tcp"}
+    got = {k: v for k, v in cuts_by_flow(rep, scenario).items() if v["proto"] == "tcp"}
     want = {k: expected_cut(v, timeout, frames[-1][0]) for k, v in conns.items()}
     want = {k: v for k, v in want.items() if v is not None}
     check(f"{what}: exactly the connections idle over {timeout} s are cut "
@@ -225,7 +225,7 @@ def check_against_model(what, cap, rep, out, timeout, stray):
               f"cut {c['cut']['offset_s']} last {c['last_packet']['offset_s']} "
               f"expected {cut_rel} (first {t0})")
         exp = expected_rsts(segs, last_i)
-        if rep["scenarios"][0]["cuts"] and c["action"] == "reset-both":
+        if rep["scenarios"][scenario]["cuts"] and c["action"] == "reset-both":
             byto = {r["to"]: (r["seq"], r["ack"]) for r in c["rsts"]}
             check(f"{what}: {k[0][1]} RSTs carry the receiver's next expected numbers",
                   byto == exp, f"report {byto} expected {exp}")
