@@ -1232,6 +1232,22 @@ base_flow(struct conn *k, enum base_kind kind, unsigned int client, enum flow_st
 }
 
 /*
+ * tcpt_update() and tcpt_update_fast() on copies of @p f: the same verdict and the same flow
+ * after. Returns the verdict.
+ */
+static enum tcpt_verdict
+fast_same(const struct flow *f, const struct parse_info *pi, unsigned int from, bool loose)
+{
+	struct flow a = *f, b = *f;
+	enum tcpt_verdict va = tcpt_update(&a, pi, from, loose);
+	enum tcpt_verdict vb = tcpt_update_fast(&b, pi, from, loose);
+
+	assert_int_equal(va, vb);
+	assert_memory_equal(&a, &b, sizeof(a));
+	return va;
+}
+
+/*
  * tcpt_update_fast() (the engine's inline path) must leave every flow exactly as
  * tcpt_update() does, with the same verdict: every state, flows with and without window
  * scaling, adopted ones and ones with a pending SYN_AGAIN, both orientations, both senders,
@@ -1255,28 +1271,22 @@ test_fast_path_same(void **state)
 					for (unsigned int fl = 0; fl < 64; fl++)
 						for (unsigned int n = 0; n < RTE_DIM(nums); n++) {
 							struct conn base;
-							struct flow a, b;
 							struct parse_info pi =
 								seg((uint8_t)fl, nums[n],
 								    nums[(n + 1) % RTE_DIM(nums)],
 								    (uint16_t)(n * 100));
 							bool loose = (fl + n) & 1;
 							bool f_case;
-							enum tcpt_verdict va, vb;
+							enum tcpt_verdict v;
 
 							base_flow(&base, (enum base_kind)kind,
 								  client, (enum flow_state)st);
-							a = base.f;
-							b = base.f;
-							va = tcpt_update(&a, &pi, from, loose);
-							vb = tcpt_update_fast(&b, &pi, from, loose);
-							assert_int_equal(va, vb);
-							assert_memory_equal(&a, &b, sizeof(a));
+							v = fast_same(&base.f, &pi, from, loose);
 							f_case = tcpt_is_established(&base.f, &pi);
 							fast += f_case;
 							fast_oow +=
-								f_case && vb == TCPT_OUT_OF_WINDOW;
-							verdicts[va]++;
+								f_case && v == TCPT_OUT_OF_WINDOW;
+							verdicts[v]++;
 							checked++;
 						}
 	assert_int_equal(checked, BASE_COUNT * 7 * 2 * 2 * 64 * RTE_DIM(nums));
@@ -1307,9 +1317,8 @@ edge_case(enum base_kind kind, unsigned int from, unsigned int e, int da, int db
 	uint16_t len = (uint16_t)(da & 1);
 	uint32_t wr, ws, mw, sn, seq, ack;
 	struct parse_info pi;
-	struct flow x, y;
 	struct conn base;
-	enum tcpt_verdict vx, vy;
+	enum tcpt_verdict v;
 	bool sc = e == 0 && db == 0 && dc == 0;
 
 	base_flow(&base, kind, 0, FLOW_TCP_ESTABLISHED);
@@ -1323,16 +1332,11 @@ edge_case(enum base_kind kind, unsigned int from, unsigned int e, int da, int db
 	ack = base.f.seq_next[r] - ((e & 2) ? mw : 0) + (uint32_t)dc;
 	pi = seg(ACK, seq, ack, len);
 	assert_true(tcpt_is_established(&base.f, &pi));
-	x = base.f;
-	y = base.f;
-	vx = tcpt_update(&x, &pi, from, false);
-	vy = tcpt_update_fast(&y, &pi, from, false);
-	assert_int_equal(vx, vy);
-	assert_memory_equal(&x, &y, sizeof(x));
+	v = fast_same(&base.f, &pi, from, false);
 	n->all++;
 	n->shortcut += sc;
-	n->oow += vy == TCPT_OUT_OF_WINDOW;
-	n->oow_shortcut += sc && vy == TCPT_OUT_OF_WINDOW;
+	n->oow += v == TCPT_OUT_OF_WINDOW;
+	n->oow_shortcut += sc && v == TCPT_OUT_OF_WINDOW;
 }
 
 /*
