@@ -857,6 +857,27 @@ test_wheel_exact_tick(void **state)
 	flow_table_destroy(ft);
 }
 
+/*
+ * The two flows of test_wheel_jumps() and test_wheel_next(), armed at tick 0: *a with a
+ * timeout of 100 ticks, *b of 70000 (past a revolution of the wheel).
+ */
+static void
+add_two(struct flow_table *ft, struct tmo_ctx *c, uint32_t *a, uint32_t *b)
+{
+	memset(c, 0, sizeof(*c));
+	c->by_profile[1] = 100;
+	c->by_profile[2] = 70000;
+	*a = add_armed(ft, c, 1, 0, 1);
+	*b = add_armed(ft, c, 2, 0, 2);
+}
+
+/* flow_timer_run() to @p now with no budget limit: how many expired (out[], dues[]). */
+static unsigned int
+run_to(struct flow_table *ft, struct tmo_ctx *c, uint32_t now, uint32_t *out, uint32_t *dues)
+{
+	return flow_timer_run(ft, now, &(unsigned int){UINT_MAX}, tmo_cb, c, out, dues, 8);
+}
+
 /* The same with the clock jumping: a late run still reports the true due, never early. */
 static void
 test_wheel_jumps(void **state)
@@ -867,20 +888,16 @@ test_wheel_jumps(void **state)
 
 	(void)state;
 	assert_non_null(ft);
-	memset(&c, 0, sizeof(c));
-	c.by_profile[1] = 100;
-	c.by_profile[2] = 70000;
-	a = add_armed(ft, &c, 1, 0, 1);
-	b = add_armed(ft, &c, 2, 0, 2);
-	assert_int_equal(flow_timer_run(ft, 99, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 0);
+	add_two(ft, &c, &a, &b);
+	assert_int_equal(run_to(ft, &c, 99, out, dues), 0);
 	assert_true(flow_timer_idle(ft, 99));
-	assert_int_equal(flow_timer_run(ft, 100, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(run_to(ft, &c, 100, out, dues), 1);
 	assert_int_equal(out[0], a);
 	assert_int_equal(dues[0], 100);
 	flow_remove(ft, a);
 	/* Jump over a whole revolution and past the due: one run catches up. */
-	assert_int_equal(flow_timer_run(ft, 69999, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 0);
-	assert_int_equal(flow_timer_run(ft, 80000, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(run_to(ft, &c, 69999, out, dues), 0);
+	assert_int_equal(run_to(ft, &c, 80000, out, dues), 1);
 	assert_int_equal(out[0], b);
 	assert_int_equal(dues[0], 70000);
 	assert_true(flow_timer_idle(ft, 80000));
@@ -905,26 +922,18 @@ test_wheel_next(void **state)
 	assert_non_null(ft);
 	assert_int_equal(flow_timer_next(ft, 500000), 500000); /* nothing armed at all */
 	assert_int_equal(flow_timer_next(ft, 0), 0);
-	memset(&c, 0, sizeof(c));
-	c.by_profile[1] = 100;
-	c.by_profile[2] = 70000; /* past a revolution of the wheel */
-	a = add_armed(ft, &c, 1, 0, 1);
-	b = add_armed(ft, &c, 2, 0, 2);
+	add_two(ft, &c, &a, &b);
 	assert_int_equal(flow_timer_next(ft, 50), 50);
 	assert_int_equal(flow_timer_next(ft, 100), 100);
 	assert_int_equal(flow_timer_next(ft, 500000), 100);
-	assert_int_equal(
-		flow_timer_run(ft, 100, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(run_to(ft, &c, 100, out, dues), 1);
 	assert_int_equal(out[0], a);
 	flow_remove(ft, a);
 	/* b sits in slot 70000 % 65536: found a revolution early, re-armed there, found again. */
 	assert_int_equal(flow_timer_next(ft, 500000), 70000 - FLOW_WHEEL_SLOTS);
-	assert_int_equal(flow_timer_run(ft, 70000 - FLOW_WHEEL_SLOTS, &(unsigned int){UINT_MAX},
-					tmo_cb, &c, out, dues, 8),
-			 0);
+	assert_int_equal(run_to(ft, &c, 70000 - FLOW_WHEEL_SLOTS, out, dues), 0);
 	assert_int_equal(flow_timer_next(ft, 500000), 70000);
-	assert_int_equal(
-		flow_timer_run(ft, 70000, &(unsigned int){UINT_MAX}, tmo_cb, &c, out, dues, 8), 1);
+	assert_int_equal(run_to(ft, &c, 70000, out, dues), 1);
 	assert_int_equal(out[0], b);
 	assert_int_equal(dues[0], 70000);
 	flow_remove(ft, b);
