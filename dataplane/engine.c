@@ -263,6 +263,49 @@ flow_rearm_tmo(struct engine *e, uint32_t idx, struct flow *f, uint32_t t)
 		flow_arm(e->ft, idx, due_of(e->now, t));
 }
 
+/*
+ * A new snapshot (or one rebuilt in place): if it changes an established timeout, flows
+ * armed under the old one may be due later than the new timeout allows, and their next
+ * segment must re-arm them (SPEC §5: a change applies from a flow's next refresh) until the
+ * wheel has examined them all: none is due after now + the longest old timeout.
+ */
+static __rte_noinline void
+snap_changed(struct engine *e)
+{
+	const struct dp_snapshot *s = e->snap;
+	uint32_t longest = 0;
+	bool changed = false;
+
+	for (unsigned int p = 0; p < CFG_MAX_PROFILES; p++) {
+		uint32_t old = e->est_tmo[p], t = s->tmo_ticks[p][CFG_TMO_TCP_ESTABLISHED];
+
+		changed |= t != old;
+		if (old != FLOW_TMO_NEVER && old > longest)
+			longest = old;
+		e->est_tmo[p] = t;
+	}
+	if (changed) {
+		uint32_t until = due_of(e->now, longest);
+
+		if (!e->rearm_check || flow_seq_after(until, e->rearm_until))
+			e->rearm_until = until;
+		e->rearm_check = true;
+	}
+	e->snap_seen = s;
+	e->snap_gen = s->generation;
+}
+
+/* Whether this burst's established segments must re-arm their flows (struct engine). */
+static inline bool
+rearm_check(struct engine *e)
+{
+	if (unlikely(e->snap != e->snap_seen || e->snap->generation != e->snap_gen))
+		snap_changed(e);
+	if (unlikely(e->rearm_check) && flow_timer_passed(e->ft, e->rearm_until))
+		e->rearm_check = false;
+	return e->rearm_check;
+}
+
 /* flow_rearm_tmo() with the flow's current timeout. */
 static inline void
 flow_rearm(struct engine *e, uint32_t idx, struct flow *f)
@@ -779,10 +822,13 @@ handle_known_slow(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct e
 	return true;
 }
 
-/* A packet of flow @idx. Returns whether to forward it. */
+/*
+ * A packet of flow @idx. Returns whether to forward it. @rearm: rearm_check() said a segment
+ * of an established flow must re-arm it.
+ */
 static inline bool
 handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
-	     uint32_t idx)
+	     uint32_t idx, bool rearm)
 {
 	struct flow *f = &e->ft->flows[idx];
 	unsigned int from = c->from;
@@ -798,7 +844,10 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 	if (unlikely(!tcpt_established(f, &c->pi, from)))
 		return out_of_window(e, idx, f, pk, seen0);
 	pk->what = ENGINE_W_KNOWN;
-	flow_rearm_tmo(e, idx, f, e->snap->tmo_ticks[f->profile][CFG_TMO_TCP_ESTABLISHED]);
+	/* Armed (by the packet before, at its tick + this timeout or earlier): nothing to do. */
+	if (unlikely(rearm || !(f->flags & FLOW_F_ARMED)))
+		flow_rearm_tmo(e, idx, f,
+			       e->snap->tmo_ticks[f->profile][CFG_TMO_TCP_ESTABLISHED]);
 	return true;
 }
 
@@ -881,6 +930,7 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	bool hashed = (fl & ENGINE_PKT_HASHED) != 0;
 	bool shared = rx->n_share > 1 && !(fl & ENGINE_PKT_OWNED);
 	bool parsed = (fl & ENGINE_PKT_PARSED) != 0;
+	bool rearm = rearm_check(e);
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n && !parsed; i++) {
@@ -930,7 +980,7 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		if (likely(c->tracked)) {
 			uint32_t idx = flow_lookup(e->ft, &c->key, c->hash);
 
-			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx)
+			fwd = idx != FLOW_NONE ? handle_known(e, pi, c, &pk[i], idx, rearm)
 					       : handle_new(e, pi, c, &pk[i]);
 		} else if (unlikely(c->status == ENGINE_ST_OVERSIZE)) {
 			pk[i].what = ENGINE_W_NOT_FLOW;

@@ -15,7 +15,9 @@
  *	engine_init(e, capacity, seed, now_tick);          // maps and pre-faults the flow table
  *	p = engine_add_pair(e, pair, vlan_in, vlan_out, mac_in, mac_out);  // ports p, p + 1
  *	each loop:
- *		e->snap = snapshot;                          // immutable for the loop (RCU)
+ *		e->snap = snapshot;                          // immutable (RCU); a new one, or
+ *		                                             // the same rebuilt with another
+ *		                                             // generation, is noticed
  *		engine_clock(e, tick, frac_ns, stamp);       // once per loop, never per packet
  *		while (engine_tick(e, &budget)) drain(e);    // expiry, bounded by budget
  *		for each received burst on port p:
@@ -196,6 +198,16 @@ struct engine {
 	uint32_t frac_ns;		/**< ns of the current tick already gone */
 	uint64_t stamp;			/**< caller's time, copied into events */
 	bool events_on;			/**< write flow events to out.ev */
+	/*
+	 * A segment of an established flow re-arms it only while rearm_check holds: from a
+	 * snapshot changing an established timeout until the wheel has examined every flow
+	 * armed before (engine_burst()). Otherwise its due is already at or before its last
+	 * packet's tick + that timeout, and so before this one's.
+	 */
+	bool rearm_check;
+	uint32_t rearm_until;		 /**< the last tick such a flow can be due at */
+	const struct dp_snapshot *snap_seen; /**< the snapshot est_tmo was taken from */
+	uint64_t snap_gen;		 /**< and its generation (a snapshot rebuilt in place) */
 	unsigned int n_ports;
 	struct engine_port ports[ENGINE_MAX_PORTS];
 	struct stats_lcore stats;
@@ -203,6 +215,8 @@ struct engine {
 	bool reaping;
 	uint8_t reap_pass;    /**< 0: embryonic flows, 1..3: idle >= timeout/2, /4, /8, 4: any */
 	uint32_t reap_cursor; /**< next entry the sweep examines */
+	/* --- snap_seen's established timeouts (ticks), to tell what a new snapshot changed */
+	uint32_t est_tmo[CFG_MAX_PROFILES];
 	/* --- expiry scratch --- */
 	uint32_t expired[ENGINE_EXPIRE_BATCH];
 	uint32_t expired_due[ENGINE_EXPIRE_BATCH];

@@ -374,6 +374,14 @@ flow_timer_idle(const struct flow_table *ft, uint32_t now)
 	return ft->wheel_time == now && ft->links[p].next == p;
 }
 
+bool
+flow_timer_passed(const struct flow_table *ft, uint32_t tick)
+{
+	uint32_t p = PENDING(ft);
+
+	return (int32_t)(ft->wheel_time - tick) >= 0 && ft->links[p].next == p;
+}
+
 uint32_t
 flow_timer_next(const struct flow_table *ft, uint32_t limit)
 {

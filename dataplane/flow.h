@@ -424,6 +424,12 @@ unsigned int flow_timer_run(struct flow_table *ft, uint32_t now, unsigned int *b
 bool flow_timer_idle(const struct flow_table *ft, uint32_t now);
 
 /**
+ * Whether every flow armed with a due at or before @p tick has been examined since: the
+ * wheel has opened @p tick's slot and nothing is pending.
+ */
+bool flow_timer_passed(const struct flow_table *ft, uint32_t tick);
+
+/**
  * The first tick after the wheel's time, up to @p limit, whose slot holds a flow, or
  * @p limit if there is none (the next tick if flows are pending). No flow can come due at
  * the ticks before it, so a caller with nothing else to do at them (the replay) may step

@@ -458,7 +458,12 @@ timeline_due(struct rp_run *run, struct rp_scenario *s)
 
 			for (unsigned int i = 0; i < ev->n_sets; i++)
 				cfg_profile_apply_set(&next.profiles[ev->profile], &ev->sets[i]);
-			/* The engine reads the snapshot only inside its calls: swap it in place. */
+			uint64_t gen = s->snap->generation;
+
+			/*
+			 * The engine reads the snapshot only inside its calls: swap it in place,
+			 * as a new generation (the engine notes what changed).
+			 */
 			if (dp_snapshot_build(s->snap, &next, run->time_scale, err, sizeof(err)) ==
 			    0) {
 				*s->scn = next;
@@ -467,6 +472,7 @@ timeline_due(struct rp_run *run, struct rp_scenario *s)
 				(void)dp_snapshot_build(s->snap, s->scn, run->time_scale, err,
 							sizeof(err));
 			}
+			s->snap->generation = gen + 1;
 		}
 	}
 }

@@ -396,6 +396,80 @@ test_reaper(void **state)
 	fx_free(x);
 }
 
+/* ---------------------------------------------------------------- changed timeouts */
+
+/* The table's one flow. */
+static struct flow *
+the_flow(struct fx *x)
+{
+	struct flow *f = NULL;
+
+	assert_int_equal(x->e.ft->n_active, 1);
+	for (uint32_t i = 0; i < CAP; i++)
+		if (x->e.ft->flows[i].flags & FLOW_F_USED)
+			f = &x->e.ft->flows[i];
+	assert_non_null(f);
+	return f;
+}
+
+/* Rebuild the snapshot in place with profile "reset"'s established timeout @p us. */
+static void
+set_established(struct fx *x, uint64_t us)
+{
+	static struct cfg_scenario scn;
+	uint64_t gen = x->snap.generation;
+	char err[128];
+
+	scn = x->snap.scn;
+	scn.profiles[P_RESET].timeout_us[CFG_TMO_TCP_ESTABLISHED] = us;
+	assert_int_equal(dp_snapshot_build(&x->snap, &scn, 1.0, err, sizeof(err)), 0);
+	x->snap.generation = gen + 1; /* what the replay's timeline does */
+}
+
+/*
+ * A segment of an established flow re-arms it only when its due could be too late: after a
+ * snapshot changed an established timeout (SPEC §5: from its next refresh), here one
+ * rebuilt in place as a new generation, and when it is not armed at all (indefinite before).
+ */
+static void
+test_timeout_change(void **state)
+{
+	struct fx *x = fx_new(0, 0);
+	struct flow *f;
+
+	(void)state;
+	handshake(x, 80); /* at 1000, armed at its handshake due 2000 */
+	f = the_flow(x);
+	tick_to(x, 2000);
+	assert_int_equal(f->due, 1000 + 10000); /* re-armed from its last packet */
+	tick_to(x, 3000);
+	assert_int_equal(seg(x, true, 80, ACK, 101, 5001, 0).what, ENGINE_W_KNOWN);
+	assert_int_equal(f->due, 1000 + 10000); /* due before 3000 + 10 s: left */
+
+	set_established(x, 2000000);
+	tick_to(x, 4000);
+	assert_int_equal(seg(x, true, 80, ACK, 101, 5001, 0).what, ENGINE_W_KNOWN);
+	assert_int_equal(f->due, 4000 + 2000);
+
+	/* Indefinite: the next segment disarms it; finite again later: the next one arms. */
+	set_established(x, CFG_DUR_INDEFINITE);
+	tick_to(x, 4500);
+	assert_int_equal(seg(x, false, 80, ACK, 5001, 101, 0).what, ENGINE_W_KNOWN);
+	assert_false(f->flags & FLOW_F_ARMED);
+	set_established(x, 3000000);
+	tick_to(x, 4600);
+	/* A stray of another port: the engine notes the new snapshot with this burst. */
+	assert_int_equal(seg(x, true, 81, ACK, 1, 1, 0).what, ENGINE_W_STRAY_DROP);
+	tick_to(x, 60000); /* idle: every flow armed before the change has come due since */
+	assert_int_equal(x->e.ft->n_active, 1);
+	assert_int_equal(seg(x, true, 80, ACK, 101, 5001, 0).what, ENGINE_W_KNOWN);
+	assert_true(f->flags & FLOW_F_ARMED);
+	assert_int_equal(f->due, 60000 + 3000);
+	tick_to(x, 63000);
+	assert_int_equal(x->e.ft->n_active, 0);
+	fx_free(x);
+}
+
 /* ---------------------------------------------------------------- workers */
 
 static void
@@ -510,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_two_candidates), cmocka_unit_test(test_early_drop),
 		cmocka_unit_test(test_reaper),	       cmocka_unit_test(test_handoff),
 		cmocka_unit_test(test_retag),	       cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_timeout_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
