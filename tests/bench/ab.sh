@@ -45,7 +45,7 @@ for side in "AB":
         machine = d["machine"]
         for t in d["throughput"]:
             for mode in ("plain", "tracking"):
-                if mode not in t:
+                if t.get(mode) is None:  # not measured (--phases)
                     continue
                 k = (t["flows"], mode)
                 r = (t[mode]["dataplane_cycles_per_packet"], t[mode]["mpps"])
