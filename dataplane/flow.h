@@ -145,6 +145,8 @@ struct flow {
 #define FLOW_T_SYN_AGAIN1 (1u << 4)
 #define FLOW_T_WIN0 (1u << 5)	  /**< win[0] holds a window endpoint 0 advertised */
 #define FLOW_T_WIN1 (1u << 6)
+#define FLOW_T_FAST (1u << 7)	  /**< the flow's half of tcpt_is_established() holds
+				   *   (flow_tcp.h: tcpt_mark()) */
 
 #define FLOW_T_WS(e) (FLOW_T_WS0 << (e))
 #define FLOW_T_SYN_AGAIN(e) (FLOW_T_SYN_AGAIN0 << (e))

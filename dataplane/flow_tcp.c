@@ -146,11 +146,11 @@ tcpt_start(struct flow *f, const struct parse_info *pi, unsigned int from, bool 
 			f->state = FLOW_TCP_ESTABLISHED;
 		}
 	}
-	tcpt_track(f, pi, from);
+	tcpt_track(f, pi, from); /* one end seen: never FLOW_T_FAST (the entry starts zeroed) */
 }
 
-enum tcpt_verdict
-tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from, bool loose_close)
+static enum tcpt_verdict
+update(struct flow *f, const struct parse_info *pi, unsigned int from, bool loose_close)
 {
 	unsigned int other = from ^ 1, dir = from == flow_client(f) ? 0 : 1;
 	uint8_t fl = pi->tcp_flags, syn = fl & (PARSE_TCP_SYN | PARSE_TCP_ACK | PARSE_TCP_RST);
@@ -220,6 +220,15 @@ tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from, bool
 	}
 	f->state = tcpt_next[f->state][ev][dir];
 	return TCPT_OK;
+}
+
+enum tcpt_verdict
+tcpt_update(struct flow *f, const struct parse_info *pi, unsigned int from, bool loose_close)
+{
+	enum tcpt_verdict v = update(f, pi, from, loose_close);
+
+	tcpt_mark(f);
+	return v;
 }
 
 uint8_t

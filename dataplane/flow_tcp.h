@@ -198,18 +198,33 @@ tcpt_track(struct flow *f, const struct parse_info *pi, unsigned int e)
 #define TCPT_FAST_TFLAGS (TCPT_KNOWN_TFLAGS | FLOW_T_SYN_AGAIN0 | FLOW_T_SYN_AGAIN1)
 
 /**
+ * Set FLOW_T_FAST from the flow's state and flags: ESTABLISHED, both ends have sent, ACKed
+ * and advertised a window, no SYN_AGAIN pending. tcpt_update() calls it (nothing else
+ * changes what it sums up: tcpt_established() changes none of it, and a flow tcpt_start()
+ * began has one end seen and tflags zeroed); a caller
+ * that sets a flow's state or flags by hand (a test) calls it after.
+ */
+static inline void
+tcpt_mark(struct flow *f)
+{
+	bool fast = f->state == FLOW_TCP_ESTABLISHED &&
+		    (f->flags & TCPT_KNOWN_FLAGS) == TCPT_KNOWN_FLAGS &&
+		    (f->tflags & TCPT_FAST_TFLAGS) == TCPT_KNOWN_TFLAGS;
+
+	f->tflags = (uint8_t)((f->tflags & ~FLOW_T_FAST) | (fast ? FLOW_T_FAST : 0));
+}
+
+/**
  * Whether tcpt_established() can take segment @p pi of flow @p f: an ACK or data segment (no
  * SYN, FIN or RST) of an established connection whose two ends have both sent, ACKed and
- * advertised a window, with no SYN_AGAIN pending. Such a segment changes no state, only its
- * sender's endpoint.
+ * advertised a window, with no SYN_AGAIN pending (FLOW_T_FAST). Such a segment changes no
+ * state, only its sender's endpoint.
  */
 static inline bool
 tcpt_is_established(const struct flow *f, const struct parse_info *pi)
 {
-	return f->state == FLOW_TCP_ESTABLISHED &&
-	       !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST)) &&
-	       (f->flags & TCPT_KNOWN_FLAGS) == TCPT_KNOWN_FLAGS &&
-	       (f->tflags & TCPT_FAST_TFLAGS) == TCPT_KNOWN_TFLAGS;
+	return (f->tflags & FLOW_T_FAST) &&
+	       !(pi->tcp_flags & (PARSE_TCP_SYN | PARSE_TCP_FIN | PARSE_TCP_RST));
 }
 
 /**
@@ -239,6 +254,9 @@ tcpt_established(struct flow *f, const struct parse_info *pi, unsigned int s)
 		 */
 		if (unlikely(flow_seq_after(pi->seq, f->ack[r] + wr)))
 			return false;
+		f->seq_next[s] = end; /* never before seq = sn (payload < 2^16) */
+		if (flow_seq_after(ack, f->ack[s]))
+			f->ack[s] = ack;
 	} else {
 		uint32_t ws = (uint32_t)f->win[s] << ((sc >> (4 * s)) & 0xf);
 		uint32_t mw = ws > TCPT_MAXACKWIN_MIN ? ws : TCPT_MAXACKWIN_MIN;
@@ -252,11 +270,11 @@ tcpt_established(struct flow *f, const struct parse_info *pi, unsigned int s)
 			       (unsigned int)flow_seq_after(rn - mw, ack); /* IV */
 		if (unlikely(bad != 0))
 			return false;
+		if (flow_seq_after(end, sn))
+			f->seq_next[s] = end;
+		if (has_ack && flow_seq_after(ack, f->ack[s]))
+			f->ack[s] = ack;
 	}
-	if (flow_seq_after(end, sn))
-		f->seq_next[s] = end;
-	if (has_ack && flow_seq_after(ack, f->ack[s]))
-		f->ack[s] = ack;
 	if (pi->tcp_win > f->win[s])
 		f->win[s] = pi->tcp_win;
 	return true;

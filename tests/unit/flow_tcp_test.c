@@ -1146,6 +1146,7 @@ test_syn_again(void **state)
 			/* Only the mark is new: state, numbers and windows are the old ones. */
 			assert_true(k.f.tflags & FLOW_T_SYN_AGAIN(k.c));
 			before.tflags |= FLOW_T_SYN_AGAIN(k.c);
+			tcpt_mark(&before); /* a mark pending: no fast path */
 			assert_memory_equal(&k.f, &before, sizeof(before));
 			/* A SYN+ACK of the old handshake does not confirm it. */
 			assert_int_equal(from_s(&k, SYN | ACK, ISN_S, ISN_C + 1, 0), TCPT_OK);
@@ -1189,6 +1190,45 @@ test_syn_again(void **state)
 	}
 }
 
+/*
+ * FLOW_T_FAST, the engine's test for its inline path (tcpt_is_established()), follows the
+ * flow through tcpt_update(): set once the handshake is done, clear while a SYN_AGAIN is
+ * pending and once a FIN or an RST moved the state on, clear while one end is silent.
+ */
+static void
+test_fast_mark(void **state)
+{
+	static const enum flow_state later[] = {FLOW_TCP_FIN_WAIT, FLOW_TCP_CLOSING,
+						FLOW_TCP_TIME_WAIT, FLOW_TCP_CLOSED};
+
+	(void)state;
+	for (unsigned int cl = 0; cl < 2; cl++) {
+		struct parse_info pi;
+		struct conn k;
+
+		reach(&k, cl, FLOW_TCP_SYN_RECV);
+		assert_false(k.f.tflags & FLOW_T_FAST);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_true(k.f.tflags & FLOW_T_FAST);
+		assert_int_equal(from_c(&k, SYN, ISN_C + 100000, 0, 0), TCPT_OK);
+		assert_false(k.f.tflags & FLOW_T_FAST);
+		assert_int_equal(from_c(&k, ACK, ISN_C + 1, ISN_S + 1, 0), TCPT_OK);
+		assert_true(k.f.tflags & FLOW_T_FAST);
+		for (unsigned int i = 0; i < RTE_DIM(later); i++) {
+			reach(&k, cl, later[i]);
+			assert_false(k.f.tflags & FLOW_T_FAST);
+		}
+		/* Picked up from the client's data: the server has not spoken yet. */
+		conn_init(&k, cl);
+		pi = seg(ACK | PSH, ISN_C + 1, ISN_S + 1, 100);
+		tcpt_start(&k.f, &pi, k.c, true);
+		assert_int_equal(k.f.state, FLOW_TCP_ESTABLISHED);
+		assert_false(k.f.tflags & FLOW_T_FAST);
+		assert_int_equal(from_s(&k, ACK, ISN_S + 1, ISN_C + 101, 0), TCPT_OK);
+		assert_true(k.f.tflags & FLOW_T_FAST);
+	}
+}
+
 /* Flows the equivalence test starts from: how a connection got to its state. */
 enum base_kind {
 	BASE_PLAIN,	/* handshake without window scaling */
@@ -1229,6 +1269,7 @@ base_flow(struct conn *k, enum base_kind kind, unsigned int client, enum flow_st
 		reach(k, client, st);
 		break;
 	}
+	tcpt_mark(&k->f); /* state and flags set by hand */
 }
 
 /*
@@ -1393,6 +1434,7 @@ main(void)
 		cmocka_unit_test(test_adopt_keepalive),
 		cmocka_unit_test(test_syn_replay_ignored),
 		cmocka_unit_test(test_syn_again),
+		cmocka_unit_test(test_fast_mark),
 		cmocka_unit_test(test_fast_path_same),
 		cmocka_unit_test(test_fast_path_edges),
 	};
