@@ -42,8 +42,56 @@
 #define WORKER_PENDING 1024	/**< expiry events waiting for their RSTs' fate */
 #define WORKER_NO_PEND UINT16_MAX
 #define WORKER_MAX_SHARE 16	/**< workers sharing one pair */
-#define WORKER_HANDOFF_RING 2048 /**< frames in flight from one worker to another */
+#define WORKER_HANDOFF_RING 2048 /**< fallback: mbufs in flight from one worker to another */
 #define WORKER_HANDOFF_BURST (2 * WORKER_BURST) /**< frames taken from a ring at a time */
+#define WORKER_HO_DESCS 1024 /**< descriptors (frames) in flight from one worker to another */
+#define WORKER_HO_SLOT 128   /**< bytes of a descriptor: two cache lines */
+#define WORKER_HO_HDR (WORKER_HO_SLOT - 14) /**< frame bytes a descriptor carries */
+
+/* Verdict bytes (worker_ho_chan.verdict): ENGINE_FORWARD / ENGINE_DROP, and the retag. */
+#define WORKER_HO_V_DROP 0x01
+#define WORKER_HO_V_TAG_SHIFT 4
+
+/**
+ * One frame handed over by its receiver, which keeps the mbuf: what its owner's engine
+ * needs to decide it. 128 bytes, so that Ethernet, two tags, IPv6 and a TCP header with
+ * timestamps and SACK blocks fit (14 + 8 + 40 + 52 = 114); 64 would not even hold a TCP
+ * segment with timestamps (66).
+ */
+struct worker_ho_desc {
+	uint64_t hash;	   /**< the flow hash the receiver computed */
+	uint32_t wire_len; /**< the whole frame */
+	uint8_t len;	   /**< bytes of it in data (its first ones) */
+	uint8_t pi;	   /**< engine port it came in on */
+	uint8_t data[WORKER_HO_HDR];
+};
+
+/**
+ * Receiver R -> owner O (VPP's handoff, with the frame left where it is): R writes
+ * descriptors and keeps their mbufs in pending[], in order; O decides each and writes one
+ * verdict byte per descriptor; R sends or frees the mbufs in order. One sequence numbers
+ * all three arrays (modulo WORKER_HO_DESCS): descriptors [0, prod) written, [0, done)
+ * decided, [0, reap) sent or freed; R writes only when prod - reap < WORKER_HO_DESCS, which
+ * frees the slot on both sides at once. prod is written by R only, done by O only (each on
+ * its own line, release / acquire); R allocates the channel and frees it.
+ */
+struct worker_ho_chan {
+	/* Written by the receiver, read by the owner. */
+	uint32_t prod __rte_cache_aligned;
+	/* Written by the owner, read by the receiver. */
+	uint32_t done __rte_cache_aligned;
+	/* The receiver's own. */
+	uint32_t head __rte_cache_aligned; /**< written, not yet published in prod */
+	uint32_t reap;
+	uint8_t pend_pi[WORKER_HO_DESCS]; /**< engine port each pending frame came in on */
+	struct rte_mbuf *pending[WORKER_HO_DESCS];
+	/* The owner's own. */
+	uint32_t taken __rte_cache_aligned; /**< decided, not yet published in done */
+	/* Written by the owner, read by the receiver. */
+	uint8_t verdict[WORKER_HO_DESCS] __rte_cache_aligned;
+	/* Written by the receiver, read by the owner. */
+	struct worker_ho_desc desc[WORKER_HO_DESCS] __rte_cache_aligned;
+};
 
 /** An expiry event held until each of its RSTs was taken by a port or given up. */
 struct worker_pending {
@@ -82,9 +130,13 @@ struct worker {
 	struct rte_mempool *rst_mp; /**< RSTs' own pool (a full RX pool cannot starve them) */
 	uint16_t port_id[WORKER_MAX_PORTS]; /**< ethdev port of each engine port */
 	uint16_t queue[WORKER_MAX_PORTS];   /**< its RX and TX queue on that port */
-	/* Software handoff (when several workers share a pair): SP/SC rings of mbufs to and
-	 * from each of them, by their index in the pair; NULL for itself. */
+	/* Software handoff (when several workers share a pair), by the other's index in the
+	 * pair, NULL for itself: descriptor channels to and from each of them, and SP/SC
+	 * rings of mbufs for the frames whose headers a descriptor cannot hold. */
 	unsigned int n_share;
+	uint32_t ho_dirty; /**< bit per owner: descriptors written, prod not yet published */
+	struct worker_ho_chan *hc_out[WORKER_MAX_SHARE];
+	struct worker_ho_chan *hc_in[WORKER_MAX_SHARE];
 	struct rte_ring *ho_out[WORKER_MAX_SHARE];
 	struct rte_ring *ho_in[WORKER_MAX_SHARE];
 	/* Frames of this loop for other workers, by owner at flush (worker_handoff_flush) */

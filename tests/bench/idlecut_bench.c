@@ -552,14 +552,26 @@ slot_refill(unsigned int b, struct rte_mbuf *const *out, uint16_t n_out, uint16_
 	slot_alloc(b, WORKER_BURST - (n - n_out));
 }
 
-/* Room for two more bursts in each of @p w's handoff rings. */
+/* Room for two more bursts in each of @p w's handoff channels (and fallback rings). */
 static inline bool
 ho_room(const struct worker *w)
 {
-	for (unsigned int o = 0; o < w->n_share; o++)
+	for (unsigned int o = 0; o < w->n_share; o++) {
+		const struct worker_ho_chan *c = w->hc_out[o];
+
+		if (c != NULL && WORKER_HO_DESCS - (c->head - c->reap) < 2 * WORKER_BURST)
+			return false;
 		if (w->ho_out[o] != NULL && rte_ring_free_count(w->ho_out[o]) < 2 * WORKER_BURST)
 			return false;
+	}
 	return true;
+}
+
+/* Frames @p w sent on the ports of pair 0 (handed frames, once their owner decided). */
+static inline uint64_t
+ho_tx(const struct worker *w)
+{
+	return w->eng.stats.tx_packets[0] + w->eng.stats.tx_packets[1];
 }
 
 static void
@@ -622,8 +634,14 @@ process:
 				slot_refill(b, out, n_out, (uint16_t)nb[b]);
 		}
 		worker_handoff_flush(w);
-		if (r->handoff)
-			r->fwd += worker_poll_handoff(w);
+		if (r->handoff) {
+			/* Forwarded here: the frames this worker handed over whose verdicts came
+			 * back, and those handed to it as mbufs (the fallback). */
+			uint64_t tx0 = ho_tx(w);
+
+			(void)worker_poll_handoff(w);
+			r->fwd += ho_tx(w) - tx0;
+		}
 		worker_requests(w);
 		worker_flush_rst(w);
 		t = rte_rdtsc();
@@ -1201,8 +1219,9 @@ measure_expiry(void)
  *    efficiency = aggregate / (sum of the alone rates of those CPUs);
  *  - software handoff: the same W workers share the pair (worker_share_pair, steering:
  *    software); each generator sends 1/W of its packets to flows its worker owns and the
- *    rest to flows another owns, which its worker hands over through the SP/SC rings: every
- *    packet is classified twice, by the worker that received it and by its owner;
+ *    rest to flows another owns, which its worker hands over (a descriptor with the frame's
+ *    headers, worker.h): every such packet is classified twice, by the worker that received
+ *    it and by its owner, and sent by its receiver once the owner's verdict is back;
  *  - the storm: W workers, each with its share of the storm's flows (and of the background
  *    flows), all due at one tick common to all.
  *
