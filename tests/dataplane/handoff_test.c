@@ -2,14 +2,25 @@
 /*
  * Software handoff between the workers sharing one pair (SPEC §3 "Workers"): two real
  * workers (fixtures A = index 0 and B = index 1 of pair 0, the same ports, each on its own
- * queue) with their SP/SC rings.
+ * queue) with their descriptor channels and fallback rings (worker.h): the receiver keeps
+ * the frame and sends it itself once the owner's verdict is back.
  *
- * - A full ring drops and counts (handoff_drops) and leaks no mbuf.
+ * - A full descriptor channel drops and counts (handoff_drops) and leaks no mbuf; the owner
+ *   decides, the receiver sends, in order, on its own queue.
+ * - A frame whose headers do not fit in a descriptor (more than WORKER_HO_HDR bytes up to
+ *   the end of its L4 header) goes over as an mbuf and its owner sends it; one that just
+ *   fits goes as a descriptor.
+ * - Verdicts: drop (stray_tcp: drop on a handed frame: freed by its receiver), retag (an
+ *   access/trunk pair: the receiver tags or untags the frame it sends).
+ * - The owner builds the RSTs of the flows handed to it (expiry, strays) and queues them on
+ *   its own ports; the receiver none.
+ * - Frames whose verdict never came are freed when the workers are destroyed, whichever
+ *   goes first.
  * - Ownership is one per flow: both directions of a flow are kept by the same worker and
  *   handed over by the other, untagged, 802.1Q, QinQ, IPv4 and IPv6 alike, and both workers
  *   own some flows.
  * - A frame handed over is processed once, by its owner: counted received once (by the
- *   worker that received it), its flow's packets counted once, forwarded by the owner.
+ *   worker that received it), its flow's packets counted once, sent once by its receiver.
  * - A handed frame carries the flow hash its receiver computed, and its owner looks it up
  *   with it: many flows, IPv4 and IPv6, each direction reaching the other worker, still make
  *   one flow each, found by the owner's own frames (a wrong carried hash would put the flow
@@ -34,7 +45,7 @@ static const char HO_YAML[] = "name: handoff\n"
 			      "  p: {tcp: {established: 10s}, udp: {single: 10s, stream: 10s}}\n"
 			      "default_profile: p\n";
 
-#define HO_RING_CAP (WORKER_HANDOFF_RING - 1) /* an rte_ring of N slots holds N - 1 */
+#define HO_CHAN_CAP WORKER_HO_DESCS /* a channel holds exactly that many frames */
 #define HO_FLOWS 64
 
 /* Two workers sharing pair 0: xs[0] = A, xs[1] = B. */
@@ -75,7 +86,7 @@ ho_drain(struct fx **xs)
 		;
 }
 
-/* ------------------------------------------------------------------ a full ring */
+/* ------------------------------------------------------------------ a full channel */
 
 static void
 test_full_ring(void **state)
@@ -83,12 +94,12 @@ test_full_ring(void **state)
 	struct fx *xs[2];
 	struct fx_ep c = EP_CLIENT;
 	unsigned int avail0, sent = 0, kept = 0, taken = 0, n;
-	uint64_t handed;
+	uint64_t n_handed;
 
 	(void)state;
 	ho_pair(xs, true);
 	avail0 = fx_mbufs_avail();
-	/* B never polls meanwhile: about half of 6400 flows are B's, more than its ring holds. */
+	/* B never polls meanwhile: about half of 6400 flows are B's, more than a channel holds. */
 	for (unsigned int b = 0; b < 200; b++) {
 		struct rte_mbuf *m[WORKER_BURST], *out[WORKER_BURST];
 
@@ -103,27 +114,44 @@ test_full_ring(void **state)
 		kept += n;
 		rte_pktmbuf_free_bulk(out, n);
 	}
-	handed = sent - kept;
+	n_handed = sent - kept;
 	print_message("%u frames: A kept %u, handed %" PRIu64 " (%" PRIu64 " dropped)\n", sent,
-		      kept, handed, fx_stats(xs[0])->handoff_drops);
-	EQ("A kept or handed every frame", handed_total(xs[0]), handed);
-	assert_true(handed > HO_RING_CAP);
-	EQ("handed over: what the ring holds", fx_stats(xs[0])->handoff_packets, HO_RING_CAP);
-	EQ("dropped: the rest", fx_stats(xs[0])->handoff_drops, handed - HO_RING_CAP);
-	/* The dropped frames were freed: only the ring's frames are still out of the pool. */
-	EQ("mbufs out of the pool: the ring's", avail0 - fx_mbufs_avail(), HO_RING_CAP);
+		      kept, n_handed, fx_stats(xs[0])->handoff_drops);
+	EQ("A kept or handed every frame", handed_total(xs[0]), n_handed);
+	assert_true(n_handed > HO_CHAN_CAP);
+	EQ("handed over: what the channel holds", fx_stats(xs[0])->handoff_packets, HO_CHAN_CAP);
+	EQ("dropped: the rest", fx_stats(xs[0])->handoff_drops, n_handed - HO_CHAN_CAP);
+	/* The dropped frames were freed; the handed ones wait at A for their verdicts. */
+	EQ("mbufs out of the pool: the pending ones", avail0 - fx_mbufs_avail(), HO_CHAN_CAP);
 	EQ("A received all", fx_stats(xs[0])->rx_packets[0], sent);
 
-	/* B takes them as the owner: forwarded out of the outside port, not received again. */
+	/* B decides them as the owner, from the descriptors: it sends nothing itself. */
 	while ((n = fx_poll_handoff(xs[1])) != 0)
 		taken += n;
-	EQ("B took the ring's frames", taken, HO_RING_CAP);
-	EQ("B forwarded them", fx_stats(xs[1])->tx_packets[1], HO_RING_CAP);
+	EQ("B decided the channel's frames", taken, HO_CHAN_CAP);
+	EQ("B sent none of them", fx_stats(xs[1])->tx_packets[1], 0);
 	EQ("B counted none as received", fx_stats(xs[1])->rx_packets[0], 0);
-	EQ("B holds their flows", fx_n_flows(xs[1]), HO_RING_CAP);
+	EQ("B holds their flows", fx_n_flows(xs[1]), HO_CHAN_CAP);
 	EQ("A holds the flows it kept", fx_n_flows(xs[0]), kept);
 	EQ("B handed nothing back", handed_total(xs[1]), 0);
+	EQ("the frames still wait at A", avail0 - fx_mbufs_avail(), HO_CHAN_CAP);
+	/* A takes the verdicts and sends the frames out of the outside port itself. */
+	EQ("A took every verdict", fx_poll_handoff(xs[0]), HO_CHAN_CAP);
+	EQ("A forwarded them", fx_stats(xs[0])->tx_packets[1], HO_CHAN_CAP);
+	EQ("nothing more to take", fx_poll_handoff(xs[0]) + fx_poll_handoff(xs[1]), 0);
 	EQ("every mbuf back in the pool", fx_mbufs_avail(), avail0);
+	/* Room again: a frame for B is handed over, not dropped. */
+	for (n = 0; n < HO_FLOWS; n++) {
+		struct fx_pkt p = fx_udp_pkt(&c, &EP_SERVER);
+
+		c.port = (uint16_t)(1024 + sent++);
+		if (handed(xs[0], 0, &p))
+			break;
+	}
+	assert_true(n < HO_FLOWS);
+	EQ("handed once there is room", fx_stats(xs[0])->handoff_packets, HO_CHAN_CAP + 1);
+	ho_drain(xs);
+	EQ("every mbuf back in the pool at last", fx_mbufs_avail(), avail0);
 	fx_free(xs[0]);
 	fx_free(xs[1]);
 }
@@ -232,17 +260,22 @@ test_owner_once(void **state)
 	a0 = *fx_stats(xs[0]);
 	b0 = *fx_stats(xs[1]);
 	/* Handshake and data: the client's segments reach A, the server's reach B. */
+	/* Each handed frame: B decides it (1), then A takes the verdict and sends it (1). */
 	EQ("SYN at A: handed over", tc_seg(xs[0], &t, 0, SYN, 0), 0);
-	EQ("B takes the SYN", fx_poll_handoff(xs[1]), 1);
+	EQ("B decides the SYN", fx_poll_handoff(xs[1]), 1);
+	EQ("A sends it on", fx_poll_handoff(xs[0]), 1);
 	EQ("SYN-ACK at B: forwarded", tc_seg(xs[1], &t, 1, SYN | ACK, 0), 1);
 	EQ("ACK at A: handed over", tc_seg(xs[0], &t, 0, ACK, 0), 0);
-	EQ("B takes the ACK", fx_poll_handoff(xs[1]), 1);
+	EQ("B decides the ACK", fx_poll_handoff(xs[1]), 1);
+	EQ("A sends it on", fx_poll_handoff(xs[0]), 1);
 	EQ("data at A: handed over", tc_seg(xs[0], &t, 0, ACK | PSH, 100), 0);
-	EQ("B takes the data", fx_poll_handoff(xs[1]), 1);
+	EQ("B decides the data", fx_poll_handoff(xs[1]), 1);
+	EQ("A sends it on", fx_poll_handoff(xs[0]), 1);
 	EQ("data at B: forwarded", tc_seg(xs[1], &t, 1, ACK | PSH, 200), 1);
-	/* A server segment that reached A (its outside port): B forwards it to the inside. */
+	/* A server segment that reached A (its outside port): A sends it to the inside. */
 	EQ("server data at A: handed over", tc_seg(xs[0], &t, 1, ACK | PSH, 300), 0);
-	EQ("B takes it", fx_poll_handoff(xs[1]), 1);
+	EQ("B decides it", fx_poll_handoff(xs[1]), 1);
+	EQ("A sends it on", fx_poll_handoff(xs[0]), 1);
 	EQ("nothing more to take", fx_poll_handoff(xs[1]) + fx_poll_handoff(xs[0]), 0);
 
 	assert_null(tc_flow(xs[0], &t));
@@ -256,10 +289,14 @@ test_owner_once(void **state)
 	EQ("A holds no flow", fx_n_flows(xs[0]), 0);
 	EQ("B received 2 (its own)", fx_stats(xs[1])->rx_packets[1] - b0.rx_packets[1], 2);
 	EQ("B received none on the inside", fx_stats(xs[1])->rx_packets[0] - b0.rx_packets[0], 0);
-	EQ("B forwarded the client's 3 outside", fx_stats(xs[1])->tx_packets[1] - b0.tx_packets[1],
+	/* The receiver sends what it handed over, once the owner said so. */
+	EQ("A forwarded the client's 3 outside", fx_stats(xs[0])->tx_packets[1] - a0.tx_packets[1],
 	   3);
-	EQ("B forwarded the server's 1 inside", fx_stats(xs[1])->tx_packets[0] - b0.tx_packets[0],
+	EQ("A forwarded the server's 1 inside", fx_stats(xs[0])->tx_packets[0] - a0.tx_packets[0],
 	   1);
+	EQ("B sent none of them", fx_stats(xs[1])->tx_packets[0] + fx_stats(xs[1])->tx_packets[1] -
+					  b0.tx_packets[0] - b0.tx_packets[1],
+	   0);
 	/* (B's own two were forwarded: tc_seg() said so; fx_push() frees them, no TX.) */
 	EQ("B created the flow once",
 	   fx_stats(xs[1])->flows_created[f->profile] - b0.flows_created[f->profile], 1);
