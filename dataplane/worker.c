@@ -172,6 +172,13 @@ worker_destroy(struct worker *w)
 /* ---------------------------------------------------------------- engine output */
 
 void
+worker_set_handoff_sink(struct worker *w, worker_ho_sink_fn fn, void *arg)
+{
+	w->ho_sink = fn;
+	w->ho_sink_arg = arg;
+}
+
+void
 worker_set_rst_pool(struct worker *w, struct rte_mempool *mp)
 {
 	w->rst_mp = mp;
@@ -651,6 +658,16 @@ ho_decide(struct worker *w, struct worker_ho_chan *c)
 	return n;
 }
 
+/* Send handed frames forwarded by their owner out of engine port @port (or to the sink). */
+static inline void
+ho_send(struct worker *w, unsigned int port, struct rte_mbuf **m, uint16_t n)
+{
+	if (unlikely(w->ho_sink != NULL))
+		w->ho_sink(w->ho_sink_arg, port, m, n);
+	else
+		transmit(w, port, m, n);
+}
+
 /*
  * Verdicts owner @c's worker gave on this receiver's frames: in order, send the forwarded
  * ones out of the other port of their pair on this worker's TX queue (retagged as the
@@ -679,13 +696,14 @@ ho_reap(struct worker *w, struct worker_ho_chan *c)
 		}
 		out[p][n_out[p]++] = m;
 		if (unlikely(n_out[p] == WORKER_BURST)) {
-			transmit(w, w->eng.ports[p].peer, out[p], n_out[p]);
+			ho_send(w, w->eng.ports[p].peer, out[p], n_out[p]);
 			n_out[p] = 0;
 		}
 	}
 	c->reap = r + n;
 	for (unsigned int p = 0; p < 2; p++)
-		transmit(w, w->eng.ports[p].peer, out[p], n_out[p]);
+		if (n_out[p] != 0)
+			ho_send(w, w->eng.ports[p].peer, out[p], n_out[p]);
 	return n;
 }
 

@@ -99,6 +99,15 @@ struct worker_pending {
 	uint16_t outstanding; /**< RSTs not yet resolved */
 };
 
+struct worker;
+
+/**
+ * Takes @p n frames the worker handed over and their owner forwarded, for engine port
+ * @p port (worker_set_handoff_sink()): they are the callee's.
+ */
+typedef void (*worker_ho_sink_fn)(void *arg, unsigned int port, struct rte_mbuf **m,
+				  uint16_t n);
+
 /** State shared by the control thread and all workers. */
 struct dp_shared {
 	struct dp_snapshot *snap; /**< RCU-protected; written by control (atomic store) */
@@ -139,6 +148,8 @@ struct worker {
 	struct worker_ho_chan *hc_in[WORKER_MAX_SHARE];
 	struct rte_ring *ho_out[WORKER_MAX_SHARE];
 	struct rte_ring *ho_in[WORKER_MAX_SHARE];
+	worker_ho_sink_fn ho_sink; /**< NULL: handed frames forwarded leave on the TX queue */
+	void *ho_sink_arg;
 	/* Frames of this loop for other workers, by owner at flush (worker_handoff_flush) */
 	uint16_t ho_n;
 	uint8_t ho_owner[WORKER_HANDOFF_BURST];
@@ -191,6 +202,13 @@ void worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue);
  * @return 0, or -ENOMEM / -EINVAL (n > WORKER_MAX_SHARE) with nothing changed.
  */
 int worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw);
+
+/**
+ * Give the frames @p w handed over and their owners forwarded to @p fn instead of its TX
+ * queues (NULL: back to the TX queues). For the benchmark, whose generator takes back every
+ * forwarded frame instead of transmitting it, handed over or not. Before launch.
+ */
+void worker_set_handoff_sink(struct worker *w, worker_ho_sink_fn fn, void *arg);
 
 /** Take RST mbufs from @p mp (a pool of their own; default: the RX pool). */
 void worker_set_rst_pool(struct worker *w, struct rte_mempool *mp);
