@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -388,6 +389,10 @@ retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
 	return false;
 }
 
+_Static_assert(sizeof(struct worker_ho_desc) == WORKER_HO_SLOT, "a descriptor is two lines");
+_Static_assert(offsetof(struct worker_ho_desc, data) + WORKER_HO_HDR_SHORT <= RTE_CACHE_LINE_SIZE,
+	       "a short descriptor is one line");
+
 /* handoff() carries the 64-bit flow hash in the mbuf's hash field (RSS / FDIR words). */
 _Static_assert(sizeof(((struct rte_mbuf *)0)->hash) == sizeof(uint64_t),
 	       "rte_mbuf.hash holds a flow hash");
@@ -435,7 +440,8 @@ ho_desc_put(struct worker *w, unsigned int pi, struct rte_mbuf *m, const struct 
 {
 	struct worker_ho_chan *c = w->hc_out[pk->owner];
 	struct worker_ho_desc *d;
-	uint32_t q, len;
+	uint32_t q;
+	uint16_t info = (uint16_t)(pk->wire_len | (pi != 0 ? WORKER_HO_PI1 : 0));
 
 	if (unlikely(c == NULL || c->head - c->reap == WORKER_HO_DESCS)) {
 		rte_pktmbuf_free(m);
@@ -444,12 +450,18 @@ ho_desc_put(struct worker *w, unsigned int pi, struct rte_mbuf *m, const struct 
 	}
 	q = c->head++ % WORKER_HO_DESCS;
 	d = &c->desc[q];
-	len = RTE_MIN(pk->len, (uint32_t)WORKER_HO_HDR);
 	d->hash = pk->hash;
-	d->wire_len = pk->wire_len;
-	d->len = (uint8_t)len;
-	d->pi = (uint8_t)pi;
-	rte_memcpy(d->data, pk->data, len);
+	if (likely(pk->hdr_len <= WORKER_HO_HDR_SHORT && pk->len >= WORKER_HO_HDR_SHORT)) {
+		/* The first line only. */
+		rte_memcpy(d->data, pk->data, WORKER_HO_HDR_SHORT);
+	} else {
+		uint32_t len = RTE_MIN(pk->len, (uint32_t)WORKER_HO_HDR);
+
+		rte_memcpy(d->data, pk->data, len);
+		d->len = (uint8_t)len;
+		info |= WORKER_HO_LONG;
+	}
+	d->info = info;
 	c->pending[q] = m;
 	c->pend_pi[q] = (uint8_t)pi;
 	w->ho_dirty |= 1u << pk->owner;
@@ -513,7 +525,8 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
 			if (pk[i].verdict == ENGINE_HANDOFF) {
 				/* Its headers fit in a descriptor: the frame stays here. */
-				if (likely(pk[i].hdr_len <= WORKER_HO_HDR)) {
+				if (likely(pk[i].hdr_len <= WORKER_HO_HDR &&
+					   pk[i].wire_len <= WORKER_HO_WIRE_MAX)) {
 					ho_desc_put(w, pi, pkts[i], &pk[i]);
 					continue;
 				}
@@ -610,18 +623,17 @@ ho_decide(struct worker *w, struct worker_ho_chan *c)
 		return 0;
 	if (n > WORKER_HANDOFF_BURST)
 		n = WORKER_HANDOFF_BURST;
-	/* Written on the other core: fetch both lines of each before anything reads them. */
-	for (uint32_t i = 0; i < n; i++) {
-		const struct worker_ho_desc *d = &c->desc[(t + i) % WORKER_HO_DESCS];
-
-		rte_prefetch0(d);
-		rte_prefetch0((const uint8_t *)d + RTE_CACHE_LINE_SIZE);
-	}
+	/* Written on the other core: fetch them before anything reads them. */
+	for (uint32_t i = 0; i < n; i++)
+		rte_prefetch0(&c->desc[(t + i) % WORKER_HO_DESCS]);
 	/* A shared worker serves one pair: engine ports 0 (inside) and 1 (outside). */
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t q = (uint16_t)((t + i) % WORKER_HO_DESCS);
-		unsigned int p = c->desc[q].pi != 0;
+		uint16_t info = c->desc[q].info;
+		unsigned int p = (info & WORKER_HO_PI1) != 0;
 
+		if (unlikely(info & WORKER_HO_LONG))
+			rte_prefetch0((const uint8_t *)&c->desc[q] + RTE_CACHE_LINE_SIZE);
 		side[p][n_side[p]++] = q;
 	}
 	for (unsigned int p = 0; p < 2; p++)
@@ -634,8 +646,9 @@ ho_decide(struct worker *w, struct worker_ho_chan *c)
 				const struct worker_ho_desc *d = &c->desc[qs[i]];
 
 				pk[i].data = d->data;
-				pk[i].len = d->len;
-				pk[i].wire_len = d->wire_len;
+				pk[i].len = unlikely(d->info & WORKER_HO_LONG) ? d->len
+									   : WORKER_HO_HDR_SHORT;
+				pk[i].wire_len = d->info & WORKER_HO_WIRE_MAX;
 				pk[i].flags = ENGINE_PKT_OWNED | ENGINE_PKT_HASHED;
 				pk[i].hash = d->hash;
 			}

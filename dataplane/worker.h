@@ -46,7 +46,11 @@
 #define WORKER_HANDOFF_BURST (2 * WORKER_BURST) /**< frames taken from a ring at a time */
 #define WORKER_HO_DESCS 1024 /**< descriptors (frames) in flight from one worker to another */
 #define WORKER_HO_SLOT 128   /**< bytes of a descriptor: two cache lines */
-#define WORKER_HO_HDR (WORKER_HO_SLOT - 14) /**< frame bytes a descriptor carries */
+#define WORKER_HO_HDR 117    /**< frame bytes a descriptor carries */
+#define WORKER_HO_HDR_SHORT 54 /**< ... in its first line: Ethernet, IPv4, TCP without options */
+#define WORKER_HO_WIRE_MAX 0x3fff /**< longest frame a descriptor describes */
+#define WORKER_HO_PI1 0x4000	/**< worker_ho_desc.info: received on engine port 1 */
+#define WORKER_HO_LONG 0x8000	/**< worker_ho_desc.info: data goes on in the second line */
 
 /* Verdict bytes (worker_ho_chan.verdict): ENGINE_FORWARD / ENGINE_DROP, and the retag. */
 #define WORKER_HO_V_DROP 0x01
@@ -54,16 +58,19 @@
 
 /**
  * One frame handed over by its receiver, which keeps the mbuf: what its owner's engine
- * needs to decide it. 128 bytes, so that Ethernet, two tags, IPv6 and a TCP header with
- * timestamps and SACK blocks fit (14 + 8 + 40 + 52 = 114); 64 would not even hold a TCP
- * segment with timestamps (66).
+ * needs to decide it, in two cache lines of which the owner reads the second only when the
+ * headers need it (WORKER_HO_LONG): a short one (headers up to WORKER_HO_HDR_SHORT bytes:
+ * Ethernet, a tag or none, IPv4, UDP or TCP without options) carries the first 54 bytes of
+ * a frame of at least that many, in the first line; a long one up to 117 bytes, so that
+ * Ethernet, two tags, IPv6 and a TCP header with timestamps and SACK blocks fit
+ * (14 + 8 + 40 + 52 = 114). 64 bytes in all would not even hold a TCP segment with
+ * timestamps (66); one line for the commonest headers halves what crosses between cores.
  */
 struct worker_ho_desc {
-	uint64_t hash;	   /**< the flow hash the receiver computed */
-	uint32_t wire_len; /**< the whole frame */
-	uint8_t len;	   /**< bytes of it in data (its first ones) */
-	uint8_t pi;	   /**< engine port it came in on */
-	uint8_t data[WORKER_HO_HDR];
+	uint64_t hash; /**< the flow hash the receiver computed */
+	uint16_t info; /**< the whole frame's length, WORKER_HO_PI1, WORKER_HO_LONG */
+	uint8_t data[WORKER_HO_HDR]; /**< the frame's first bytes */
+	uint8_t len;		     /**< long: bytes of the frame in data (short: 54) */
 };
 
 /**
