@@ -99,6 +99,21 @@ worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue)
 			w->queue[p] = queue;
 }
 
+/* Undo what worker_share_pair() made so far (it failed). */
+static void
+share_undo(struct worker **ws, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < n; j++) {
+			rte_free(ws[i]->hc_out[j]);
+			rte_ring_free(ws[i]->ho_out[j]);
+			ws[i]->hc_out[j] = NULL;
+			ws[j]->hc_in[i] = NULL;
+			ws[i]->ho_out[j] = NULL;
+			ws[j]->ho_in[i] = NULL;
+		}
+}
+
 int
 worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw)
 {
@@ -116,17 +131,22 @@ worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_s
 			/* Descriptors i -> j: the receiver i's memory (it frees it). */
 			c = rte_zmalloc_socket("idlecut_ho_chan", sizeof(*c), RTE_CACHE_LINE_SIZE,
 					       (int)rte_lcore_to_socket_id(ws[i]->lcore));
-			if (c == NULL)
+			if (c == NULL) {
+				share_undo(ws, n);
 				return -ENOMEM;
+			}
 			ws[i]->hc_out[j] = c;
 			ws[j]->hc_in[i] = c;
+			/* Mbufs i -> j, for the frames a descriptor cannot describe. */
 			snprintf(name, sizeof(name), "idlecut_ho%u",
 				 __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED));
 			r = rte_ring_create(name, WORKER_HANDOFF_RING,
 					    (int)rte_lcore_to_socket_id(ws[j]->lcore),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (r == NULL)
+			if (r == NULL) {
+				share_undo(ws, n);
 				return -ENOMEM;
+			}
 			ws[i]->ho_out[j] = r;
 			ws[j]->ho_in[i] = r;
 		}
@@ -530,8 +550,8 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 					ho_desc_put(w, pi, pkts[i], &pk[i]);
 					continue;
 				}
-				/* Else the mbuf itself. The owner sorts them by port: not every PMD sets it
-				 * (net_ring does not), and the benchmark's generator does not. */
+				/* Else the mbuf itself. The owner sorts them by port: not every PMD
+				 * sets it (net_ring does not), nor does the benchmark's generator. */
 				pkts[i]->port = w->port_id[pi];
 				/* The owner looks it up with this hash instead of hashing again:
 				 * the mbuf's hash field, in the header line the owner reads anyway

@@ -13,8 +13,27 @@
  * thread reads w->eng.stats (stats.h rules), publishes snapshots through struct dp_shared, and
  * sets dp_shared.stop; workers check both once per loop, not per packet.
  *
+ * Software handoff (several workers on one pair, worker_share_pair()): a frame that reaches
+ * a worker not owning its flow stays with that worker, its receiver. The receiver writes a
+ * descriptor (struct worker_ho_desc: the flow hash it computed, the port, the length and
+ * the frame's first bytes, enough for every header the engine reads) into the channel to
+ * the owner (struct worker_ho_chan, single producer / single consumer) and keeps the mbuf
+ * in the channel's pending FIFO. The owner runs its engine on the copy as the flow's owner
+ * (ENGINE_PKT_OWNED | ENGINE_PKT_HASHED: flows, counters, RSTs and events are its own; the
+ * copy is never sent) and writes back one verdict byte per descriptor (forward, drop, how
+ * to retag). The receiver takes the verdicts in order and sends the forwarded frames on its
+ * own TX queue (retagged there), frees the dropped ones: nothing of the mbuf crosses cores,
+ * it is freed into the pool cache it came from, and a flow's frames leave in the order they
+ * came. A frame whose headers do not fit in a descriptor (more than WORKER_HO_HDR bytes to
+ * the end of its L4 header, or longer than WORKER_HO_WIRE_MAX) goes over as the mbuf itself
+ * (an SP/SC rte_ring per ordered pair) and its owner sends it. Full channel or ring: the
+ * frame is dropped and counted (handoff_drops), never waited for; handoff_packets counts
+ * the others. The lcore loop publishes what it wrote once per loop (worker_handoff_flush())
+ * and decides and reaps every loop (worker_poll_handoff()).
+ *
  * Shutdown order: set stop, wait for the lcores, then stop the ports, then destroy the
- * workers (frees their tables and any RST mbufs still buffered).
+ * workers (frees their tables, any RST mbufs still buffered, and the frames each handed over
+ * whose verdicts it had not taken; any order among the workers of a pair).
  */
 #ifndef IDLECUT_WORKER_H
 #define IDLECUT_WORKER_H
@@ -202,7 +221,8 @@ void worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue);
 /**
  * Let the @p n workers @p ws share pair @p pair (each has added it, each on its own queue):
  * a flow belongs to one of them by its hash, and frames that reach another are handed over
- * through lock-free single-producer/single-consumer rings (VPP's handoff). With
+ * through lock-free single-producer/single-consumer channels (VPP's handoff, with the frame
+ * kept by its receiver: see the top of this file). With
  * @p steer_sw the hash decides for every tracked frame (steering: software, or ports whose
  * queue choice is not known to be symmetric); else the port's choice is trusted, but QinQ.
  *
@@ -256,14 +276,17 @@ uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf
 uint16_t worker_process_burst_staged(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
 				     uint16_t n, struct rte_mbuf **out);
 
-/** Hand over the frames worker_process_burst_staged() left staged. */
+/** Hand over the frames worker_process_burst_staged() left staged (publish the descriptors
+ * written, enqueue the mbufs of the fallback). */
 void worker_handoff_flush(struct worker *w);
 
 /**
- * Take the frames the other workers of its pair handed over and process them as their
- * flows' owner (each loop does this; exposed for the benchmark and tests).
+ * The handoff's work for one loop (each loop does this; exposed for the benchmark and
+ * tests): decide the descriptors and take the mbufs the other workers of its pair handed
+ * over, as their flows' owner, and take the verdicts on the frames this worker handed over,
+ * sending or freeing those frames.
  *
- * @return the frames taken.
+ * @return the frames decided, taken or sent/freed (0: nothing to do).
  */
 unsigned int worker_poll_handoff(struct worker *w);
 

@@ -300,8 +300,9 @@ test_owner_once(void **state)
 	   3);
 	EQ("A forwarded the server's 1 inside", fx_stats(xs[0])->tx_packets[0] - a0.tx_packets[0],
 	   1);
-	EQ("B sent none of them", fx_stats(xs[1])->tx_packets[0] + fx_stats(xs[1])->tx_packets[1] -
-					  b0.tx_packets[0] - b0.tx_packets[1],
+	EQ("B sent none of them",
+	   fx_stats(xs[1])->tx_packets[0] + fx_stats(xs[1])->tx_packets[1] - b0.tx_packets[0] -
+		   b0.tx_packets[1],
 	   0);
 	/* (B's own two were forwarded: tc_seg() said so; fx_push() frees them, no TX.) */
 	EQ("B created the flow once",
@@ -459,8 +460,8 @@ ho_long_headers(uint8_t n_vlan, unsigned int hdr)
 	for (unsigned int i = 0; i < HO_FLOWS; i++) {
 		struct fx_pkt p = ho_seg(&ho_cases[n_vlan == 0 ? 3 : 4], &c, i, false);
 
-		p.doff = 15;  /* a 60-byte TCP header: 40 bytes of options */
-		p.len = 40;   /* the bytes after the first 20: its options, no payload */
+		p.doff = 15; /* a 60-byte TCP header: 40 bytes of options */
+		p.len = 40;  /* the bytes after the first 20: its options, no payload */
 		assert_int_equal(14 + 4 * n_vlan + 40 + 60, hdr);
 		n += handed(xs[0], 0, &p);
 	}
@@ -537,8 +538,7 @@ test_verdict_stray(void **state)
 	/* A dropped its own strays (and answered them); B decides the others. */
 	EQ("A's strays", fx_stats(xs[0])->drops[STATS_DROP_STRAY], HO_FLOWS - n);
 	EQ("A's RSTs", fx_rst_queued(xs[0]), reset ? HO_FLOWS - n : 0);
-	EQ("handed frames wait at A", avail0 - fx_mbufs_avail(),
-	   n + (reset ? HO_FLOWS - n : 0));
+	EQ("handed frames wait at A", avail0 - fx_mbufs_avail(), n + (reset ? HO_FLOWS - n : 0));
 	EQ("B decides them", fx_poll_handoff(xs[1]), n);
 	EQ("B dropped them as strays", fx_stats(xs[1])->drops[STATS_DROP_STRAY], n);
 	EQ("B's RSTs, towards the sender's port", fx_rst_n(xs[1], 0), reset ? n : 0);
@@ -552,8 +552,8 @@ test_verdict_stray(void **state)
 		struct parse_info pi;
 
 		/* An RST from the server to the client, as the stray's sender expects it. */
-		EQ("B's RST parses", parse_frame(rte_pktmbuf_mtod(m, const uint8_t *),
-						  rte_pktmbuf_data_len(m), &pi),
+		EQ("B's RST parses",
+		   parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi),
 		   PARSE_IP);
 		EQ("RST flag", pi.tcp_flags & RST, RST);
 		EQ("to the client", memcmp(pi.dst, EP_CLIENT.ip4, 16), 0);
@@ -569,11 +569,12 @@ test_verdict_stray(void **state)
 	fx_free(xs[1]);
 }
 
-static const char HO_RETAG_YAML[] = "name: handoff-retag\n"
-				    "ports: [{name: a, inside: {port: 0, vlan: 300}, outside: {port: 1}}]\n"
-				    "profiles:\n"
-				    "  p: {udp: {single: 10s, stream: 10s}}\n"
-				    "default_profile: p\n";
+static const char HO_RETAG_YAML[] =
+	"name: handoff-retag\n"
+	"ports: [{name: a, inside: {port: 0, vlan: 300}, outside: {port: 1}}]\n"
+	"profiles:\n"
+	"  p: {udp: {single: 10s, stream: 10s}}\n"
+	"default_profile: p\n";
 
 /*
  * An access inside (VLAN 300) and a trunk outside: an untagged frame from the inside leaves
@@ -748,8 +749,7 @@ add_tests(void)
 	fx_add_test("handoff_verdict_retag_access_trunk", test_verdict_retag, NULL);
 	fx_add_test("handoff_owner_sends_expiry_rsts", test_owner_rst, NULL);
 	fx_add_test("handoff_shutdown_frees_pending_receiver_first", test_shutdown_pending, NULL);
-	fx_add_test("handoff_shutdown_frees_pending_owner_first", test_shutdown_pending,
-		    (void *)1);
+	fx_add_test("handoff_shutdown_frees_pending_owner_first", test_shutdown_pending, (void *)1);
 }
 
 int
