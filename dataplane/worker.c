@@ -550,8 +550,9 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 					ho_desc_put(w, pi, pkts[i], &pk[i]);
 					continue;
 				}
-				/* Else the mbuf itself. The owner sorts them by port: not every PMD
-				 * sets it (net_ring does not), nor does the benchmark's generator. */
+				/* Else the mbuf itself. The owner sorts them by port: not
+				 * every PMD sets it (net_ring does not), nor does the
+				 * benchmark's generator. */
 				pkts[i]->port = w->port_id[pi];
 				/* The owner looks it up with this hash instead of hashing again:
 				 * the mbuf's hash field, in the header line the owner reads anyway
@@ -677,11 +678,13 @@ ho_decide(struct worker *w, struct worker_ho_chan *c)
 				for (uint16_t i = 0; i < b; i++)
 					c->verdict[qs[i]] = ENGINE_FORWARD;
 			} else {
-				for (uint16_t i = 0; i < b; i++)
-					c->verdict[qs[i]] =
-						(uint8_t)(pk[i].verdict == ENGINE_FORWARD
-								  ? pk[i].retag << WORKER_HO_V_TAG_SHIFT
-								  : WORKER_HO_V_DROP);
+				for (uint16_t i = 0; i < b; i++) {
+					unsigned int v = pk[i].retag << WORKER_HO_V_TAG_SHIFT;
+
+					if (pk[i].verdict != ENGINE_FORWARD)
+						v = WORKER_HO_V_DROP;
+					c->verdict[qs[i]] = (uint8_t)v;
+				}
 			}
 			if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
 				worker_drain(w);
