@@ -852,6 +852,33 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 }
 
 /*
+ * Bytes from the frame's start to the end of its L4 header (what parse_frame_wire() reads
+ * of a tracked frame, and all the engine reads of it besides the parse: the MACs), so that
+ * a copy of that much decides as the frame would (the handoff's descriptors, worker.c).
+ */
+static inline uint16_t
+hdr_end(const struct parse_info *in)
+{
+	uint32_t l4;
+
+	switch (in->proto) {
+	case 6: /* TCP */
+		l4 = (uint32_t)in->l4_len - in->payload_len; /* the header with its options */
+		break;
+	case 17: /* UDP */
+	case 1:	 /* ICMP */
+	case 58: /* ICMPv6 */
+		l4 = 8; /* UDP header, ICMP echo header (an other ICMP reads 4) */
+		break;
+	default:
+		l4 = 0; /* keyed by addresses and protocol */
+		break;
+	}
+	l4 += in->l4_off;
+	return (uint16_t)(l4 > UINT16_MAX ? UINT16_MAX : l4);
+}
+
+/*
  * Parse, classify and build the flow key; no table access yet. @hashed: the burst carries
  * its flow hashes (ENGINE_PKT_HASHED); @shared: it was received here on a pair shared by
  * several workers (ownership to check). Both hold for the whole burst (engine_burst()).
@@ -884,6 +911,7 @@ classify(struct engine *e, unsigned int pi, struct engine_pkt *pk, struct pkt_ct
 		if (owner != e->ports[pi].share_idx) {
 			pk->owner = (uint8_t)owner;
 			pk->hash = c->hash;
+			pk->hdr_len = hdr_end(in);
 			c->status = ENGINE_ST_HANDOFF;
 			return;
 		}

@@ -123,6 +123,8 @@ struct engine_pkt {
 	uint8_t retag;	     /**< out: enum engine_retag, when forwarded */
 	uint8_t owner;	     /**< out: with ENGINE_HANDOFF, the owner's index in the pair */
 	uint8_t parsed_st;   /**< in, with ENGINE_PKT_PARSED: enum parse_status */
+	uint16_t hdr_len;    /**< out: with ENGINE_HANDOFF, bytes from data to the end of its
+			      *   L4 header: all the owner's engine reads of it */
 	union {
 		uint64_t hash; /**< out: with ENGINE_HANDOFF, its flow hash; in: with
 				*   ENGINE_PKT_HASHED */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_memcpy.h>
 #include <rte_net.h>
 #include <rte_prefetch.h>
 #include <rte_ring_elem.h>
@@ -97,6 +99,21 @@ worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue)
 			w->queue[p] = queue;
 }
 
+/* Undo what worker_share_pair() made so far (it failed). */
+static void
+share_undo(struct worker **ws, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int j = 0; j < n; j++) {
+			rte_free(ws[i]->hc_out[j]);
+			rte_ring_free(ws[i]->ho_out[j]);
+			ws[i]->hc_out[j] = NULL;
+			ws[j]->hc_in[i] = NULL;
+			ws[i]->ho_out[j] = NULL;
+			ws[j]->ho_in[i] = NULL;
+		}
+}
+
 int
 worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw)
 {
@@ -106,17 +123,30 @@ worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_s
 		return -EINVAL;
 	for (unsigned int i = 0; i < n; i++)
 		for (unsigned int j = 0; j < n; j++) {
+			struct worker_ho_chan *c;
 			struct rte_ring *r;
 
 			if (i == j)
 				continue;
+			/* Descriptors i -> j: the receiver i's memory (it frees it). */
+			c = rte_zmalloc_socket("idlecut_ho_chan", sizeof(*c), RTE_CACHE_LINE_SIZE,
+					       (int)rte_lcore_to_socket_id(ws[i]->lcore));
+			if (c == NULL) {
+				share_undo(ws, n);
+				return -ENOMEM;
+			}
+			ws[i]->hc_out[j] = c;
+			ws[j]->hc_in[i] = c;
+			/* Mbufs i -> j, for the frames a descriptor cannot describe. */
 			snprintf(name, sizeof(name), "idlecut_ho%u",
 				 __atomic_fetch_add(&ring_seq, 1, __ATOMIC_RELAXED));
 			r = rte_ring_create(name, WORKER_HANDOFF_RING,
 					    (int)rte_lcore_to_socket_id(ws[j]->lcore),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (r == NULL)
+			if (r == NULL) {
+				share_undo(ws, n);
 				return -ENOMEM;
+			}
 			ws[i]->ho_out[j] = r;
 			ws[j]->ho_in[i] = r;
 		}
@@ -135,6 +165,16 @@ worker_destroy(struct worker *w)
 	for (unsigned int p = 0; p < w->eng.n_ports; p++)
 		rte_pktmbuf_free_bulk(w->rst_buf[p], w->rst_n[p]);
 	rte_pktmbuf_free_bulk(w->ho_stage, w->ho_n); /* staged, never flushed */
+	/* Frames it handed over whose verdicts never came (or were never taken). */
+	for (unsigned int o = 0; o < WORKER_MAX_SHARE; o++) {
+		struct worker_ho_chan *c = w->hc_out[o];
+
+		if (c == NULL)
+			continue;
+		for (uint32_t q = c->reap; q != c->head; q++)
+			rte_pktmbuf_free(c->pending[q % WORKER_HO_DESCS]);
+		rte_free(c);
+	}
 	/* Frames still on the way to this worker; it frees the rings it receives from. */
 	for (unsigned int i = 0; i < WORKER_MAX_SHARE; i++) {
 		struct rte_mbuf *m;
@@ -151,6 +191,13 @@ worker_destroy(struct worker *w)
 }
 
 /* ---------------------------------------------------------------- engine output */
+
+void
+worker_set_handoff_sink(struct worker *w, worker_ho_sink_fn fn, void *arg)
+{
+	w->ho_sink = fn;
+	w->ho_sink_arg = arg;
+}
 
 void
 worker_set_rst_pool(struct worker *w, struct rte_mempool *mp)
@@ -362,6 +409,10 @@ retag(struct worker *w, unsigned int pi, struct rte_mbuf **m, uint8_t op)
 	return false;
 }
 
+_Static_assert(sizeof(struct worker_ho_desc) == WORKER_HO_SLOT, "a descriptor is two lines");
+_Static_assert(offsetof(struct worker_ho_desc, data) + WORKER_HO_HDR_SHORT <= RTE_CACHE_LINE_SIZE,
+	       "a short descriptor is one line");
+
 /* handoff() carries the 64-bit flow hash in the mbuf's hash field (RSS / FDIR words). */
 _Static_assert(sizeof(((struct rte_mbuf *)0)->hash) == sizeof(uint64_t),
 	       "rte_mbuf.hash holds a flow hash");
@@ -399,10 +450,60 @@ handoff(struct worker *w, struct rte_mbuf **ho, uint8_t *owner, unsigned int n)
 	}
 }
 
-/* Hand over what process() staged (worker_handoff_flush()). */
+/*
+ * Hand frame @m of engine port @pi to owner pk->owner as a descriptor; the mbuf waits here
+ * for its verdict. Written now, published by handoff_flush() (one store per owner and loop).
+ * A full channel drops (never waits).
+ */
+static inline void
+ho_desc_put(struct worker *w, unsigned int pi, struct rte_mbuf *m, const struct engine_pkt *pk)
+{
+	struct worker_ho_chan *c = w->hc_out[pk->owner];
+	struct worker_ho_desc *d;
+	uint32_t q;
+	uint16_t info = (uint16_t)(pk->wire_len | (pi != 0 ? WORKER_HO_PI1 : 0));
+
+	if (unlikely(c == NULL || c->head - c->reap == WORKER_HO_DESCS)) {
+		rte_pktmbuf_free(m);
+		STATS_ADD(w->eng.stats.handoff_drops, 1);
+		return;
+	}
+	q = c->head++ % WORKER_HO_DESCS;
+	d = &c->desc[q];
+	d->hash = pk->hash;
+	if (likely(pk->hdr_len <= WORKER_HO_HDR_SHORT && pk->len >= WORKER_HO_HDR_SHORT)) {
+		/* The first line only. */
+		rte_memcpy(d->data, pk->data, WORKER_HO_HDR_SHORT);
+	} else {
+		uint32_t len = RTE_MIN(pk->len, (uint32_t)WORKER_HO_HDR);
+
+		rte_memcpy(d->data, pk->data, len);
+		d->len = (uint8_t)len;
+		info |= WORKER_HO_LONG;
+	}
+	d->info = info;
+	c->pending[q] = m;
+	c->pend_pi[q] = (uint8_t)pi;
+	w->ho_dirty |= 1u << pk->owner;
+	STATS_ADD(w->eng.stats.handoff_packets, 1);
+}
+
+/* Hand over what process() staged (worker_handoff_flush()): publish the descriptors
+ * written, enqueue the mbufs of the fallback. */
 static inline void
 handoff_flush(struct worker *w)
 {
+	if (unlikely(w->ho_dirty != 0)) {
+		uint32_t dirty = w->ho_dirty;
+
+		w->ho_dirty = 0;
+		while (dirty != 0) {
+			struct worker_ho_chan *c = w->hc_out[__builtin_ctz(dirty)];
+
+			dirty &= dirty - 1;
+			__atomic_store_n(&c->prod, c->head, __ATOMIC_RELEASE);
+		}
+	}
 	if (unlikely(w->ho_n != 0)) {
 		handoff(w, w->ho_stage, w->ho_owner, w->ho_n);
 		w->ho_n = 0;
@@ -443,8 +544,15 @@ process(struct worker *w, unsigned int pi, struct rte_mbuf **pkts, uint16_t n,
 	for (uint16_t i = 0; i < n; i++) {
 		if (unlikely(pk[i].verdict != ENGINE_FORWARD)) {
 			if (pk[i].verdict == ENGINE_HANDOFF) {
-				/* The owner sorts handed frames by port: not every PMD sets it
-				 * (net_ring does not), and the benchmark's generator does not. */
+				/* Its headers fit in a descriptor: the frame stays here. */
+				if (likely(pk[i].hdr_len <= WORKER_HO_HDR &&
+					   pk[i].wire_len <= WORKER_HO_WIRE_MAX)) {
+					ho_desc_put(w, pi, pkts[i], &pk[i]);
+					continue;
+				}
+				/* Else the mbuf itself. The owner sorts them by port: not
+				 * every PMD sets it (net_ring does not), nor does the
+				 * benchmark's generator. */
 				pkts[i]->port = w->port_id[pi];
 				/* The owner looks it up with this hash instead of hashing again:
 				 * the mbuf's hash field, in the header line the owner reads anyway
@@ -519,10 +627,126 @@ transmit(struct worker *w, unsigned int port, struct rte_mbuf **out, uint16_t n_
 }
 
 /*
- * Frames other workers handed over: this one owns their flows. Up to WORKER_HANDOFF_BURST
- * at a time from each ring, sorted by the port they came in on, then decided in bursts of
- * up to WORKER_BURST: a ring's frames alternate between the two ports, and one ring burst
- * of WORKER_BURST split in two made engine bursts of ~16, each paying a burst's overhead.
+ * Descriptors receiver @c's worker wrote for this owner: decide up to WORKER_HANDOFF_BURST
+ * of them, sorted by the port their frames came in on, in engine bursts of up to
+ * WORKER_BURST, and write one verdict byte each. The engine sees copies of the headers: it
+ * updates the flows and writes RSTs and events (sent and published here: this worker owns
+ * the flows); nothing of the copies is sent.
+ */
+static unsigned int
+ho_decide(struct worker *w, struct worker_ho_chan *c)
+{
+	uint32_t t = c->taken, n = __atomic_load_n(&c->prod, __ATOMIC_ACQUIRE) - t;
+	uint16_t side[2][WORKER_HANDOFF_BURST];
+	uint16_t n_side[2] = {0, 0};
+
+	if (n == 0)
+		return 0;
+	if (n > WORKER_HANDOFF_BURST)
+		n = WORKER_HANDOFF_BURST;
+	/* Written on the other core: fetch them before anything reads them. */
+	for (uint32_t i = 0; i < n; i++)
+		rte_prefetch0(&c->desc[(t + i) % WORKER_HO_DESCS]);
+	/* A shared worker serves one pair: engine ports 0 (inside) and 1 (outside). */
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t q = (uint16_t)((t + i) % WORKER_HO_DESCS);
+		uint16_t info = c->desc[q].info;
+		unsigned int p = (info & WORKER_HO_PI1) != 0;
+
+		if (unlikely(info & WORKER_HO_LONG))
+			rte_prefetch0((const uint8_t *)&c->desc[q] + RTE_CACHE_LINE_SIZE);
+		side[p][n_side[p]++] = q;
+	}
+	for (unsigned int p = 0; p < 2; p++)
+		for (uint16_t k = 0; k < n_side[p]; k += WORKER_BURST) {
+			uint16_t b = RTE_MIN((uint16_t)(n_side[p] - k), (uint16_t)WORKER_BURST);
+			struct engine_pkt pk[WORKER_BURST];
+			const uint16_t *qs = &side[p][k];
+
+			for (uint16_t i = 0; i < b; i++) {
+				const struct worker_ho_desc *d = &c->desc[qs[i]];
+
+				pk[i].data = d->data;
+				pk[i].len = unlikely(d->info & WORKER_HO_LONG) ? d->len
+									   : WORKER_HO_HDR_SHORT;
+				pk[i].wire_len = d->info & WORKER_HO_WIRE_MAX;
+				pk[i].flags = ENGINE_PKT_OWNED | ENGINE_PKT_HASHED;
+				pk[i].hash = d->hash;
+			}
+			if (likely(engine_burst(&w->eng, p, pk, b) == 0)) {
+				/* All forwarded as they came: the common case. */
+				for (uint16_t i = 0; i < b; i++)
+					c->verdict[qs[i]] = ENGINE_FORWARD;
+			} else {
+				for (uint16_t i = 0; i < b; i++) {
+					unsigned int v = pk[i].retag << WORKER_HO_V_TAG_SHIFT;
+
+					if (pk[i].verdict != ENGINE_FORWARD)
+						v = WORKER_HO_V_DROP;
+					c->verdict[qs[i]] = (uint8_t)v;
+				}
+			}
+			if (unlikely(w->eng.out.n_rst != 0 || w->eng.out.n_ev != 0))
+				worker_drain(w);
+		}
+	c->taken = t + n;
+	__atomic_store_n(&c->done, t + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Send handed frames forwarded by their owner out of engine port @port (or to the sink). */
+static inline void
+ho_send(struct worker *w, unsigned int port, struct rte_mbuf **m, uint16_t n)
+{
+	if (unlikely(w->ho_sink != NULL))
+		w->ho_sink(w->ho_sink_arg, port, m, n);
+	else
+		transmit(w, port, m, n);
+}
+
+/*
+ * Verdicts owner @c's worker gave on this receiver's frames: in order, send the forwarded
+ * ones out of the other port of their pair on this worker's TX queue (retagged as the
+ * engine said), free the dropped ones.
+ */
+static unsigned int
+ho_reap(struct worker *w, struct worker_ho_chan *c)
+{
+	uint32_t r = c->reap, n = __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) - r;
+	struct rte_mbuf *out[2][WORKER_BURST];
+	uint16_t n_out[2] = {0, 0};
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t q = (r + i) % WORKER_HO_DESCS;
+		struct rte_mbuf *m = c->pending[q];
+		uint8_t v = c->verdict[q];
+		unsigned int p = c->pend_pi[q] != 0;
+
+		if (unlikely(v != ENGINE_FORWARD)) {
+			if (v == WORKER_HO_V_DROP) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			if (retag(w, p, &m, (uint8_t)(v >> WORKER_HO_V_TAG_SHIFT)))
+				continue;
+		}
+		out[p][n_out[p]++] = m;
+		if (unlikely(n_out[p] == WORKER_BURST)) {
+			ho_send(w, w->eng.ports[p].peer, out[p], n_out[p]);
+			n_out[p] = 0;
+		}
+	}
+	c->reap = r + n;
+	for (unsigned int p = 0; p < 2; p++)
+		if (n_out[p] != 0)
+			ho_send(w, w->eng.ports[p].peer, out[p], n_out[p]);
+	return n;
+}
+
+/*
+ * Frames other workers handed over as mbufs (headers too long for a descriptor): this one
+ * owns their flows. Up to WORKER_HANDOFF_BURST at a time from each ring, sorted by the port
+ * they came in on, then decided in bursts of up to WORKER_BURST and sent from here.
  */
 static void
 poll_handoff(struct worker *w, unsigned int *got)
@@ -533,6 +757,10 @@ poll_handoff(struct worker *w, unsigned int *got)
 		uint16_t n_side[2] = {0, 0};
 		unsigned int n;
 
+		if (w->hc_in[o] != NULL)
+			*got += ho_decide(w, w->hc_in[o]);
+		if (w->hc_out[o] != NULL)
+			*got += ho_reap(w, w->hc_out[o]);
 		if (w->ho_in[o] == NULL)
 			continue;
 		n = rte_ring_sc_dequeue_burst(w->ho_in[o], (void **)pkts, WORKER_HANDOFF_BURST,
@@ -548,7 +776,6 @@ poll_handoff(struct worker *w, unsigned int *got)
 			rte_prefetch0(pkts[i]);
 		for (unsigned int i = 0; i < n; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], const void *));
-		/* A shared worker serves one pair: engine ports 0 (inside) and 1 (outside). */
 		for (unsigned int i = 0; i < n; i++) {
 			unsigned int p = pkts[i]->port == w->port_id[1];
 

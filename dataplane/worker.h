@@ -13,8 +13,27 @@
  * thread reads w->eng.stats (stats.h rules), publishes snapshots through struct dp_shared, and
  * sets dp_shared.stop; workers check both once per loop, not per packet.
  *
+ * Software handoff (several workers on one pair, worker_share_pair()): a frame that reaches
+ * a worker not owning its flow stays with that worker, its receiver. The receiver writes a
+ * descriptor (struct worker_ho_desc: the flow hash it computed, the port, the length and
+ * the frame's first bytes, enough for every header the engine reads) into the channel to
+ * the owner (struct worker_ho_chan, single producer / single consumer) and keeps the mbuf
+ * in the channel's pending FIFO. The owner runs its engine on the copy as the flow's owner
+ * (ENGINE_PKT_OWNED | ENGINE_PKT_HASHED: flows, counters, RSTs and events are its own; the
+ * copy is never sent) and writes back one verdict byte per descriptor (forward, drop, how
+ * to retag). The receiver takes the verdicts in order and sends the forwarded frames on its
+ * own TX queue (retagged there), frees the dropped ones: nothing of the mbuf crosses cores,
+ * it is freed into the pool cache it came from, and a flow's frames leave in the order they
+ * came. A frame whose headers do not fit in a descriptor (more than WORKER_HO_HDR bytes to
+ * the end of its L4 header, or longer than WORKER_HO_WIRE_MAX) goes over as the mbuf itself
+ * (an SP/SC rte_ring per ordered pair) and its owner sends it. Full channel or ring: the
+ * frame is dropped and counted (handoff_drops), never waited for; handoff_packets counts
+ * the others. The lcore loop publishes what it wrote once per loop (worker_handoff_flush())
+ * and decides and reaps every loop (worker_poll_handoff()).
+ *
  * Shutdown order: set stop, wait for the lcores, then stop the ports, then destroy the
- * workers (frees their tables and any RST mbufs still buffered).
+ * workers (frees their tables, any RST mbufs still buffered, and the frames each handed over
+ * whose verdicts it had not taken; any order among the workers of a pair).
  */
 #ifndef IDLECUT_WORKER_H
 #define IDLECUT_WORKER_H
@@ -42,14 +61,78 @@
 #define WORKER_PENDING 1024	/**< expiry events waiting for their RSTs' fate */
 #define WORKER_NO_PEND UINT16_MAX
 #define WORKER_MAX_SHARE 16	/**< workers sharing one pair */
-#define WORKER_HANDOFF_RING 2048 /**< frames in flight from one worker to another */
+#define WORKER_HANDOFF_RING 2048 /**< fallback: mbufs in flight from one worker to another */
 #define WORKER_HANDOFF_BURST (2 * WORKER_BURST) /**< frames taken from a ring at a time */
+#define WORKER_HO_DESCS 1024 /**< descriptors (frames) in flight from one worker to another */
+#define WORKER_HO_SLOT 128   /**< bytes of a descriptor: two cache lines */
+#define WORKER_HO_HDR 117    /**< frame bytes a descriptor carries */
+#define WORKER_HO_HDR_SHORT 54 /**< ... in its first line: Ethernet, IPv4, TCP without options */
+#define WORKER_HO_WIRE_MAX 0x3fff /**< longest frame a descriptor describes */
+#define WORKER_HO_PI1 0x4000	/**< worker_ho_desc.info: received on engine port 1 */
+#define WORKER_HO_LONG 0x8000	/**< worker_ho_desc.info: data goes on in the second line */
+
+/* Verdict bytes (worker_ho_chan.verdict): ENGINE_FORWARD / ENGINE_DROP, and the retag. */
+#define WORKER_HO_V_DROP 0x01
+#define WORKER_HO_V_TAG_SHIFT 4
+
+/**
+ * One frame handed over by its receiver, which keeps the mbuf: what its owner's engine
+ * needs to decide it, in two cache lines of which the owner reads the second only when the
+ * headers need it (WORKER_HO_LONG): a short one (headers up to WORKER_HO_HDR_SHORT bytes:
+ * Ethernet, a tag or none, IPv4, UDP or TCP without options) carries the first 54 bytes of
+ * a frame of at least that many, in the first line; a long one up to 117 bytes, so that
+ * Ethernet, two tags, IPv6 and a TCP header with timestamps and SACK blocks fit
+ * (14 + 8 + 40 + 52 = 114). 64 bytes in all would not even hold a TCP segment with
+ * timestamps (66); one line for the commonest headers halves what crosses between cores.
+ */
+struct worker_ho_desc {
+	uint64_t hash; /**< the flow hash the receiver computed */
+	uint16_t info; /**< the whole frame's length, WORKER_HO_PI1, WORKER_HO_LONG */
+	uint8_t data[WORKER_HO_HDR]; /**< the frame's first bytes */
+	uint8_t len;		     /**< long: bytes of the frame in data (short: 54) */
+};
+
+/**
+ * Receiver R -> owner O (VPP's handoff, with the frame left where it is): R writes
+ * descriptors and keeps their mbufs in pending[], in order; O decides each and writes one
+ * verdict byte per descriptor; R sends or frees the mbufs in order. One sequence numbers
+ * all three arrays (modulo WORKER_HO_DESCS): descriptors [0, prod) written, [0, done)
+ * decided, [0, reap) sent or freed; R writes only when prod - reap < WORKER_HO_DESCS, which
+ * frees the slot on both sides at once. prod is written by R only, done by O only (each on
+ * its own line, release / acquire); R allocates the channel and frees it.
+ */
+struct worker_ho_chan {
+	/* Written by the receiver, read by the owner. */
+	uint32_t prod __rte_cache_aligned;
+	/* Written by the owner, read by the receiver. */
+	uint32_t done __rte_cache_aligned;
+	/* The receiver's own. */
+	uint32_t head __rte_cache_aligned; /**< written, not yet published in prod */
+	uint32_t reap;
+	uint8_t pend_pi[WORKER_HO_DESCS]; /**< engine port each pending frame came in on */
+	struct rte_mbuf *pending[WORKER_HO_DESCS];
+	/* The owner's own. */
+	uint32_t taken __rte_cache_aligned; /**< decided, not yet published in done */
+	/* Written by the owner, read by the receiver. */
+	uint8_t verdict[WORKER_HO_DESCS] __rte_cache_aligned;
+	/* Written by the receiver, read by the owner. */
+	struct worker_ho_desc desc[WORKER_HO_DESCS] __rte_cache_aligned;
+};
 
 /** An expiry event held until each of its RSTs was taken by a port or given up. */
 struct worker_pending {
 	struct flow_event ev; /**< ev.rsts counts the RSTs a port took */
 	uint16_t outstanding; /**< RSTs not yet resolved */
 };
+
+struct worker;
+
+/**
+ * Takes @p n frames the worker handed over and their owner forwarded, for engine port
+ * @p port (worker_set_handoff_sink()): they are the callee's.
+ */
+typedef void (*worker_ho_sink_fn)(void *arg, unsigned int port, struct rte_mbuf **m,
+				  uint16_t n);
 
 /** State shared by the control thread and all workers. */
 struct dp_shared {
@@ -82,11 +165,17 @@ struct worker {
 	struct rte_mempool *rst_mp; /**< RSTs' own pool (a full RX pool cannot starve them) */
 	uint16_t port_id[WORKER_MAX_PORTS]; /**< ethdev port of each engine port */
 	uint16_t queue[WORKER_MAX_PORTS];   /**< its RX and TX queue on that port */
-	/* Software handoff (when several workers share a pair): SP/SC rings of mbufs to and
-	 * from each of them, by their index in the pair; NULL for itself. */
+	/* Software handoff (when several workers share a pair), by the other's index in the
+	 * pair, NULL for itself: descriptor channels to and from each of them, and SP/SC
+	 * rings of mbufs for the frames whose headers a descriptor cannot hold. */
 	unsigned int n_share;
+	uint32_t ho_dirty; /**< bit per owner: descriptors written, prod not yet published */
+	struct worker_ho_chan *hc_out[WORKER_MAX_SHARE];
+	struct worker_ho_chan *hc_in[WORKER_MAX_SHARE];
 	struct rte_ring *ho_out[WORKER_MAX_SHARE];
 	struct rte_ring *ho_in[WORKER_MAX_SHARE];
+	worker_ho_sink_fn ho_sink; /**< NULL: handed frames forwarded leave on the TX queue */
+	void *ho_sink_arg;
 	/* Frames of this loop for other workers, by owner at flush (worker_handoff_flush) */
 	uint16_t ho_n;
 	uint8_t ho_owner[WORKER_HANDOFF_BURST];
@@ -132,13 +221,21 @@ void worker_set_queue(struct worker *w, uint8_t pair, uint16_t queue);
 /**
  * Let the @p n workers @p ws share pair @p pair (each has added it, each on its own queue):
  * a flow belongs to one of them by its hash, and frames that reach another are handed over
- * through lock-free single-producer/single-consumer rings (VPP's handoff). With
+ * through lock-free single-producer/single-consumer channels (VPP's handoff, with the frame
+ * kept by its receiver: see the top of this file). With
  * @p steer_sw the hash decides for every tracked frame (steering: software, or ports whose
  * queue choice is not known to be symmetric); else the port's choice is trusted, but QinQ.
  *
  * @return 0, or -ENOMEM / -EINVAL (n > WORKER_MAX_SHARE) with nothing changed.
  */
 int worker_share_pair(struct worker **ws, unsigned int n, uint8_t pair, bool steer_sw);
+
+/**
+ * Give the frames @p w handed over and their owners forwarded to @p fn instead of its TX
+ * queues (NULL: back to the TX queues). For the benchmark, whose generator takes back every
+ * forwarded frame instead of transmitting it, handed over or not. Before launch.
+ */
+void worker_set_handoff_sink(struct worker *w, worker_ho_sink_fn fn, void *arg);
 
 /** Take RST mbufs from @p mp (a pool of their own; default: the RX pool). */
 void worker_set_rst_pool(struct worker *w, struct rte_mempool *mp);
@@ -179,14 +276,17 @@ uint16_t worker_process_burst(struct worker *w, unsigned int pi, struct rte_mbuf
 uint16_t worker_process_burst_staged(struct worker *w, unsigned int pi, struct rte_mbuf **pkts,
 				     uint16_t n, struct rte_mbuf **out);
 
-/** Hand over the frames worker_process_burst_staged() left staged. */
+/** Hand over the frames worker_process_burst_staged() left staged (publish the descriptors
+ * written, enqueue the mbufs of the fallback). */
 void worker_handoff_flush(struct worker *w);
 
 /**
- * Take the frames the other workers of its pair handed over and process them as their
- * flows' owner (each loop does this; exposed for the benchmark and tests).
+ * The handoff's work for one loop (each loop does this; exposed for the benchmark and
+ * tests): decide the descriptors and take the mbufs the other workers of its pair handed
+ * over, as their flows' owner, and take the verdicts on the frames this worker handed over,
+ * sending or freeing those frames.
  *
- * @return the frames taken.
+ * @return the frames decided, taken or sent/freed (0: nothing to do).
  */
 unsigned int worker_poll_handoff(struct worker *w);
 

@@ -139,6 +139,7 @@ static struct {
 	unsigned int phases;
 	uint32_t seed;
 	bool phases_set;
+	bool ho_tx; /* --ho-tx */
 } opt = {.seconds = 2.0, .rounds = 3, .storm = MI, .phases = PH_ALL, .seed = 0x1dc07e5u};
 
 static struct rte_mempool *g_mp;
@@ -148,10 +149,16 @@ static uint64_t g_tsc0, g_hz, g_per_ms;
  * The generator's mbufs: one burst per port, recycled loop after loop, and what they hold;
  * one set per lcore (--workers runs a generator on each worker lcore).
  */
+#define STASH_MAX 4096
 static struct gen_slots {
 	struct rte_mbuf *slot[2][WORKER_BURST];
 	uint8_t tag[2][WORKER_BURST];
 	bool ready;
+	/* Sharing a pair: the frames the worker handed over and got back forwarded
+	 * (worker_set_handoff_sink()), reused before fresh ones, as forwarded frames are. */
+	unsigned int n_stash;
+	uint64_t sunk; /* frames the sink took */
+	struct rte_mbuf *stash[STASH_MAX];
 } __rte_cache_aligned g_slots[RTE_MAX_LCORE];
 #define g_slot (g_slots[rte_lcore_id()].slot)
 #define g_tag (g_slots[rte_lcore_id()].tag)
@@ -513,7 +520,13 @@ struct run {
 static void
 slot_alloc(unsigned int b, unsigned int from)
 {
-	if (rte_mempool_get_bulk(g_mp, (void **)&g_slot[b][from], WORKER_BURST - from) != 0)
+	struct gen_slots *gs = &g_slots[rte_lcore_id()];
+	unsigned int need = WORKER_BURST - from, k = RTE_MIN(need, gs->n_stash);
+
+	/* Handed frames forwarded back first (the most recently used), then the pool. */
+	gs->n_stash -= k;
+	memcpy(&g_slot[b][from], &gs->stash[gs->n_stash], k * sizeof(gs->stash[0]));
+	if (need > k && rte_mempool_get_bulk(g_mp, (void **)&g_slot[b][from + k], need - k) != 0)
 		die("mbuf pool empty");
 	for (unsigned int i = from; i < WORKER_BURST; i++) {
 		struct rte_mbuf *m = g_slot[b][i];
@@ -552,14 +565,41 @@ slot_refill(unsigned int b, struct rte_mbuf *const *out, uint16_t n_out, uint16_
 	slot_alloc(b, WORKER_BURST - (n - n_out));
 }
 
-/* Room for two more bursts in each of @p w's handoff rings. */
+/* Room for two more bursts in each of @p w's handoff channels (and fallback rings). */
 static inline bool
 ho_room(const struct worker *w)
 {
-	for (unsigned int o = 0; o < w->n_share; o++)
+	for (unsigned int o = 0; o < w->n_share; o++) {
+		const struct worker_ho_chan *c = w->hc_out[o];
+
+		if (c != NULL && WORKER_HO_DESCS - (c->head - c->reap) < 2 * WORKER_BURST)
+			return false;
 		if (w->ho_out[o] != NULL && rte_ring_free_count(w->ho_out[o]) < 2 * WORKER_BURST)
 			return false;
+	}
 	return true;
+}
+
+/* worker_set_handoff_sink(): the generator of this lcore takes them back. */
+static void
+ho_sink(void *arg, unsigned int port, struct rte_mbuf **m, uint16_t n)
+{
+	struct gen_slots *gs = arg;
+	unsigned int k = RTE_MIN((unsigned int)n, STASH_MAX - gs->n_stash);
+
+	(void)port;
+	memcpy(&gs->stash[gs->n_stash], m, k * sizeof(m[0]));
+	gs->n_stash += k;
+	if (k < n)
+		rte_pktmbuf_free_bulk(&m[k], n - k);
+	gs->sunk += n;
+}
+
+/* Frames @p w sent on the ports of pair 0 (handed frames, once their owner decided). */
+static inline uint64_t
+ho_tx(const struct worker *w)
+{
+	return w->eng.stats.tx_packets[0] + w->eng.stats.tx_packets[1];
 }
 
 static void
@@ -622,8 +662,14 @@ process:
 				slot_refill(b, out, n_out, (uint16_t)nb[b]);
 		}
 		worker_handoff_flush(w);
-		if (r->handoff)
-			r->fwd += worker_poll_handoff(w);
+		if (r->handoff) {
+			/* Forwarded here: the frames this worker handed over whose verdicts came
+			 * back, and those handed to it as mbufs (the fallback). */
+			uint64_t tx0 = ho_tx(w), s0 = g_slots[rte_lcore_id()].sunk;
+
+			(void)worker_poll_handoff(w);
+			r->fwd += ho_tx(w) - tx0 + g_slots[rte_lcore_id()].sunk - s0;
+		}
 		worker_requests(w);
 		worker_flush_rst(w);
 		t = rte_rdtsc();
@@ -1201,8 +1247,9 @@ measure_expiry(void)
  *    efficiency = aggregate / (sum of the alone rates of those CPUs);
  *  - software handoff: the same W workers share the pair (worker_share_pair, steering:
  *    software); each generator sends 1/W of its packets to flows its worker owns and the
- *    rest to flows another owns, which its worker hands over through the SP/SC rings: every
- *    packet is classified twice, by the worker that received it and by its owner;
+ *    rest to flows another owns, which its worker hands over (a descriptor with the frame's
+ *    headers, worker.h): every such packet is classified twice, by the worker that received
+ *    it and by its owner, and sent by its receiver once the owner's verdict is back;
  *  - the storm: W workers, each with its share of the storm's flows (and of the background
  *    flows), all due at one tick common to all.
  *
@@ -1575,6 +1622,10 @@ measure_workers_at(struct wres *wr, uint32_t n, unsigned int w, const uint32_t *
 		}
 		if (mode == 1 && worker_share_pair(ws, w, 0, true) != 0)
 			die("worker_share_pair failed");
+		/* Handed frames forwarded back: to the generator like every forwarded frame
+		 * (--ho-tx: out of net_null, and fresh mbufs instead, as before). */
+		for (unsigned int i = 0; mode == 1 && !opt.ho_tx && i < w; i++)
+			worker_set_handoff_sink(ws[i], ho_sink, &g_slots[wk.lcore[i]]);
 		for (unsigned int i = 0; i < w; i++)
 			jobs[i]->fn = job_setup;
 		w_launch(jp, idx, w);
@@ -2470,6 +2521,9 @@ usage(FILE *f)
 		"  --cpus LIST    the workers' CPUs (default 0,1); the main lcore sleeps on the\n"
 		"                 first\n"
 		"  --wmodes LIST  with --workers, only some of alone,steering,handoff,storm\n"
+		"  --ho-tx        handoff: the frames handed over and forwarded back leave through\n"
+		"                 net_null (fresh mbufs for the generator) instead of going back to\n"
+		"                 the generator as every other forwarded frame does\n"
 		"                 (profiling; efficiencies need alone); neighbour (not in the\n"
 		"                 default): one worker with the other CPU idle, spinning, or\n"
 		"                 running a worker, alternated (README \"Benchmark\")\n");
@@ -2583,6 +2637,7 @@ parse_args(int argc, char **argv)
 					   {"workers", required_argument, NULL, 'w'},
 					   {"cpus", required_argument, NULL, 'c'},
 					   {"wmodes", required_argument, NULL, 'W'},
+					   {"ho-tx", no_argument, NULL, 'T'},
 					   {"help", no_argument, NULL, 'h'},
 					   {NULL, 0, NULL, 0}};
 	const char *flows = NULL;
@@ -2637,6 +2692,9 @@ parse_args(int argc, char **argv)
 		case 'c':
 			wk.n_cpus =
 				parse_uint_list(optarg, "--cpus", wk.cpus, 0, RTE_MAX_LCORE - 1);
+			break;
+		case 'T':
+			opt.ho_tx = true;
 			break;
 		case 'W':
 			wk.modes = parse_wmodes(optarg);
@@ -2782,8 +2840,11 @@ main(int argc, char **argv)
 		write_plot(opt.plot);
 
 	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
-		for (unsigned int i = 0; g_slots[l].ready && i < 2; i++)
+		for (unsigned int i = 0; g_slots[l].ready && i < 2; i++) {
 			rte_pktmbuf_free_bulk(g_slots[l].slot[i], WORKER_BURST);
+			if (i == 0)
+				rte_pktmbuf_free_bulk(g_slots[l].stash, g_slots[l].n_stash);
+		}
 	port_close_all();
 	rte_mempool_free(g_mp);
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
