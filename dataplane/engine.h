@@ -121,6 +121,7 @@ struct engine_pkt {
 	uint8_t retag;	     /**< out: enum engine_retag, when forwarded */
 	uint8_t owner;	     /**< out: with ENGINE_HANDOFF, the owner's index in the pair */
 	uint8_t parsed_st;   /**< in, with ENGINE_PKT_PARSED: enum parse_status */
+	uint8_t port;	     /**< in, for engine_burst_mixed(): the engine port it came in on */
 	union {
 		uint64_t hash; /**< out: with ENGINE_HANDOFF, its flow hash; in: with
 				*   ENGINE_PKT_HASHED */
@@ -267,6 +268,13 @@ engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
  */
 unsigned int engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk,
 			  unsigned int n);
+
+/**
+ * engine_burst() for frames of both ports of one pair, in the order they came: frame i came
+ * in on engine port pk[i].port (the replay, whose records alternate direction: one burst,
+ * not one a record). Per-flow order is the frames' order, as in separate bursts.
+ */
+unsigned int engine_burst_mixed(struct engine *e, struct engine_pkt *pk, unsigned int n);
 
 /**
  * Run expiry up to the current tick, checking at most *@p budget flows (decreased by the
