@@ -13,6 +13,7 @@
 #include "rst.h"
 #include "snapshot.h"
 
+_Static_assert(sizeof(struct rp_flow) == 64, "a flow record is one cache line");
 /* A record's ring entry is reused only once its burst went to the engines (replay.h). */
 _Static_assert(RP_RING >= RP_LAG + ENGINE_BURST && (RP_RING & (RP_RING - 1)) == 0 &&
 		       RP_LAG_FLOW < RP_LAG,
@@ -539,10 +540,15 @@ flush(struct rp_run *run)
 
 		for (unsigned int i = 0; i < n; i++)
 			pk[i] = run->batch[i].pk;
-		/* The replay's keys have the first scenario's access VLAN: this port's too? */
-		if (e->ports[run->batch_port].access_vlan != run->access_vlan)
+		/* The replay's keys have the first scenario's access VLAN: the ports' too? */
+		if (e->ports[0].access_vlan != run->access_vlan ||
+		    (run->batch_mixed && e->ports[1].access_vlan != run->access_vlan))
 			pk[0].flags &= (uint8_t)~ENGINE_PKT_KEYED; /* the burst's flag: its own keys */
-		engine_burst(e, run->batch_port, pk, n);
+		/* Both directions in one burst, in capture order (the handshakes alternate). */
+		if (run->batch_mixed)
+			engine_burst_mixed(e, pk, n);
+		else
+			engine_burst(e, pk[0].port, pk, n);
 		for (unsigned int i = 0; i < n; i++) {
 			const struct rp_slot *sl = &run->batch[i];
 
@@ -552,9 +558,8 @@ flush(struct rp_run *run)
 			}
 			if (pk[i].what == ENGINE_W_STRAY_RST && r < e->out.n_rst)
 				out_rst(run, s, sl->ts_ns, &e->out.rst[r++]);
-			/* The flag first: the record is in cache, the per-scenario array not. */
-			if (sl->flow != RP_NONE && (run->flows[sl->flow].flags & RP_F_CUT) &&
-			    s->open_cut[sl->flow] != RP_NONE)
+			/* The flag first (taken at commit): the per-scenario array is not in cache. */
+			if (sl->cut && s->open_cut[sl->flow] != RP_NONE)
 				after_cut(s, sl->flow, pk[i].what, sl->ts_ns);
 		}
 		for (; r < e->out.n_rst; r++)
@@ -568,6 +573,7 @@ flush(struct rp_run *run)
 		engine_out_clear(e);
 	}
 	run->n_batch = 0;
+	run->batch_mixed = false;
 }
 
 /* A flow's first record: who is the client, and was it open before the capture? */
@@ -653,8 +659,7 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
 		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];
 
-		__builtin_prefetch(f);
-		__builtin_prefetch(f + sizeof(struct rp_flow) - 1);
+		__builtin_prefetch(f); /* one line (rp_flow) */
 	}
 }
 
@@ -667,7 +672,7 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 	struct rp_slot *sl;
 	uint64_t ts = pkt->ts_ns, off_ms;
 	uint16_t port = 0;
-	uint8_t flags = 0;
+	uint8_t flags = 0, cut = 0;
 	uint32_t fi = RP_NONE;
 
 	if (!run->started) {
@@ -729,8 +734,6 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 			memset(f, 0, sizeof(*f));
 			f->key = pp->ep.key;
 			f->hash = pp->hash;
-			f->n_vlan = pi->n_vlan;
-			f->first_ns = ts;
 			flow_first(run, f, pi, from);
 			index_put(run, fi);
 		}
@@ -747,15 +750,16 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 			}
 			port = from == f->client ? 0 : 1;
 			f->last_ns = ts;
-			f->packets++;
+			/* Cuts happen between ticks (advance), never while a burst waits. */
+			cut = f->flags & RP_F_CUT;
 		}
 	} else {
 		run->not_flow++;
 	}
 
-	/* Another direction: the burst goes first, this record starts the next. */
+	/* Another direction: the engines take both in one burst (engine_burst_mixed). */
 	if (run->n_batch > 0 && port != run->batch_port)
-		flush(run);
+		run->batch_mixed = true;
 	sl = &run->batch[run->n_batch];
 	/* The frame (staged or the record's) and the parse stay in the ring until the flush. */
 	sl->pk.data = pp->eth;
@@ -776,7 +780,9 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 	sl->pk.parsed = &pp->ep.pi;
 	sl->pk.parsed_st = pp->st;
 	sl->pk.flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
+	sl->pk.port = (uint8_t)port;
 	sl->flow = fi;
+	sl->cut = cut;
 	sl->ts_ns = ts;
 	run->batch_port = port;
 	if (++run->n_batch == ENGINE_BURST)
