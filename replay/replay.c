@@ -542,13 +542,14 @@ flush(struct rp_run *run)
 			pk[i] = run->batch[i].pk;
 		/* The replay's keys have the first scenario's access VLAN: the ports' too? */
 		if (e->ports[0].access_vlan != run->access_vlan ||
-		    (run->batch_mixed && e->ports[1].access_vlan != run->access_vlan))
+		    e->ports[1].access_vlan != run->access_vlan)
 			pk[0].flags &= (uint8_t)~ENGINE_PKT_KEYED; /* the burst's flag: its own keys */
-		/* Both directions in one burst, in capture order (the handshakes alternate). */
-		if (run->batch_mixed)
-			engine_burst_mixed(e, pk, n);
-		else
-			engine_burst(e, pk[0].port, pk, n);
+		/*
+		 * Both directions in one burst, in capture order (the handshakes alternate).
+		 * The replay's one entry: engine_burst() besides would take handle_known()
+		 * out of line in both.
+		 */
+		engine_burst_mixed(e, pk, n);
 		for (unsigned int i = 0; i < n; i++) {
 			const struct rp_slot *sl = &run->batch[i];
 
@@ -573,7 +574,6 @@ flush(struct rp_run *run)
 		engine_out_clear(e);
 	}
 	run->n_batch = 0;
-	run->batch_mixed = false;
 }
 
 /* A flow's first record: who is the client, and was it open before the capture? */
@@ -757,9 +757,7 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 		run->not_flow++;
 	}
 
-	/* Another direction: the engines take both in one burst (engine_burst_mixed). */
-	if (run->n_batch > 0 && port != run->batch_port)
-		run->batch_mixed = true;
+	/* Either direction: the engines take both in one burst (engine_burst_mixed). */
 	sl = &run->batch[run->n_batch];
 	/* The frame (staged or the record's) and the parse stay in the ring until the flush. */
 	sl->pk.data = pp->eth;
@@ -784,7 +782,6 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 	sl->flow = fi;
 	sl->cut = cut;
 	sl->ts_ns = ts;
-	run->batch_port = port;
 	if (++run->n_batch == ENGINE_BURST)
 		flush(run);
 	return 0;

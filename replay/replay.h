@@ -20,7 +20,7 @@
  * budget no expiry can exhaust) and draining its output at each, so a flow is cut exactly
  * at its last packet + timeout (1 ms resolution) and its RSTs carry that time. Records of
  * one tick go to the engines as one burst in capture order, whatever their direction
- * (engine_burst_mixed when it holds both). After the last record time stops: a flow idle
+ * (engine_burst_mixed). After the last record time stops: a flow idle
  * when the capture ends is not cut.
  *
  * Direction: the capture is one port pair seen at one point. A flow's client is the
@@ -191,8 +191,6 @@ struct rp_run {
 	uint32_t tick;	  /**< tick of the records being batched */
 	/* batch */
 	unsigned int n_batch;
-	uint16_t batch_port;  /**< the latest record's engine port */
-	bool batch_mixed;     /**< the burst holds records of both ports */
 	struct rp_slot batch[ENGINE_BURST];
 	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
 	/** The caller's records stay valid until rp_finish() (a mapped file): Ethernet frames
