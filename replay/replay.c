@@ -655,11 +655,19 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 	for (unsigned int s = 0; s < run->n_scn; s++)
 		if (run->scn[s].e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
 			flow_prefetch_entry(run->scn[s].e->ft, pp->ep.hash);
-	slot = run->index[pp->hash & run->index_mask];
-	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
-		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];
-
-		__builtin_prefetch(f); /* one line (rp_flow) */
+	/*
+	 * The flow's slot: its home, or (a quarter of them at half load) one of the next two,
+	 * whose lines prep_record() fetched. A wrong guess only costs a useless prefetch.
+	 */
+	for (unsigned int k = 0, i = pp->hash & run->index_mask; k < 3; k++) {
+		slot = run->index[i];
+		if (slot == 0)
+			return; /* a new flow: its record is the next one, written in order */
+		if ((uint32_t)(slot >> 32) == pp->hash) {
+			__builtin_prefetch(&run->flows[(uint32_t)slot - 1]); /* one line (rp_flow) */
+			return;
+		}
+		i = (i + 1) & run->index_mask;
 	}
 }
 
