@@ -917,7 +917,8 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 				ctx[i].key = ep->key;
 				ctx[i].hash = ep->hash;
 				ctx[i].from = ep->from;
-				flow_prefetch_bucket(e->ft, ep->hash);
+				if (!(fl & ENGINE_PKT_PREFETCHED))
+					flow_prefetch_bucket(e->ft, ep->hash);
 				ctx[i].tracked = 1;
 				continue;
 			}
@@ -930,7 +931,9 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 	 * overlap with work instead of queueing at once. Only worth it once the entries no
 	 * longer stay in the near caches (ENGINE_PREFETCH_ENTRY_MIN).
 	 */
-	ahead = e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN ? ENGINE_PREFETCH_AHEAD : 0;
+	ahead = e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN && !(fl & ENGINE_PKT_PREFETCHED)
+			? ENGINE_PREFETCH_AHEAD
+			: 0;
 	for (unsigned int i = 0; i < ahead && i < n; i++)
 		if (likely(ctx[i].tracked))
 			flow_prefetch_entry(e->ft, ctx[i].hash);

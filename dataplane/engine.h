@@ -109,6 +109,9 @@ enum engine_retag {
 				      *   what parse_frame_wire() gave for it; not parsed again */
 #define ENGINE_PKT_KEYED (1u << 4) /**< with ENGINE_PKT_PARSED: parsed is the pi of a struct
 				     *   engine_parsed whose key and hash are used, not built */
+#define ENGINE_PKT_PREFETCHED (1u << 5) /**< with ENGINE_PKT_KEYED: the caller prefetched
+					  *   each frame's bucket and entry (the replay's ring, a
+					  *   burst ahead): not again */
 
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
