@@ -543,7 +543,7 @@ flush(struct rp_run *run)
 		/* The replay's keys have the first scenario's access VLAN: the ports' too? */
 		if (e->ports[0].access_vlan != run->access_vlan ||
 		    e->ports[1].access_vlan != run->access_vlan)
-			pk[0].flags &= (uint8_t)~ENGINE_PKT_KEYED; /* the burst's flag: its own keys */
+			pk[0].flags &= (uint8_t)~(ENGINE_PKT_KEYED | ENGINE_PKT_PREFETCHED); /* its keys */
 		/*
 		 * Both directions in one burst, in capture order (the handshakes alternate).
 		 * The replay's one entry: engine_burst() besides would take handle_known()
@@ -786,6 +786,9 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 	sl->pk.parsed = &pp->ep.pi;
 	sl->pk.parsed_st = pp->st;
 	sl->pk.flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
+	/* Its engines' bucket and entry were prefetched in the ring (prep, prefetch_flow). */
+	if (run->data_stays)
+		sl->pk.flags |= ENGINE_PKT_PREFETCHED;
 	sl->pk.port = (uint8_t)port;
 	sl->flow = fi;
 	sl->cut = cut;
