@@ -535,11 +535,14 @@ flush(struct rp_run *run)
 	for (unsigned int si = 0; si < run->n_scn; si++) {
 		struct rp_scenario *s = &run->scn[si];
 		struct engine *e = s->e;
-		struct engine_pkt pk[ENGINE_BURST];
+		struct engine_pkt copy[ENGINE_BURST], *pk = run->pk;
 		unsigned int r = 0;
 
-		for (unsigned int i = 0; i < n; i++)
-			pk[i] = run->batch[i].pk;
+		/* The engines write into the burst: the last one takes it, the others a copy. */
+		if (si + 1 < run->n_scn) {
+			memcpy(copy, run->pk, n * sizeof(*pk));
+			pk = copy;
+		}
 		/* The replay's keys have the first scenario's access VLAN: the ports' too? */
 		if (e->ports[0].access_vlan != run->access_vlan ||
 		    e->ports[1].access_vlan != run->access_vlan)
@@ -678,6 +681,7 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 	const struct cap_pkt *pkt = &pp->pkt;
 	const struct parse_info *pi = &pp->ep.pi;
 	struct rp_slot *sl;
+	struct engine_pkt *pk;
 	uint64_t ts = pkt->ts_ns, off_ms;
 	uint16_t port = 0;
 	uint8_t flags = 0, cut = 0;
@@ -767,8 +771,9 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 
 	/* Either direction: the engines take both in one burst (engine_burst_mixed). */
 	sl = &run->batch[run->n_batch];
+	pk = &run->pk[run->n_batch];
 	/* The frame (staged or the record's) and the parse stay in the ring until the flush. */
-	sl->pk.data = pp->eth;
+	pk->data = pp->eth;
 	if (run->keep_orig) {
 		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
 
@@ -781,15 +786,15 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 		sl->hdr.caplen = c;
 		sl->hdr.len = pkt->len;
 	}
-	sl->pk.len = pp->len;
+	pk->len = pp->len;
 	/* The engines take this parse of the same bytes and its key rather than their own. */
-	sl->pk.parsed = &pp->ep.pi;
-	sl->pk.parsed_st = pp->st;
-	sl->pk.flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
+	pk->parsed = &pp->ep.pi;
+	pk->parsed_st = pp->st;
+	pk->flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
 	/* Its engines' bucket and entry were prefetched in the ring (prep, prefetch_flow). */
 	if (run->data_stays)
-		sl->pk.flags |= ENGINE_PKT_PREFETCHED;
-	sl->pk.port = (uint8_t)port;
+		pk->flags |= ENGINE_PKT_PREFETCHED;
+	pk->port = (uint8_t)port;
 	sl->flow = fi;
 	sl->cut = cut;
 	sl->ts_ns = ts;

@@ -160,9 +160,8 @@ struct rp_prep {
 	bool keyed; /**< ep.key and ep.hash are valid */
 };
 
-/** One record waiting in the burst being built. */
+/** One record waiting in the burst being built (its engine_pkt: rp_run.pk, same index). */
 struct rp_slot {
-	struct engine_pkt pk; /**< parsed: its ring entry's ep (the engines take it) */
 	uint32_t flow;	      /**< index in flows, or RP_NONE */
 	uint8_t cut;	      /**< the flow's RP_F_CUT when committed */
 	uint64_t ts_ns;
@@ -192,6 +191,8 @@ struct rp_run {
 	/* batch */
 	unsigned int n_batch;
 	struct rp_slot batch[ENGINE_BURST];
+	/** The burst as the engines take it; parsed: its ring entries' ep. */
+	struct engine_pkt pk[ENGINE_BURST];
 	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
 	/** The caller's records stay valid until rp_finish() (a mapped file): Ethernet frames
 	 *  captured whole go to the engines and out as they are, not copied, and records
