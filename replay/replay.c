@@ -691,6 +691,7 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 		run->started = true;
 		run->ts0_ns = ts;
 		run->last_ns = ts;
+		run->tick_end_ns = ts; /* tick 0 is the first record's time alone */
 		for (unsigned int s = 0; s < run->n_scn; s++)
 			timeline_due(run, &run->scn[s]); /* events at 0 s come first */
 	}
@@ -698,23 +699,25 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 		run->backwards++;
 		ts = run->last_ns; /* handled as the same time as the previous record */
 	}
-	/* Rounded up: a cut (at a whole tick) never comes before last packet + timeout. */
-	off_ms = (ts - run->ts0_ns + NS_PER_MS - 1) / NS_PER_MS;
-	if (off_ms > run->span_max_ms) {
-		snprintf(err, errlen,
-			 "record %llu is %.3f s after the first: a replay spans at most %.0f s "
-			 "(24.8 days)",
-			 (unsigned long long)run->records + 1,
-			 (double)(ts - run->ts0_ns) / (double)NS_PER_S,
-			 (double)run->span_max_ms / 1000.0);
-		return -1;
-	}
 	run->step_ns = ts;
-	if ((uint32_t)off_ms != run->tick) {
+	/* A record of the latest record's tick (ts is never earlier): nothing to step. */
+	if (ts > run->tick_end_ns) {
+		/* Rounded up: a cut (at a whole tick) never comes before last packet + timeout. */
+		off_ms = (ts - run->ts0_ns + NS_PER_MS - 1) / NS_PER_MS;
+		if (off_ms > run->span_max_ms) {
+			snprintf(err, errlen,
+				 "record %llu is %.3f s after the first: a replay spans at most "
+				 "%.0f s (24.8 days)",
+				 (unsigned long long)run->records + 1,
+				 (double)(ts - run->ts0_ns) / (double)NS_PER_S,
+				 (double)run->span_max_ms / 1000.0);
+			return -1;
+		}
 		flush(run);
 		for (unsigned int s = 0; s < run->n_scn; s++)
 			advance(run, &run->scn[s], (uint32_t)off_ms);
 		run->tick = (uint32_t)off_ms;
+		run->tick_end_ns = run->ts0_ns + off_ms * NS_PER_MS;
 	}
 	run->last_ns = ts;
 	run->records++;

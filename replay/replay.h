@@ -188,6 +188,7 @@ struct rp_run {
 	uint64_t last_ns; /**< latest record (after backwards ones were clamped) */
 	uint64_t step_ns; /**< the record the engines step towards: no cut is later than it */
 	uint32_t tick;	  /**< tick of the records being batched */
+	uint64_t tick_end_ns; /**< its last nanosecond: ts0_ns + tick ms */
 	/* batch */
 	unsigned int n_batch;
 	struct rp_slot batch[ENGINE_BURST];
