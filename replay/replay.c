@@ -543,10 +543,13 @@ flush(struct rp_run *run)
 			memcpy(copy, run->pk, n * sizeof(*pk));
 			pk = copy;
 		}
-		/* The replay's keys have the first scenario's access VLAN: the ports' too? */
+		/*
+		 * The replay's keys have the first scenario's access VLAN: the ports' too? If
+		 * not (flags of the burst) the engine builds its keys and prefetches for them.
+		 */
 		if (e->ports[0].access_vlan != run->access_vlan ||
 		    e->ports[1].access_vlan != run->access_vlan)
-			pk[0].flags &= (uint8_t)~(ENGINE_PKT_KEYED | ENGINE_PKT_PREFETCHED); /* its keys */
+			pk[0].flags &= (uint8_t)~(ENGINE_PKT_KEYED | ENGINE_PKT_PREFETCHED);
 		/*
 		 * Both directions in one burst, in capture order (the handshakes alternate).
 		 * The replay's one entry: engine_burst() besides would take handle_known()
@@ -562,7 +565,7 @@ flush(struct rp_run *run)
 			}
 			if (pk[i].what == ENGINE_W_STRAY_RST && r < e->out.n_rst)
 				out_rst(run, s, sl->ts_ns, &e->out.rst[r++]);
-			/* The flag first (taken at commit): the per-scenario array is not in cache. */
+			/* The flag first (from the commit): open_cut[] is not in cache. */
 			if (sl->cut && s->open_cut[sl->flow] != RP_NONE)
 				after_cut(s, sl->flow, pk[i].what, sl->ts_ns);
 		}
@@ -667,7 +670,7 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 		if (slot == 0)
 			return; /* a new flow: its record is the next one, written in order */
 		if ((uint32_t)(slot >> 32) == pp->hash) {
-			__builtin_prefetch(&run->flows[(uint32_t)slot - 1]); /* one line (rp_flow) */
+			__builtin_prefetch(&run->flows[(uint32_t)slot - 1]); /* one line */
 			return;
 		}
 		i = (i + 1) & run->index_mask;

@@ -585,8 +585,9 @@ mx_run(uint16_t vlan_in, uint16_t vlan_out, bool mixed, bool keyed, struct mx_re
 
 			assert_int_equal(parse_frame(buf[i], len, pi), PARSE_IP);
 			v0 = pi->n_vlan > 0 ? pi->vlan[0] : acc;
-			ep[i].from = (uint8_t)flow_key_make(&ep[i].key, pi->family, pi->src, pi->sport,
-							    pi->dst, pi->dport, pi->proto, 0, v0, 0);
+			ep[i].from = (uint8_t)flow_key_make(&ep[i].key, pi->family, pi->src,
+							    pi->sport, pi->dst, pi->dport,
+							    pi->proto, 0, v0, 0);
 			ep[i].hash = flow_hash(x->e.ft, &ep[i].key);
 			pk[i].parsed = pi;
 			pk[i].parsed_st = PARSE_IP;
