@@ -38,7 +38,7 @@ static const uint8_t mac_outside[6] = {0x02, 0x1d, 0x1e, 0xc0, 0x00, 0x02};
 static inline uint64_t
 key_hash64(const struct rp_run *run, const struct flow_key *k)
 {
-	return flow_hash(run->scn[0].e->ft, k);
+	return flow_hash(run->ft[0], k);
 }
 
 /* The replay's index hash, from key_hash64(). */
@@ -257,6 +257,7 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 		s->e = NULL;
 		return -1;
 	}
+	run->ft[run->n_scn - 1] = s->e->ft;
 	engine_add_pair(s->e, 0, untagged_vlan(scn), untagged_vlan(scn), mac_inside, mac_outside);
 	s->e->snap = s->snap;
 	s->e->events_on = true;
@@ -642,7 +643,7 @@ prep_record(struct rp_run *run, struct rp_prep *pp)
 			__builtin_prefetch(&run->index[(slot + 2) & run->index_mask]);
 		/* The engines look the same key up (their ports' VLANs permitting): warm them. */
 		for (unsigned int s = 0; s < run->n_scn; s++)
-			flow_prefetch_bucket(run->scn[s].e->ft, h);
+			flow_prefetch_bucket(run->ft[s], h);
 	}
 }
 
@@ -659,8 +660,8 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 	if (!pp->keyed)
 		return;
 	for (unsigned int s = 0; s < run->n_scn; s++)
-		if (run->scn[s].e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
-			flow_prefetch_entry(run->scn[s].e->ft, pp->ep.hash);
+		if (run->ft[s]->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
+			flow_prefetch_entry(run->ft[s], pp->ep.hash);
 	/*
 	 * The flow's slot: its home, or (a quarter of them at half load) one of the next two,
 	 * whose lines prep_record() fetched. A wrong guess only costs a useless prefetch.

@@ -176,6 +176,7 @@ struct rp_run {
 	uint64_t span_max_ms; /**< RP_SPAN_MAX_MS; the fuzzer lowers it */
 	unsigned int n_scn;
 	struct rp_scenario scn[RP_MAX_SCENARIOS];
+	struct flow_table *ft[RP_MAX_SCENARIOS]; /**< scn[i].e->ft, read on every record */
 	/* flows */
 	struct rp_flow *flows;
 	uint32_t n_flows, cap_flows;
