@@ -601,16 +601,17 @@ flow_first(struct rp_run *run, struct rp_flow *f, const struct parse_info *pi, u
 /*
  * Stage 1 of record @pp->pkt, which changes no state: its Ethernet frame (in the staging
  * buffer @pp->frame), parse, key and hash; the index slot it will probe is prefetched.
+ * @direct: the records stay (data_stays) and are Ethernet frames.
  */
 static void
-prep_record(struct rp_run *run, struct rp_prep *pp)
+prep_record(struct rp_run *run, struct rp_prep *pp, bool direct)
 {
 	const struct cap_pkt *pkt = &pp->pkt;
 	struct parse_info *pi = &pp->ep.pi;
 
 	pp->keyed = false;
-	if (run->data_stays && run->linktype == DLT_EN10MB && pkt->caplen == pkt->len &&
-	    pkt->len >= CAP_ETH_HLEN && pkt->len <= CAP_FRAME_MAX) {
+	if (direct && pkt->caplen == pkt->len && pkt->len >= CAP_ETH_HLEN &&
+	    pkt->len <= CAP_FRAME_MAX) {
 		/* What cap_to_eth() would copy, byte for byte: use it where it is. */
 		pp->eth = pkt->data;
 		pp->len = pkt->len;
@@ -637,10 +638,12 @@ prep_record(struct rp_run *run, struct rp_prep *pp)
 		pp->keyed = true;
 		uint32_t slot = pp->hash & run->index_mask;
 
-		/* Its probe may go on into the next line (8 slots a line): that one too. */
+		/*
+		 * Its probe may go on into the next line (8 slots a line): that one too, without
+		 * a branch (for the six slots of eight it is the same line: a free prefetch).
+		 */
 		__builtin_prefetch(&run->index[slot]);
-		if ((slot & 7) >= 6)
-			__builtin_prefetch(&run->index[(slot + 2) & run->index_mask]);
+		__builtin_prefetch(&run->index[(slot + 2) & run->index_mask]);
 		/* The engines look the same key up (their ports' VLANs permitting): warm them. */
 		for (unsigned int s = 0; s < run->n_scn; s++)
 			flow_prefetch_bucket(run->ft[s], h);
@@ -828,6 +831,8 @@ __attribute__((noinline)) int
 rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err, size_t errlen)
 {
 	unsigned int lag = run->data_stays ? RP_LAG : 0;
+	bool direct = run->data_stays && run->linktype == DLT_EN10MB;
+	uint32_t head = run->ring_head;
 
 	if (run->n_scn == 0) {
 		snprintf(err, errlen, "no scenario to replay the capture against");
@@ -835,15 +840,16 @@ rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char 
 	}
 	if (n > RP_AHEAD)
 		n = RP_AHEAD;
+	/* The ring's head in a register: the stores into the ring may alias the run's. */
 	for (unsigned int i = 0; i < n; i++) {
-		struct rp_prep *pp = &run->ring[run->ring_head % RP_RING];
+		struct rp_prep *pp = &run->ring[head % RP_RING];
 
 		pp->pkt = pkts[i];
-		prep_record(run, pp);
-		run->ring_head++;
-		if (lag != 0 && run->ring_head - run->ring_tail > RP_LAG_FLOW)
-			prefetch_flow(run, &run->ring[(run->ring_head - 1 - RP_LAG_FLOW) % RP_RING]);
-		if (run->ring_head - run->ring_tail > lag && commit_next(run, err, errlen) < 0)
+		prep_record(run, pp, direct);
+		run->ring_head = ++head;
+		if (lag != 0 && head - run->ring_tail > RP_LAG_FLOW)
+			prefetch_flow(run, &run->ring[(head - 1 - RP_LAG_FLOW) % RP_RING]);
+		if (head - run->ring_tail > lag && commit_next(run, err, errlen) < 0)
 			return -1;
 	}
 	return 0;
