@@ -863,8 +863,8 @@ admit(const struct engine_port *rx, const struct engine_pkt *pk, struct pkt_ctx 
 }
 
 /*
- * engine_burst(), and with @mixed engine_burst_mixed(): frame i came in on port pk[i].port
- * (@pi0, the first frame's, gives the pair); a constant, so engine_burst() pays nothing.
+ * engine_burst(), and with @mixed engine_burst_mixed(): a frame with ENGINE_PKT_PEER came
+ * in on the peer of @pi0; a constant, so engine_burst() pays nothing.
  */
 static __rte_always_inline unsigned int
 burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n, bool mixed)
@@ -887,11 +887,12 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 	bool parsed = (fl & ENGINE_PKT_PARSED) != 0;
 	/* Mixed: the retag rule per frame, if the pair's sides differ (else neither retags). */
 	bool retag_mixed = mixed && rx->access_vlan != tx->access_vlan;
+	unsigned int peer = rx->peer;
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n && !parsed; i++) {
 		if (mixed) {
-			pi = pk[i].port;
+			pi = (pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0;
 			n_peer += pi != pi0;
 		}
 		if (admit(rx, &pk[i], &ctx[i], mixed && pi != pi0 ? &bytes_peer : &bytes)) {
@@ -903,7 +904,7 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 	/* The same with the caller's parses (the replay), taken as they are. */
 	for (unsigned int i = 0; i < n && parsed; i++) {
 		if (mixed) {
-			pi = pk[i].port;
+			pi = (pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0;
 			n_peer += pi != pi0;
 		}
 		if (admit(rx, &pk[i], &ctx[i], mixed && pi != pi0 ? &bytes_peer : &bytes)) {
@@ -943,7 +944,7 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 		bool fwd = true;
 
 		if (mixed)
-			pi = pk[i].port;
+			pi = (pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0;
 		if (ahead != 0 && i + ahead < n && likely(ctx[i + ahead].tracked))
 			flow_prefetch_entry(e->ft, ctx[i + ahead].hash);
 		if (likely(c->tracked)) {
@@ -986,7 +987,7 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 			const struct parse_info *in = &ctx[i].pi;
 
 			if (retag_mixed) {
-				rx = &e->ports[pk[i].port];
+				rx = &e->ports[(pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0];
 				tx = &e->ports[rx->peer];
 				push = rx->access_vlan != 0 && tx->access_vlan == 0;
 				pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
@@ -1007,8 +1008,8 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 		STATS_ADD(e->stats.rx_packets[e->ports[pi0].stat], n - n_peer);
 		STATS_ADD(e->stats.rx_bytes[e->ports[pi0].stat], bytes);
 		if (mixed && n_peer != 0) {
-			STATS_ADD(e->stats.rx_packets[e->ports[e->ports[pi0].peer].stat], n_peer);
-			STATS_ADD(e->stats.rx_bytes[e->ports[e->ports[pi0].peer].stat], bytes_peer);
+			STATS_ADD(e->stats.rx_packets[e->ports[peer].stat], n_peer);
+			STATS_ADD(e->stats.rx_bytes[e->ports[peer].stat], bytes_peer);
 		}
 	}
 	return slow;
@@ -1021,9 +1022,9 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 }
 
 unsigned int
-engine_burst_mixed(struct engine *e, struct engine_pkt *pk, unsigned int n)
+engine_burst_mixed(struct engine *e, unsigned int port, struct engine_pkt *pk, unsigned int n)
 {
-	return n != 0 ? burst(e, pk[0].port, pk, n, true) : 0;
+	return burst(e, port, pk, n, true);
 }
 
 /* ---------------------------------------------------------------- table walks */

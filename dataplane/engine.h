@@ -112,6 +112,8 @@ enum engine_retag {
 #define ENGINE_PKT_PREFETCHED (1u << 5) /**< with ENGINE_PKT_KEYED: the caller prefetched
 					  *   each frame's bucket and entry (the replay's ring, a
 					  *   burst ahead): not again */
+#define ENGINE_PKT_PEER (1u << 6) /**< engine_burst_mixed(), per frame: it came in on the
+				    *   peer of the call's port (else on that port) */
 
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
@@ -124,7 +126,6 @@ struct engine_pkt {
 	uint8_t retag;	     /**< out: enum engine_retag, when forwarded */
 	uint8_t owner;	     /**< out: with ENGINE_HANDOFF, the owner's index in the pair */
 	uint8_t parsed_st;   /**< in, with ENGINE_PKT_PARSED: enum parse_status */
-	uint8_t port;	     /**< in, for engine_burst_mixed(): the engine port it came in on */
 	union {
 		uint64_t hash; /**< out: with ENGINE_HANDOFF, its flow hash; in: with
 				*   ENGINE_PKT_HASHED */
@@ -273,11 +274,13 @@ unsigned int engine_burst(struct engine *e, unsigned int port, struct engine_pkt
 			  unsigned int n);
 
 /**
- * engine_burst() for frames of both ports of one pair, in the order they came: frame i came
- * in on engine port pk[i].port (the replay, whose records alternate direction: one burst,
- * not one a record). Per-flow order is the frames' order, as in separate bursts.
+ * engine_burst() for frames of both ports of a pair, in the order they came: a frame with
+ * ENGINE_PKT_PEER came in on the peer of engine port @p port, the others on @p port (the
+ * replay, whose records alternate direction: one burst, not one a record). Per-flow order
+ * is the frames' order, as in separate bursts.
  */
-unsigned int engine_burst_mixed(struct engine *e, struct engine_pkt *pk, unsigned int n);
+unsigned int engine_burst_mixed(struct engine *e, unsigned int port, struct engine_pkt *pk,
+				unsigned int n);
 
 /**
  * Run expiry up to the current tick, checking at most *@p budget flows (decreased by the
