@@ -556,7 +556,7 @@ flush(struct rp_run *run)
 		 * The replay's one entry: engine_burst() besides would take handle_known()
 		 * out of line in both.
 		 */
-		engine_burst_mixed(e, pk, n);
+		engine_burst_mixed(e, 0, pk, n); /* ENGINE_PKT_PEER: the outside port */
 		for (unsigned int i = 0; i < n; i++) {
 			const struct rp_slot *sl = &run->batch[i];
 
@@ -800,11 +800,10 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 	/* The engines take this parse of the same bytes and its key rather than their own. */
 	pk->parsed = &pp->ep.pi;
 	pk->parsed_st = pp->st;
-	pk->flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
+	pk->flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED | (port ? ENGINE_PKT_PEER : 0);
 	/* Its engines' bucket and entry were prefetched in the ring (prep, prefetch_flow). */
 	if (run->data_stays)
 		pk->flags |= ENGINE_PKT_PREFETCHED;
-	pk->port = (uint8_t)port;
 	sl->flow = fi;
 	sl->cut = cut;
 	sl->ts_ns = ts;

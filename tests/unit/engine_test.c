@@ -567,6 +567,7 @@ mx_run(uint16_t vlan_in, uint16_t vlan_out, bool mixed, bool keyed, struct mx_re
 	static uint8_t buf[MX_N][256];
 	struct engine_parsed ep[MX_N];
 	struct engine_pkt pk[MX_N];
+	unsigned int port_of[MX_N];
 
 	memset(r, 0, sizeof(*r));
 	for (unsigned int i = 0; i < MX_N; i++) {
@@ -578,7 +579,8 @@ mx_run(uint16_t vlan_in, uint16_t vlan_out, bool mixed, bool keyed, struct mx_re
 		uint32_t len = frame(buf[i], m->from_client, m->cport, m->sport, m->flags, m->seq,
 				     m->ack, m->payload, tag);
 
-		pk[i] = (struct engine_pkt){.data = buf[i], .len = len, .port = (uint8_t)port};
+		port_of[i] = port;
+		pk[i] = (struct engine_pkt){.data = buf[i], .len = len};
 		if (keyed) {
 			struct parse_info *pi = &ep[i].pi;
 			uint16_t v0;
@@ -593,12 +595,14 @@ mx_run(uint16_t vlan_in, uint16_t vlan_out, bool mixed, bool keyed, struct mx_re
 			pk[i].parsed_st = PARSE_IP;
 			pk[i].flags = ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
 		}
+		if (mixed && port == 1)
+			pk[i].flags |= ENGINE_PKT_PEER;
 	}
 	if (mixed) {
-		engine_burst_mixed(&x->e, pk, MX_N);
+		engine_burst_mixed(&x->e, 0, pk, MX_N);
 	} else {
 		for (unsigned int i = 0; i < MX_N; i++)
-			engine_burst(&x->e, pk[i].port, &pk[i], 1);
+			engine_burst(&x->e, port_of[i], &pk[i], 1);
 	}
 	for (unsigned int i = 0; i < MX_N; i++) {
 		r->verdict[i] = pk[i].verdict;
