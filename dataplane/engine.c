@@ -939,12 +939,16 @@ admit(const struct engine_port *rx, const struct engine_pkt *pk, struct pkt_ctx 
 	return true;
 }
 
-unsigned int
-engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned int n)
+/*
+ * engine_burst(), and with @mixed engine_burst_mixed(): a frame with ENGINE_PKT_PEER came
+ * in on the peer of @pi0; a constant, so engine_burst() pays nothing.
+ */
+static __rte_always_inline unsigned int
+burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n, bool mixed)
 {
-	unsigned int slow = 0;
+	unsigned int pi = pi0, slow = 0, n_peer = 0;
 	struct pkt_ctx ctx[ENGINE_BURST];
-	uint64_t bytes = 0;
+	uint64_t bytes = 0, bytes_peer = 0;
 	unsigned int ahead;
 	/*
 	 * Access side to trunk side: tag untagged frames; trunk to access: untag them. The
@@ -959,10 +963,17 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	bool shared = rx->n_share > 1 && !(fl & ENGINE_PKT_OWNED);
 	bool parsed = (fl & ENGINE_PKT_PARSED) != 0;
 	bool rearm = rearm_check(e);
+	/* Mixed: the retag rule per frame, if the pair's sides differ (else neither retags). */
+	bool retag_mixed = mixed && rx->access_vlan != tx->access_vlan;
+	unsigned int peer = rx->peer;
 
 	/* Stage 1: parse and hash the whole burst, prefetching index buckets. */
 	for (unsigned int i = 0; i < n && !parsed; i++) {
-		if (admit(rx, &pk[i], &ctx[i], &bytes)) {
+		if (mixed) {
+			pi = (pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0;
+			n_peer += pi != pi0;
+		}
+		if (admit(rx, &pk[i], &ctx[i], mixed && pi != pi0 ? &bytes_peer : &bytes)) {
 			ctx[i].status = (uint8_t)parse_frame_wire(pk[i].data, pk[i].len,
 								  pk[i].wire_len, &ctx[i].pi);
 			classify(e, pi, &pk[i], &ctx[i], hashed, shared);
@@ -970,7 +981,11 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	}
 	/* The same with the caller's parses (the replay), taken as they are. */
 	for (unsigned int i = 0; i < n && parsed; i++) {
-		if (admit(rx, &pk[i], &ctx[i], &bytes)) {
+		if (mixed) {
+			pi = (pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0;
+			n_peer += pi != pi0;
+		}
+		if (admit(rx, &pk[i], &ctx[i], mixed && pi != pi0 ? &bytes_peer : &bytes)) {
 			const struct engine_parsed *ep = (const void *)pk[i].parsed;
 
 			ctx[i].pi = *pk[i].parsed;
@@ -981,7 +996,8 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 				ctx[i].key = ep->key;
 				ctx[i].hash = ep->hash;
 				ctx[i].from = ep->from;
-				flow_prefetch_bucket(e->ft, ep->hash);
+				if (!(fl & ENGINE_PKT_PREFETCHED))
+					flow_prefetch_bucket(e->ft, ep->hash);
 				ctx[i].tracked = 1;
 				continue;
 			}
@@ -994,7 +1010,9 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	 * overlap with work instead of queueing at once. Only worth it once the entries no
 	 * longer stay in the near caches (ENGINE_PREFETCH_ENTRY_MIN).
 	 */
-	ahead = e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN ? ENGINE_PREFETCH_AHEAD : 0;
+	ahead = e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN && !(fl & ENGINE_PKT_PREFETCHED)
+			? ENGINE_PREFETCH_AHEAD
+			: 0;
 	for (unsigned int i = 0; i < ahead && i < n; i++)
 		if (likely(ctx[i].tracked))
 			flow_prefetch_entry(e->ft, ctx[i].hash);
@@ -1003,6 +1021,8 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		struct pkt_ctx *c = &ctx[i];
 		bool fwd = true;
 
+		if (mixed)
+			pi = (pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0;
 		if (ahead != 0 && i + ahead < n && likely(ctx[i + ahead].tracked))
 			flow_prefetch_entry(e->ft, ctx[i + ahead].hash);
 		if (likely(c->tracked)) {
@@ -1040,10 +1060,16 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 		pk[i].retag = ENGINE_TAG_KEEP;
 		slow += !fwd;
 	}
-	if (unlikely(push || pop_vid != 0)) {
+	if (unlikely(push || pop_vid != 0 || retag_mixed)) {
 		for (unsigned int i = 0; i < n; i++) {
 			const struct parse_info *in = &ctx[i].pi;
 
+			if (retag_mixed) {
+				rx = &e->ports[(pk[i].flags & ENGINE_PKT_PEER) ? peer : pi0];
+				tx = &e->ports[rx->peer];
+				push = rx->access_vlan != 0 && tx->access_vlan == 0;
+				pop_vid = rx->access_vlan == 0 ? tx->access_vlan : 0;
+			}
 			if (pk[i].verdict != ENGINE_FORWARD)
 				continue; /* counted in slow already */
 			if (push && in->n_vlan == 0)
@@ -1057,10 +1083,26 @@ engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned 
 	}
 	/* Handed-over frames were counted by the worker that received them. */
 	if (likely(n != 0 && !(fl & ENGINE_PKT_OWNED))) {
-		STATS_ADD(e->stats.rx_packets[e->ports[pi].stat], n);
-		STATS_ADD(e->stats.rx_bytes[e->ports[pi].stat], bytes);
+		STATS_ADD(e->stats.rx_packets[e->ports[pi0].stat], n - n_peer);
+		STATS_ADD(e->stats.rx_bytes[e->ports[pi0].stat], bytes);
+		if (mixed && n_peer != 0) {
+			STATS_ADD(e->stats.rx_packets[e->ports[peer].stat], n_peer);
+			STATS_ADD(e->stats.rx_bytes[e->ports[peer].stat], bytes_peer);
+		}
 	}
 	return slow;
+}
+
+unsigned int
+engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned int n)
+{
+	return burst(e, pi, pk, n, false);
+}
+
+unsigned int
+engine_burst_mixed(struct engine *e, unsigned int port, struct engine_pkt *pk, unsigned int n)
+{
+	return burst(e, port, pk, n, true);
 }
 
 /* ---------------------------------------------------------------- table walks */

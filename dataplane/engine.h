@@ -111,6 +111,11 @@ enum engine_retag {
 				      *   what parse_frame_wire() gave for it; not parsed again */
 #define ENGINE_PKT_KEYED (1u << 4) /**< with ENGINE_PKT_PARSED: parsed is the pi of a struct
 				     *   engine_parsed whose key and hash are used, not built */
+#define ENGINE_PKT_PREFETCHED (1u << 5) /**< with ENGINE_PKT_KEYED: the caller prefetched
+					  *   each frame's bucket and entry (the replay's ring, a
+					  *   burst ahead): not again */
+#define ENGINE_PKT_PEER (1u << 6) /**< engine_burst_mixed(), per frame: it came in on the
+				    *   peer of the call's port (else on that port) */
 
 /** One received frame, as the caller hands it to engine_burst(). */
 struct engine_pkt {
@@ -283,6 +288,15 @@ engine_clock(struct engine *e, uint32_t tick, uint32_t frac_ns, uint64_t stamp)
  */
 unsigned int engine_burst(struct engine *e, unsigned int port, struct engine_pkt *pk,
 			  unsigned int n);
+
+/**
+ * engine_burst() for frames of both ports of a pair, in the order they came: a frame with
+ * ENGINE_PKT_PEER came in on the peer of engine port @p port, the others on @p port (the
+ * replay, whose records alternate direction: one burst, not one a record). Per-flow order
+ * is the frames' order, as in separate bursts.
+ */
+unsigned int engine_burst_mixed(struct engine *e, unsigned int port, struct engine_pkt *pk,
+				unsigned int n);
 
 /**
  * Run expiry up to the current tick, checking at most *@p budget flows (decreased by the

@@ -13,6 +13,7 @@
 #include "rst.h"
 #include "snapshot.h"
 
+_Static_assert(sizeof(struct rp_flow) == 64, "a flow record is one cache line");
 /* A record's ring entry is reused only once its burst went to the engines (replay.h). */
 _Static_assert(RP_RING >= RP_LAG + ENGINE_BURST && (RP_RING & (RP_RING - 1)) == 0 &&
 		       RP_LAG_FLOW < RP_LAG,
@@ -37,7 +38,7 @@ static const uint8_t mac_outside[6] = {0x02, 0x1d, 0x1e, 0xc0, 0x00, 0x02};
 static inline uint64_t
 key_hash64(const struct rp_run *run, const struct flow_key *k)
 {
-	return flow_hash(run->scn[0].e->ft, k);
+	return flow_hash(run->ft[0], k);
 }
 
 /* The replay's index hash, from key_hash64(). */
@@ -256,6 +257,7 @@ rp_add_scenario(struct rp_run *run, const char *label, const char *path, struct 
 		s->e = NULL;
 		return -1;
 	}
+	run->ft[run->n_scn - 1] = s->e->ft;
 	engine_add_pair(s->e, 0, untagged_vlan(scn), untagged_vlan(scn), mac_inside, mac_outside);
 	s->e->snap = s->snap;
 	s->e->events_on = true;
@@ -540,15 +542,27 @@ flush(struct rp_run *run)
 	for (unsigned int si = 0; si < run->n_scn; si++) {
 		struct rp_scenario *s = &run->scn[si];
 		struct engine *e = s->e;
-		struct engine_pkt pk[ENGINE_BURST];
+		struct engine_pkt copy[ENGINE_BURST], *pk = run->pk;
 		unsigned int r = 0;
 
-		for (unsigned int i = 0; i < n; i++)
-			pk[i] = run->batch[i].pk;
-		/* The replay's keys have the first scenario's access VLAN: this port's too? */
-		if (e->ports[run->batch_port].access_vlan != run->access_vlan)
-			pk[0].flags &= (uint8_t)~ENGINE_PKT_KEYED; /* the burst's flag: its own keys */
-		engine_burst(e, run->batch_port, pk, n);
+		/* The engines write into the burst: the last one takes it, the others a copy. */
+		if (si + 1 < run->n_scn) {
+			memcpy(copy, run->pk, n * sizeof(*pk));
+			pk = copy;
+		}
+		/*
+		 * The replay's keys have the first scenario's access VLAN: the ports' too? If
+		 * not (flags of the burst) the engine builds its keys and prefetches for them.
+		 */
+		if (e->ports[0].access_vlan != run->access_vlan ||
+		    e->ports[1].access_vlan != run->access_vlan)
+			pk[0].flags &= (uint8_t)~(ENGINE_PKT_KEYED | ENGINE_PKT_PREFETCHED);
+		/*
+		 * Both directions in one burst, in capture order (the handshakes alternate).
+		 * The replay's one entry: engine_burst() besides would take handle_known()
+		 * out of line in both.
+		 */
+		engine_burst_mixed(e, 0, pk, n); /* ENGINE_PKT_PEER: the outside port */
 		for (unsigned int i = 0; i < n; i++) {
 			const struct rp_slot *sl = &run->batch[i];
 
@@ -558,9 +572,8 @@ flush(struct rp_run *run)
 			}
 			if (pk[i].what == ENGINE_W_STRAY_RST && r < e->out.n_rst)
 				out_rst(run, s, sl->ts_ns, &e->out.rst[r++]);
-			/* The flag first: the record is in cache, the per-scenario array not. */
-			if (sl->flow != RP_NONE && (run->flows[sl->flow].flags & RP_F_CUT) &&
-			    s->open_cut[sl->flow] != RP_NONE)
+			/* The flag first (from the commit): open_cut[] is not in cache. */
+			if (sl->cut && s->open_cut[sl->flow] != RP_NONE)
 				after_cut(s, sl->flow, pk[i].what, sl->ts_ns);
 		}
 		for (; r < e->out.n_rst; r++)
@@ -594,16 +607,17 @@ flow_first(struct rp_run *run, struct rp_flow *f, const struct parse_info *pi, u
 /*
  * Stage 1 of record @pp->pkt, which changes no state: its Ethernet frame (in the staging
  * buffer @pp->frame), parse, key and hash; the index slot it will probe is prefetched.
+ * @direct: the records stay (data_stays) and are Ethernet frames.
  */
 static void
-prep_record(struct rp_run *run, struct rp_prep *pp)
+prep_record(struct rp_run *run, struct rp_prep *pp, bool direct)
 {
 	const struct cap_pkt *pkt = &pp->pkt;
 	struct parse_info *pi = &pp->ep.pi;
 
 	pp->keyed = false;
-	if (run->data_stays && run->linktype == DLT_EN10MB && pkt->caplen == pkt->len &&
-	    pkt->len >= CAP_ETH_HLEN && pkt->len <= CAP_FRAME_MAX) {
+	if (direct && pkt->caplen == pkt->len && pkt->len >= CAP_ETH_HLEN &&
+	    pkt->len <= CAP_FRAME_MAX) {
 		/* What cap_to_eth() would copy, byte for byte: use it where it is. */
 		pp->eth = pkt->data;
 		pp->len = pkt->len;
@@ -630,13 +644,15 @@ prep_record(struct rp_run *run, struct rp_prep *pp)
 		pp->keyed = true;
 		uint32_t slot = pp->hash & run->index_mask;
 
-		/* Its probe may go on into the next line (8 slots a line): that one too. */
+		/*
+		 * Its probe may go on into the next line (8 slots a line): that one too, without
+		 * a branch (for the six slots of eight it is the same line: a free prefetch).
+		 */
 		__builtin_prefetch(&run->index[slot]);
-		if ((slot & 7) >= 6)
-			__builtin_prefetch(&run->index[(slot + 2) & run->index_mask]);
+		__builtin_prefetch(&run->index[(slot + 2) & run->index_mask]);
 		/* The engines look the same key up (their ports' VLANs permitting): warm them. */
 		for (unsigned int s = 0; s < run->n_scn; s++)
-			flow_prefetch_bucket(run->scn[s].e->ft, h);
+			flow_prefetch_bucket(run->ft[s], h);
 	}
 }
 
@@ -653,14 +669,21 @@ prefetch_flow(const struct rp_run *run, const struct rp_prep *pp)
 	if (!pp->keyed)
 		return;
 	for (unsigned int s = 0; s < run->n_scn; s++)
-		if (run->scn[s].e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
-			flow_prefetch_entry(run->scn[s].e->ft, pp->ep.hash);
-	slot = run->index[pp->hash & run->index_mask];
-	if (slot != 0 && (uint32_t)(slot >> 32) == pp->hash) {
-		const char *f = (const char *)&run->flows[(uint32_t)slot - 1];
-
-		__builtin_prefetch(f);
-		__builtin_prefetch(f + sizeof(struct rp_flow) - 1);
+		if (run->ft[s]->n_active >= ENGINE_PREFETCH_ENTRY_MIN)
+			flow_prefetch_entry(run->ft[s], pp->ep.hash);
+	/*
+	 * The flow's slot: its home, or (a quarter of them at half load) one of the next two,
+	 * whose lines prep_record() fetched. A wrong guess only costs a useless prefetch.
+	 */
+	for (unsigned int k = 0, i = pp->hash & run->index_mask; k < 3; k++) {
+		slot = run->index[i];
+		if (slot == 0)
+			return; /* a new flow: its record is the next one, written in order */
+		if ((uint32_t)(slot >> 32) == pp->hash) {
+			__builtin_prefetch(&run->flows[(uint32_t)slot - 1]); /* one line */
+			return;
+		}
+		i = (i + 1) & run->index_mask;
 	}
 }
 
@@ -671,15 +694,17 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 	const struct cap_pkt *pkt = &pp->pkt;
 	const struct parse_info *pi = &pp->ep.pi;
 	struct rp_slot *sl;
+	struct engine_pkt *pk;
 	uint64_t ts = pkt->ts_ns, off_ms;
 	uint16_t port = 0;
-	uint8_t flags = 0;
+	uint8_t flags = 0, cut = 0;
 	uint32_t fi = RP_NONE;
 
 	if (!run->started) {
 		run->started = true;
 		run->ts0_ns = ts;
 		run->last_ns = ts;
+		run->tick_end_ns = ts; /* tick 0 is the first record's time alone */
 		for (unsigned int s = 0; s < run->n_scn; s++)
 			timeline_due(run, &run->scn[s]); /* events at 0 s come first */
 	}
@@ -687,23 +712,25 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 		run->backwards++;
 		ts = run->last_ns; /* handled as the same time as the previous record */
 	}
-	/* Rounded up: a cut (at a whole tick) never comes before last packet + timeout. */
-	off_ms = (ts - run->ts0_ns + NS_PER_MS - 1) / NS_PER_MS;
-	if (off_ms > run->span_max_ms) {
-		snprintf(err, errlen,
-			 "record %llu is %.3f s after the first: a replay spans at most %.0f s "
-			 "(24.8 days)",
-			 (unsigned long long)run->records + 1,
-			 (double)(ts - run->ts0_ns) / (double)NS_PER_S,
-			 (double)run->span_max_ms / 1000.0);
-		return -1;
-	}
 	run->step_ns = ts;
-	if ((uint32_t)off_ms != run->tick) {
+	/* A record of the latest record's tick (ts is never earlier): nothing to step. */
+	if (ts > run->tick_end_ns) {
+		/* Rounded up: a cut (at a whole tick) never comes before last packet + timeout. */
+		off_ms = (ts - run->ts0_ns + NS_PER_MS - 1) / NS_PER_MS;
+		if (off_ms > run->span_max_ms) {
+			snprintf(err, errlen,
+				 "record %llu is %.3f s after the first: a replay spans at most "
+				 "%.0f s (24.8 days)",
+				 (unsigned long long)run->records + 1,
+				 (double)(ts - run->ts0_ns) / (double)NS_PER_S,
+				 (double)run->span_max_ms / 1000.0);
+			return -1;
+		}
 		flush(run);
 		for (unsigned int s = 0; s < run->n_scn; s++)
 			advance(run, &run->scn[s], (uint32_t)off_ms);
 		run->tick = (uint32_t)off_ms;
+		run->tick_end_ns = run->ts0_ns + off_ms * NS_PER_MS;
 	}
 	run->last_ns = ts;
 	run->records++;
@@ -735,8 +762,6 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 			memset(f, 0, sizeof(*f));
 			f->key = pp->ep.key;
 			f->hash = pp->hash;
-			f->n_vlan = pi->n_vlan;
-			f->first_ns = ts;
 			flow_first(run, f, pi, from);
 			index_put(run, fi);
 		}
@@ -753,18 +778,18 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 			}
 			port = from == f->client ? 0 : 1;
 			f->last_ns = ts;
-			f->packets++;
+			/* Cuts happen between ticks (advance), never while a burst waits. */
+			cut = f->flags & RP_F_CUT;
 		}
 	} else {
 		run->not_flow++;
 	}
 
-	/* Another direction: the burst goes first, this record starts the next. */
-	if (run->n_batch > 0 && port != run->batch_port)
-		flush(run);
+	/* Either direction: the engines take both in one burst (engine_burst_mixed). */
 	sl = &run->batch[run->n_batch];
+	pk = &run->pk[run->n_batch];
 	/* The frame (staged or the record's) and the parse stay in the ring until the flush. */
-	sl->pk.data = pp->eth;
+	pk->data = pp->eth;
 	if (run->keep_orig) {
 		uint32_t c = pkt->caplen < ORIG_MAX ? pkt->caplen : ORIG_MAX;
 
@@ -777,14 +802,17 @@ commit_record(struct rp_run *run, struct rp_prep *pp, char *err, size_t errlen)
 		sl->hdr.caplen = c;
 		sl->hdr.len = pkt->len;
 	}
-	sl->pk.len = pp->len;
+	pk->len = pp->len;
 	/* The engines take this parse of the same bytes and its key rather than their own. */
-	sl->pk.parsed = &pp->ep.pi;
-	sl->pk.parsed_st = pp->st;
-	sl->pk.flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
+	pk->parsed = &pp->ep.pi;
+	pk->parsed_st = pp->st;
+	pk->flags = flags | ENGINE_PKT_PARSED | ENGINE_PKT_KEYED | (port ? ENGINE_PKT_PEER : 0);
+	/* Its engines' bucket and entry were prefetched in the ring (prep, prefetch_flow). */
+	if (run->data_stays)
+		pk->flags |= ENGINE_PKT_PREFETCHED;
 	sl->flow = fi;
+	sl->cut = cut;
 	sl->ts_ns = ts;
-	run->batch_port = port;
 	if (++run->n_batch == ENGINE_BURST)
 		flush(run);
 	return 0;
@@ -808,6 +836,8 @@ __attribute__((noinline)) int
 rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char *err, size_t errlen)
 {
 	unsigned int lag = run->data_stays ? RP_LAG : 0;
+	bool direct = run->data_stays && run->linktype == DLT_EN10MB;
+	uint32_t head = run->ring_head;
 
 	if (run->n_scn == 0) {
 		snprintf(err, errlen, "no scenario to replay the capture against");
@@ -815,15 +845,16 @@ rp_packets(struct rp_run *run, const struct cap_pkt *pkts, unsigned int n, char 
 	}
 	if (n > RP_AHEAD)
 		n = RP_AHEAD;
+	/* The ring's head in a register: the stores into the ring may alias the run's. */
 	for (unsigned int i = 0; i < n; i++) {
-		struct rp_prep *pp = &run->ring[run->ring_head % RP_RING];
+		struct rp_prep *pp = &run->ring[head % RP_RING];
 
 		pp->pkt = pkts[i];
-		prep_record(run, pp);
-		run->ring_head++;
-		if (lag != 0 && run->ring_head - run->ring_tail > RP_LAG_FLOW)
-			prefetch_flow(run, &run->ring[(run->ring_head - 1 - RP_LAG_FLOW) % RP_RING]);
-		if (run->ring_head - run->ring_tail > lag && commit_next(run, err, errlen) < 0)
+		prep_record(run, pp, direct);
+		run->ring_head = ++head;
+		if (lag != 0 && head - run->ring_tail > RP_LAG_FLOW)
+			prefetch_flow(run, &run->ring[(head - 1 - RP_LAG_FLOW) % RP_RING]);
+		if (head - run->ring_tail > lag && commit_next(run, err, errlen) < 0)
 			return -1;
 	}
 	return 0;

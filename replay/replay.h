@@ -19,8 +19,9 @@
  * every tick while the reaper sweeps; the timeline's events), running expiry (with a
  * budget no expiry can exhaust) and draining its output at each, so a flow is cut exactly
  * at its last packet + timeout (1 ms resolution) and its RSTs carry that time. Records of
- * one tick and one direction go to the engines as one burst. After the last record time
- * stops: a flow idle when the capture ends is not cut.
+ * one tick go to the engines as one burst in capture order, whatever their direction
+ * (engine_burst_mixed). After the last record time stops: a flow idle
+ * when the capture ends is not cut.
  *
  * Direction: the capture is one port pair seen at one point. A flow's client is the
  * sender of its SYN (the receiver of a SYN+ACK); its frames enter engine port 0 (inside),
@@ -68,17 +69,17 @@
 #define RP_F_ADOPT_PENDING (1u << 1) /**< adopted, the engines have not seen a non-RST yet */
 #define RP_F_CUT (1u << 2) /**< some scenario has cut it (rp_scenario.open_cut may be set) */
 
-/** What the replay knows of one flow (a 5-tuple with its VLANs), whatever the scenarios. */
+/**
+ * What the replay knows of one flow (a 5-tuple with its VLANs), whatever the scenarios:
+ * one cache line (the array is page-aligned), read at random once per record.
+ */
 struct rp_flow {
 	struct flow_key key; /**< normalised as the engine's */
-	uint32_t hash;
-	uint8_t client; /**< endpoint index (in key) of the client */
-	uint8_t flags;	/**< RP_F_* */
-	uint8_t n_vlan; /**< tags carried in the frames */
-	uint8_t pad;
-	uint64_t first_ns;
+	uint32_t hash;	     /**< the index's (key_hash()) */
+	uint8_t client;	     /**< endpoint index (in key) of the client */
+	uint8_t flags;	     /**< RP_F_* */
+	uint16_t pad;
 	uint64_t last_ns; /**< capture time of its latest record */
-	uint64_t packets;
 };
 
 /** One RST injected at a cut. */
@@ -159,10 +160,10 @@ struct rp_prep {
 	bool keyed; /**< ep.key and ep.hash are valid */
 };
 
-/** One record waiting in the burst being built. */
+/** One record waiting in the burst being built (its engine_pkt: rp_run.pk, same index). */
 struct rp_slot {
-	struct engine_pkt pk; /**< parsed: its ring entry's ep (the engines take it) */
 	uint32_t flow;	      /**< index in flows, or RP_NONE */
+	uint8_t cut;	      /**< the flow's RP_F_CUT when committed */
 	uint64_t ts_ns;
 	struct pcap_pkthdr hdr; /**< original record header, for out */
 	uint8_t *orig;		/**< a copy of the original bytes (for out) */
@@ -175,6 +176,7 @@ struct rp_run {
 	uint64_t span_max_ms; /**< RP_SPAN_MAX_MS; the fuzzer lowers it */
 	unsigned int n_scn;
 	struct rp_scenario scn[RP_MAX_SCENARIOS];
+	struct flow_table *ft[RP_MAX_SCENARIOS]; /**< scn[i].e->ft, read on every record */
 	/* flows */
 	struct rp_flow *flows;
 	uint32_t n_flows, cap_flows;
@@ -187,10 +189,12 @@ struct rp_run {
 	uint64_t last_ns; /**< latest record (after backwards ones were clamped) */
 	uint64_t step_ns; /**< the record the engines step towards: no cut is later than it */
 	uint32_t tick;	  /**< tick of the records being batched */
+	uint64_t tick_end_ns; /**< its last nanosecond: ts0_ns + tick ms */
 	/* batch */
 	unsigned int n_batch;
-	uint16_t batch_port;
 	struct rp_slot batch[ENGINE_BURST];
+	/** The burst as the engines take it; parsed: its ring entries' ep. */
+	struct engine_pkt pk[ENGINE_BURST];
 	bool keep_orig;	      /**< some scenario writes out: keep original bytes */
 	/** The caller's records stay valid until rp_finish() (a mapped file): Ethernet frames
 	 *  captured whole go to the engines and out as they are, not copied, and records

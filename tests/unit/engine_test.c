@@ -576,6 +576,174 @@ test_oversize(void **state)
 	fx_free(x);
 }
 
+/* ---------------------------------------------------------------- mixed bursts */
+
+/* One frame of the script of test_mixed_burst: direction, ports, flags, numbers. */
+struct mx_step {
+	bool from_client;
+	uint16_t cport, sport;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t payload;
+};
+
+/*
+ * Connections of several profiles with their directions interleaved as a capture has
+ * them: a handshake and data (stray reset profile, port 80), a stray from the outside that
+ * is answered with an RST, a stray from the inside that is dropped (81), a connection
+ * adopted from its server's segment (82), a second handshake (80) and a stray RST.
+ */
+static const struct mx_step mx_script[] = {
+	{true, 40000, 80, SYN, 100, 0, 0},
+	{false, 40000, 80, SYN | ACK, 5000, 101, 0},
+	{true, 40001, 80, SYN, 700, 0, 0},
+	{true, 40000, 80, ACK, 101, 5001, 0},
+	{false, 80, 40002, ACK, 9000, 300, 0}, /* stray from the outside to port 80: RST */
+	{true, 40000, 80, ACK | PSH, 101, 5001, 10},
+	{false, 40001, 80, SYN | ACK, 6000, 701, 0},
+	{true, 40003, 81, ACK, 1, 1, 0}, /* stray from the inside: dropped */
+	{false, 40004, 82, ACK | PSH, 3000, 400, 20}, /* adopted, its client inside */
+	{false, 40000, 80, ACK | PSH, 5001, 111, 5},
+	{true, 40001, 80, ACK, 701, 6001, 0},
+	{true, 40004, 82, ACK, 400, 3020, 0},
+	{true, 40005, 80, RST, 1, 0, 0}, /* never answered */
+};
+#define MX_N (sizeof(mx_script) / sizeof(mx_script[0]))
+
+/* What test_mixed_burst compares: every frame's fate, the counters, the output, expiry. */
+struct mx_result {
+	uint8_t verdict[MX_N], what[MX_N], retag[MX_N];
+	uint64_t rx_packets[2], rx_bytes[2];
+	uint32_t n_active;
+	unsigned int n_rst;
+	struct engine_rst rst[16];
+	unsigned int n_exp_rst;
+	struct engine_rst exp_rst[16];
+};
+
+static void
+mx_out(const struct fx *x, unsigned int *n, struct engine_rst *rst)
+{
+	*n = x->e.out.n_rst;
+	assert_true(*n <= 16);
+	memcpy(rst, x->e.out.rst, *n * sizeof(*rst));
+}
+
+/*
+ * The script on a fresh engine with access VLAN @p vlan_in inside and @p vlan_out outside:
+ * one frame a burst (@p mixed false; the reference) or all of them in one
+ * engine_burst_mixed(); with @p keyed the frames come parsed and keyed as the replay's do.
+ */
+static void
+mx_run(uint16_t vlan_in, uint16_t vlan_out, bool mixed, bool keyed, struct mx_result *r)
+{
+	struct fx *x = fx_new(vlan_in, vlan_out);
+	static uint8_t buf[MX_N][256];
+	struct engine_parsed ep[MX_N];
+	struct engine_pkt pk[MX_N];
+	unsigned int port_of[MX_N];
+
+	memset(r, 0, sizeof(*r));
+	for (unsigned int i = 0; i < MX_N; i++) {
+		const struct mx_step *m = &mx_script[i];
+		unsigned int port = m->from_client ? 0 : 1;
+		uint16_t acc = port == 0 ? vlan_in : vlan_out;
+		/* A trunk's frames carry the other side's access VLAN (a flow both ways). */
+		uint16_t tag = acc != 0 ? 0 : (port == 0 ? vlan_out : vlan_in);
+		uint32_t len = frame(buf[i], m->from_client, m->cport, m->sport, m->flags, m->seq,
+				     m->ack, m->payload, tag);
+
+		port_of[i] = port;
+		pk[i] = (struct engine_pkt){.data = buf[i], .len = len};
+		if (keyed) {
+			struct parse_info *pi = &ep[i].pi;
+			uint16_t v0;
+
+			assert_int_equal(parse_frame(buf[i], len, pi), PARSE_IP);
+			v0 = pi->n_vlan > 0 ? pi->vlan[0] : acc;
+			ep[i].from = (uint8_t)flow_key_make(&ep[i].key, pi->family, pi->src,
+							    pi->sport, pi->dst, pi->dport,
+							    pi->proto, 0, v0, 0);
+			ep[i].hash = flow_hash(x->e.ft, &ep[i].key);
+			pk[i].parsed = pi;
+			pk[i].parsed_st = PARSE_IP;
+			pk[i].flags = ENGINE_PKT_PARSED | ENGINE_PKT_KEYED;
+		}
+		if (mixed && port == 1)
+			pk[i].flags |= ENGINE_PKT_PEER;
+	}
+	if (mixed) {
+		engine_burst_mixed(&x->e, 0, pk, MX_N);
+	} else {
+		for (unsigned int i = 0; i < MX_N; i++)
+			engine_burst(&x->e, port_of[i], &pk[i], 1);
+	}
+	for (unsigned int i = 0; i < MX_N; i++) {
+		r->verdict[i] = pk[i].verdict;
+		r->what[i] = pk[i].what;
+		r->retag[i] = pk[i].retag;
+	}
+	for (unsigned int p = 0; p < 2; p++) {
+		r->rx_packets[p] = x->e.stats.rx_packets[p];
+		r->rx_bytes[p] = x->e.stats.rx_bytes[p];
+	}
+	r->n_active = x->e.ft->n_active;
+	mx_out(x, &r->n_rst, r->rst);
+	engine_out_clear(&x->e);
+	tick_to(x, 1000 + 10000); /* the established ones expire with their RSTs */
+	mx_out(x, &r->n_exp_rst, r->exp_rst);
+	fx_free(x);
+}
+
+/*
+ * engine_burst_mixed() decides a burst of both directions exactly as one burst per frame
+ * on its own port: verdicts, what, retags, per-port counters, stray RSTs, the flows made
+ * (clients, tags) and their expiry RSTs; on a pair of untagged sides and on an access side
+ * facing a trunk (each direction its own retag), with the engine's parse and the replay's.
+ */
+static void
+test_mixed_burst(void **state)
+{
+	static const uint16_t vlans[][2] = {{0, 0}, {300, 0}, {0, 300}, {300, 300}};
+	struct mx_result ref, got;
+
+	(void)state;
+	for (unsigned int v = 0; v < sizeof(vlans) / sizeof(vlans[0]); v++) {
+		for (unsigned int keyed = 0; keyed < 2; keyed++) {
+			mx_run(vlans[v][0], vlans[v][1], false, keyed, &ref);
+			mx_run(vlans[v][0], vlans[v][1], true, keyed, &got);
+			/* The script means something: every fate occurs in it. */
+			assert_int_equal(ref.what[0], ENGINE_W_NEW);
+			assert_int_equal(ref.what[4], ENGINE_W_STRAY_RST);
+			assert_int_equal(ref.what[7], ENGINE_W_STRAY_DROP);
+			assert_int_equal(ref.what[8], ENGINE_W_ADOPTED);
+			assert_int_equal(ref.n_active, 3);
+			assert_int_equal(ref.n_rst, 1);
+			assert_true(ref.n_exp_rst >= 4);
+			assert_true(ref.rx_packets[0] > 0 && ref.rx_packets[1] > 0);
+			for (unsigned int i = 0; i < MX_N; i++) {
+				assert_int_equal(got.verdict[i], ref.verdict[i]);
+				assert_int_equal(got.what[i], ref.what[i]);
+				assert_int_equal(got.retag[i], ref.retag[i]);
+			}
+			for (unsigned int p = 0; p < 2; p++) {
+				assert_int_equal(got.rx_packets[p], ref.rx_packets[p]);
+				assert_int_equal(got.rx_bytes[p], ref.rx_bytes[p]);
+			}
+			assert_int_equal(got.n_active, ref.n_active);
+			assert_int_equal(got.n_rst, ref.n_rst);
+			assert_memory_equal(got.rst, ref.rst, ref.n_rst * sizeof(ref.rst[0]));
+			assert_int_equal(got.n_exp_rst, ref.n_exp_rst);
+			assert_memory_equal(got.exp_rst, ref.exp_rst,
+					    ref.n_exp_rst * sizeof(ref.exp_rst[0]));
+		}
+	}
+	/* A retag in each direction where the sides differ. */
+	mx_run(300, 0, true, false, &got);
+	assert_int_equal(got.retag[0], ENGINE_TAG_PUSH);
+	assert_int_equal(got.retag[1], ENGINE_TAG_POP);
+}
+
 int
 main(void)
 {
@@ -585,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_reaper),	       cmocka_unit_test(test_handoff),
 		cmocka_unit_test(test_retag),	       cmocka_unit_test(test_oversize),
 		cmocka_unit_test(test_timeout_change),
+		cmocka_unit_test(test_mixed_burst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
