@@ -239,10 +239,12 @@ flow_mix_(uint64_t a, uint64_t b)
 static inline uint64_t
 flow_hash(const struct flow_table *ft, const struct flow_key *k)
 {
-	uint64_t q[5];
 	const uint64_t *h = ft->hkey;
+	uint64_t q[5];
 
-	memcpy(q, k->w, sizeof(q));
+	/* Word by word: loads from the key itself, not from a copy of it on the stack. */
+	for (unsigned int i = 0; i < 5; i++)
+		memcpy(&q[i], &k->w[2 * i], sizeof(q[i]));
 	return flow_mix_(q[0] ^ h[0], q[1] ^ h[1]) + flow_mix_(q[2] ^ h[2], q[3] ^ h[3]) +
 	       flow_mix_(q[4] ^ h[4], k->w[10] ^ h[5]);
 }
