@@ -844,7 +844,10 @@ handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine
 	if (unlikely(!tcpt_established(f, &c->pi, from)))
 		return out_of_window(e, idx, f, pk, seen0);
 	pk->what = ENGINE_W_KNOWN;
-	/* Armed (by the packet before, at its tick + this timeout or earlier): nothing to do. */
+	/*
+	 * Armed by an earlier packet at or before that packet's tick + this timeout, so before
+	 * this one's: nothing to do, unless a new snapshot changed the timeout (rearm_check()).
+	 */
 	if (unlikely(rearm || !(f->flags & FLOW_F_ARMED)))
 		flow_rearm_tmo(e, idx, f,
 			       e->snap->tmo_ticks[f->profile][CFG_TMO_TCP_ESTABLISHED]);
