@@ -367,19 +367,17 @@ flow_disarm(struct flow_table *ft, uint32_t idx)
 }
 
 bool
-flow_timer_idle(const struct flow_table *ft, uint32_t now)
-{
-	uint32_t p = PENDING(ft);
-
-	return ft->wheel_time == now && ft->links[p].next == p;
-}
-
-bool
 flow_timer_passed(const struct flow_table *ft, uint32_t tick)
 {
 	uint32_t p = PENDING(ft);
 
 	return (int32_t)(ft->wheel_time - tick) >= 0 && ft->links[p].next == p;
+}
+
+bool
+flow_timer_idle(const struct flow_table *ft, uint32_t now)
+{
+	return flow_timer_passed(ft, now); /* the wheel never runs ahead of the clock */
 }
 
 uint32_t
