@@ -20,6 +20,7 @@ engine_init(struct engine *e, uint32_t capacity, uint64_t seed, uint32_t now)
 	if (e->ft == NULL)
 		return -errno;
 	e->now = now;
+	e->pf_entry_min = ENGINE_PREFETCH_ENTRY_MIN;
 	return 0;
 }
 
@@ -78,6 +79,8 @@ engine_share_pair(struct engine *e, uint8_t pair, unsigned int n, unsigned int i
 		e->ports[i].n_share = (uint8_t)n;
 		e->ports[i].share_idx = (uint8_t)idx;
 		e->ports[i].steer_sw = steer_sw;
+		if (steer_sw && n > 1)
+			e->pf_entry_min = ENGINE_PREFETCH_ENTRY_MIN_SW;
 	}
 }
 
@@ -1013,7 +1016,7 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 	 * overlap with work instead of queueing at once. Only worth it once the entries no
 	 * longer stay in the near caches (ENGINE_PREFETCH_ENTRY_MIN).
 	 */
-	ahead = e->ft->n_active >= ENGINE_PREFETCH_ENTRY_MIN && !(fl & ENGINE_PKT_PREFETCHED)
+	ahead = e->ft->n_active >= e->pf_entry_min && !(fl & ENGINE_PKT_PREFETCHED)
 			? ENGINE_PREFETCH_AHEAD
 			: 0;
 	for (unsigned int i = 0; i < ahead && i < n; i++)

@@ -67,6 +67,12 @@
 #define ENGINE_RST_MAX 512
 #define ENGINE_EV_MAX 256
 #define ENGINE_PREFETCH_ENTRY_MIN (384u * 1024) /**< flows in the table to prefetch entries */
+/*
+ * ... on a pair whose frames are handed between workers (steering: software): from where a
+ * worker's entries outgrow its L2 (16K x 96 bytes = 1.5 MiB), as the lines crossing cores
+ * make every miss of the table costlier (README "What limits it").
+ */
+#define ENGINE_PREFETCH_ENTRY_MIN_SW (16u * 1024)
 #define ENGINE_PREFETCH_AHEAD 8 /**< packets between an entry's prefetch and its use */
 
 /** What to do with a frame. */
@@ -215,6 +221,7 @@ struct engine {
 	uint32_t rearm_until;		 /**< the last tick such a flow can be due at */
 	const struct dp_snapshot *snap_seen; /**< the snapshot est_tmo was taken from */
 	uint64_t snap_gen;		 /**< and its generation (a snapshot rebuilt in place) */
+	uint32_t pf_entry_min; /**< flows in the table to prefetch entries ahead (stage 3) */
 	unsigned int n_ports;
 	struct engine_port ports[ENGINE_MAX_PORTS];
 	struct stats_lcore stats;
