@@ -367,6 +367,7 @@ gen_fill(struct gen *g, struct rte_mbuf **m, uint8_t *tag, unsigned int n, unsig
 		if (tag[i] != t) {
 			rte_memcpy(d, tmpl, FRAME_LEN);
 			tag[i] = t;
+			m[i]->packet_type = t; /* for slot_alloc(), if it comes back handed over */
 		}
 		if (!udp && stage == ST_STEADY) {
 			/* The pass moves: each walk is new data on every connection. */
@@ -511,11 +512,15 @@ struct run {
 };
 
 /*
- * Fresh mbufs for slot @b from index @from on: 60-byte frames, contents unknown. Rearmed as a
- * PMD's RX does (only the first cache line of the header is written: a free mbuf already has
- * refcnt 1, nb_segs 1 and no next), not with rte_pktmbuf_reset(), which also writes the
- * second line: with several workers a handed mbuf is freed by its owner, and that line would
- * cross cores twice for nothing on each round trip.
+ * Mbufs for slot @b from index @from on. First the frames this worker handed over and got
+ * back forwarded (the most recently used): forwarded untouched, as every frame a worker
+ * forwards at once, they are taken back as those are, contents and tag kept (the tag is in
+ * packet_type, which gen_fill() sets and nothing else here reads or writes). Then fresh ones
+ * from the pool: 60-byte frames, contents unknown, rearmed as a PMD's RX does (only the first
+ * cache line of the header is written: a free mbuf already has refcnt 1, nb_segs 1 and no
+ * next), not with rte_pktmbuf_reset(), which also writes the second line: with the mbuf
+ * handoff (--ho-tx, the long-header fallback) a handed mbuf is freed by its owner, and that
+ * line would cross cores twice for nothing on each round trip.
  */
 static void
 slot_alloc(unsigned int b, unsigned int from)
@@ -523,19 +528,20 @@ slot_alloc(unsigned int b, unsigned int from)
 	struct gen_slots *gs = &g_slots[rte_lcore_id()];
 	unsigned int need = WORKER_BURST - from, k = RTE_MIN(need, gs->n_stash);
 
-	/* Handed frames forwarded back first (the most recently used), then the pool. */
 	gs->n_stash -= k;
 	memcpy(&g_slot[b][from], &gs->stash[gs->n_stash], k * sizeof(gs->stash[0]));
+	for (unsigned int i = from; i < from + k; i++)
+		g_tag[b][i] = (uint8_t)g_slot[b][i]->packet_type;
 	if (need > k && rte_mempool_get_bulk(g_mp, (void **)&g_slot[b][from + k], need - k) != 0)
 		die("mbuf pool empty");
-	for (unsigned int i = from; i < WORKER_BURST; i++) {
+	for (unsigned int i = from + k; i < WORKER_BURST; i++) {
 		struct rte_mbuf *m = g_slot[b][i];
 
 		RTE_ASSERT(m->next == NULL && m->nb_segs == 1 && rte_mbuf_refcnt_read(m) == 1);
 		m->data_off = RTE_MIN((uint16_t)RTE_PKTMBUF_HEADROOM, m->buf_len);
 		m->port = 0;
 		m->ol_flags = 0;
-		m->packet_type = 0;
+		m->packet_type = TAG_NONE;
 		m->vlan_tci = 0;
 		m->data_len = FRAME_LEN;
 		m->pkt_len = FRAME_LEN;
