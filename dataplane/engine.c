@@ -829,7 +829,8 @@ handle_known_slow(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct e
  * A packet of flow @idx. Returns whether to forward it. @rearm: rearm_check() said a segment
  * of an established flow must re-arm it.
  */
-static inline bool
+/* Inline in both bursts (engine_burst(), engine_burst_mixed()), which a worker both calls. */
+static __rte_always_inline bool
 handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
 	     uint32_t idx, bool rearm)
 {
@@ -1099,13 +1100,14 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 	return slow;
 }
 
-unsigned int
+/* Out of line, as each instance is one copy of burst(): the callers stay small. */
+__rte_noinline unsigned int
 engine_burst(struct engine *e, unsigned int pi, struct engine_pkt *pk, unsigned int n)
 {
 	return burst(e, pi, pk, n, false);
 }
 
-unsigned int
+__rte_noinline unsigned int
 engine_burst_mixed(struct engine *e, unsigned int port, struct engine_pkt *pk, unsigned int n)
 {
 	return burst(e, port, pk, n, true);

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
 
 #include "flow.h"
 #include "parse.h"
@@ -235,7 +236,7 @@ tcpt_is_established(const struct flow *f, const struct parse_info *pi)
  *
  * @return false if the segment is outside the window (the flow is left as it was).
  */
-static inline bool
+static __rte_always_inline bool
 tcpt_established(struct flow *f, const struct parse_info *pi, unsigned int s)
 {
 	unsigned int r = s ^ 1;

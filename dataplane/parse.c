@@ -373,7 +373,8 @@ parse_frame(const uint8_t *data, uint32_t len, struct parse_info *pi)
 	return parse_frame_wire(data, len, len, pi);
 }
 
-bool
+/* Inlined into its callers, the engine's bursts among them, whatever their number. */
+__attribute__((always_inline)) inline bool
 parse_frame_fast(const uint8_t *data, uint32_t len, uint32_t wire_len, struct parse_info *pi)
 {
 	uint32_t off = ETH_HLEN, tot, l4_len, reach, hlen;
@@ -443,7 +444,7 @@ parse_frame_fast(const uint8_t *data, uint32_t len, uint32_t wire_len, struct pa
 	return false;
 }
 
-enum parse_status
+__attribute__((always_inline)) inline enum parse_status
 parse_frame_wire(const uint8_t *data, uint32_t len, uint32_t wire_len, struct parse_info *pi)
 {
 	if (wire_len < len)
