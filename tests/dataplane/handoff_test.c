@@ -14,6 +14,7 @@
  *   access/trunk pair: the receiver tags or untags the frame it sends).
  * - The owner builds the RSTs of the flows handed to it (expiry, strays) and queues them on
  *   its own ports; the receiver none.
+ * - A flow's frames of both directions in one batch reach the owner's engine in order.
  * - Frames whose verdict never came are freed when the workers are destroyed, whichever
  *   goes first.
  * - Ownership is one per flow: both directions of a flow are kept by the same worker and
@@ -692,6 +693,36 @@ test_owner_rst(void **state)
 	fx_free(xs[1]);
 }
 
+/*
+ * Both directions of a flow in one batch of descriptors reach the owner's engine in the
+ * order they came: a handshake whose three segments all reach A before B decides any is
+ * established at B (taken port by port, the client's ACK would come before the SYN+ACK).
+ */
+static void
+test_batch_in_order(void **state)
+{
+	struct fx *xs[2];
+	struct tconn t;
+
+	(void)state;
+	b_owned_conn(&t, 52000, 8080);
+	ho_pair(xs, true);
+	(void)tc_seg(xs[0], &t, 0, SYN, 0);
+	(void)tc_seg(xs[0], &t, 1, SYN | ACK, 0);
+	(void)tc_seg(xs[0], &t, 0, ACK, 0);
+	EQ("A handed the three over", fx_stats(xs[0])->handoff_packets, 3);
+	EQ("B decides them at once", fx_poll_handoff(xs[1]), 3);
+	assert_non_null(tc_flow(xs[1], &t));
+	EQ("established at its owner", tc_flow(xs[1], &t)->state, FLOW_TCP_ESTABLISHED);
+	for (unsigned int i = 0; i < CFG_MAX_PROFILES; i++)
+		EQ("no segment out of window", fx_stats(xs[1])->out_of_window[i], 0);
+	ho_drain(xs);
+	EQ("A sent the three", fx_stats(xs[0])->tx_packets[0] + fx_stats(xs[0])->tx_packets[1],
+	   3);
+	fx_free(xs[0]);
+	fx_free(xs[1]);
+}
+
 /* ------------------------------------------------------------------ shutdown */
 
 /*
@@ -748,6 +779,7 @@ add_tests(void)
 	fx_add_test("handoff_verdict_drop_stray_reset_by_owner", test_verdict_stray, (void *)1);
 	fx_add_test("handoff_verdict_retag_access_trunk", test_verdict_retag, NULL);
 	fx_add_test("handoff_owner_sends_expiry_rsts", test_owner_rst, NULL);
+	fx_add_test("handoff_batch_both_directions_in_order", test_batch_in_order, NULL);
 	fx_add_test("handoff_shutdown_frees_pending_receiver_first", test_shutdown_pending, NULL);
 	fx_add_test("handoff_shutdown_frees_pending_owner_first", test_shutdown_pending, (void *)1);
 }
