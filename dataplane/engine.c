@@ -827,9 +827,9 @@ handle_known_slow(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct e
 
 /*
  * A packet of flow @idx. Returns whether to forward it. @rearm: rearm_check() said a segment
- * of an established flow must re-arm it.
+ * of an established flow must re-arm it. Inline in both bursts (engine_burst(),
+ * engine_burst_mixed()), which a worker sharing its pair both calls.
  */
-/* Inline in both bursts (engine_burst(), engine_burst_mixed()), which a worker both calls. */
 static __rte_always_inline bool
 handle_known(struct engine *e, unsigned int pi, struct pkt_ctx *c, struct engine_pkt *pk,
 	     uint32_t idx, bool rearm)
@@ -1015,7 +1015,7 @@ burst(struct engine *e, unsigned int pi0, struct engine_pkt *pk, unsigned int n,
 	 * Stage 2, folded into 3: the buckets have arrived; prefetch the entry a packet's
 	 * signature points to PREFETCH_AHEAD packets before it is handled, so the misses
 	 * overlap with work instead of queueing at once. Only worth it once the entries no
-	 * longer stay in the near caches (ENGINE_PREFETCH_ENTRY_MIN).
+	 * longer stay in the near caches (e->pf_entry_min).
 	 */
 	ahead = e->ft->n_active >= e->pf_entry_min && !(fl & ENGINE_PKT_PREFETCHED)
 			? ENGINE_PREFETCH_AHEAD
